@@ -1,0 +1,83 @@
+# ia: Unix filters for the inference.net Asynchronous Inference API.
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+DESTDIR	?=
+
+CC	?= cc
+AR	?= ar
+PKG_CONFIG ?= pkg-config
+CFLAGS	?= -O2 -g
+WERROR	?= $(if $(CI),-Werror)
+IA_CFLAGS = -std=c11 -Wall -Wextra $(WERROR) -D_DEFAULT_SOURCE -D_GNU_SOURCE -Ilib \
+	$(shell $(PKG_CONFIG) --cflags libcurl libmicrohttpd 2>/dev/null)
+# libjq 1.6 ships no pkg-config file: use it when a newer one does, else -ljq -lonig.
+JQ_LIBS	= $(shell $(PKG_CONFIG) --libs libjq 2>/dev/null || echo -ljq -lonig)
+CURL_LIBS = $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
+MHD_LIBS = $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+LDLIBS	= $(JQ_LIBS) -lm -lpthread
+
+TOOLS	= ia-mock
+LIBOBJ	= lib/buf.o lib/duration.o lib/request.o
+MAN1	= $(TOOLS:%=man/%.1)
+MAN7	=
+TESTBIN	=
+
+BATS	?= bats
+
+.PHONY: all check demo install uninstall clean deps lint bench sanitize
+
+all: $(TOOLS:%=bin/%) $(TESTBIN)
+
+lib/libia.a: $(LIBOBJ)
+	$(AR) rcs $@ $(LIBOBJ)
+
+$(LIBOBJ) $(TOOLS:%=bin/%.o): lib/ia.h
+
+.c.o:
+	$(CC) $(IA_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+bin/ia-mock: bin/ia-mock.o lib/libia.a
+	$(CC) $(LDFLAGS) -o $@ bin/ia-mock.o lib/libia.a $(MHD_LIBS) $(LDLIBS)
+
+deps:
+	@sh .ci/deps
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/run
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh examples/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/run
+
+sanitize: deps
+	@$(MAKE) --no-print-directory clean
+	@$(MAKE) --no-print-directory all \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	    LDFLAGS="-fsanitize=address,undefined"
+	@ASAN_OPTIONS=detect_leaks=0 sh tests/run; rc=$$?; \
+	    $(MAKE) --no-print-directory clean; exit $$rc
+
+lint:
+	mandoc -Tlint -W warning $(MAN1) $(MAN7)
+	shellcheck -s sh .ci/deps .ci/run tests/run examples/demo.sh bench/run
+	shellcheck -s bash tests/*.bash
+	shellcheck -s bats tests/*.bats 2>/dev/null || shellcheck -s bash tests/*.bats
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	for t in $(TOOLS); do install -m 755 bin/$$t $(DESTDIR)$(BINDIR)/$$t; done
+	for m in $(MAN1); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
+
+uninstall:
+	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
+	for m in $(MAN1); do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
+
+clean:
+	rm -f bin/*.o lib/*.o lib/libia.a $(TOOLS:%=bin/%) $(TESTBIN)
