@@ -254,7 +254,7 @@ parse_id(const char *id, enum stream s)
 	if (strlen(id) != ID_LEN)
 		return SIZE_MAX;
 	for (i = 10; i < ID_LEN; i++) {
-		if ((p = memchr(b64url, id[i], 64)) == NULL || id[i] == '\0')
+		if ((p = memchr(b64url, id[i], 64)) == NULL)
 			return SIZE_MAX;
 		if (i == 10 && (p - b64url) > 15)	/* 64 bits: 4 + 10 * 6 */
 			return SIZE_MAX;
@@ -593,6 +593,7 @@ parse_body(struct exchange *x)
 static void
 do_submit(struct exchange *x, enum ia_kind kind)
 {
+	struct ia_buf	 b = { 0 };
 	char	 why[256];
 	jv	 req = parse_body(x);
 	long	 k;
@@ -612,20 +613,16 @@ do_submit(struct exchange *x, enum ia_kind kind)
 		return;
 	}
 	pthread_mutex_lock(&store.lock);
-	x->answer = NULL;
-	{
-		struct ia_buf b = { 0 };
-
-		ia_buf_addf(&b, "{\"id\":\"%s\"}", store.gens[k].id);
-		x->answer = ia_buf_steal(&b);
-	}
+	ia_buf_addf(&b, "{\"id\":\"%s\"}", store.gens[k].id);
 	pthread_mutex_unlock(&store.lock);
 	x->status = 200;
+	x->answer = ia_buf_steal(&b);
 }
 
 static void
 do_group(struct exchange *x, enum ia_kind kind)
 {
+	struct ia_buf	 b = { 0 };
 	char		 why[256];
 	jv		 body = parse_body(x), reqs;
 	int		 n, i;
@@ -689,14 +686,10 @@ do_group(struct exchange *x, enum ia_kind kind)
 	gr->size = (unsigned)n;
 	gr->members = idx;
 	store.ngroups++;
-	{
-		struct ia_buf b = { 0 };
-
-		ia_buf_addf(&b, "{\"groupId\":\"%s\",\"groupSize\":%d}", gr->id, n);
-		x->answer = ia_buf_steal(&b);
-	}
+	ia_buf_addf(&b, "{\"groupId\":\"%s\",\"groupSize\":%d}", gr->id, n);
 	pthread_mutex_unlock(&store.lock);
 	x->status = 200;
+	x->answer = ia_buf_steal(&b);
 out:
 	jv_free(reqs);
 }
@@ -855,16 +848,14 @@ authorized(struct MHD_Connection *c)
 static enum route
 match(const char *method, const char *url, const char **arg, bool *bad_method)
 {
-	static const char gen[] = "/v1/generation/", grp[] = "/v1/async/group/",
-	    gens[] = "/generations", slow[] = "/v1/slow/";
-	static char	 aliased[8];	/* unused: the alias is matched in place */
+	static const char gen[] = "/v1/generation/", gens[] = "/generations",
+	    slow[] = "/v1/slow/";
 	const char	*rest;
 	size_t		 n;
 	bool		 post = strcmp(method, "POST") == 0;
 	bool		 get = strcmp(method, "GET") == 0;
 	enum route	 r = R_OTHER;
 
-	(void)aliased;
 	*arg = NULL;
 	if (strncmp(url, slow, sizeof(slow) - 1) == 0)
 		rest = url + sizeof(slow) - 1;
@@ -892,7 +883,6 @@ match(const char *method, const char *url, const char **arg, bool *bad_method)
 		*arg = url + sizeof(gen) - 1;
 	} else if (strcmp(url, "/mock/stats") == 0)
 		r = R_STATS;
-	(void)grp;
 	switch (r) {
 	case R_SUBMIT_CHAT: case R_SUBMIT_TEXT: case R_GROUP_CHAT: case R_GROUP_TEXT:
 		*bad_method = !post;
@@ -1031,7 +1021,7 @@ respond(struct exchange *x, const char *method, const char *url)
 		    x->route == R_STATS ? "GET" : "POST");
 	ret = MHD_queue_response(x->conn, x->status, resp);
 	MHD_destroy_response(resp);
-	if (x->status < 600)
+	if (x->status < 600 && x->route != R_STATS)
 		atomic_fetch_add(&stats.status[x->status], 1);
 	snprintf(what, sizeof(what), "%u%s", x->status, x->fault != F_NONE ?
 	    " (injected fault)" : "");
@@ -1130,6 +1120,11 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	if (x == NULL)
 		return;
+	if (x->state == X_SUSPENDED) {	/* closed without being resumed */
+		pthread_mutex_lock(&waitq.lock);
+		waitq.suspended--;
+		pthread_mutex_unlock(&waitq.lock);
+	}
 	ia_buf_free(&x->body);
 	free(x->answer);
 	free(x);
@@ -1196,6 +1191,23 @@ release_all(void)
 		if (i < 200)
 			usleep(10000);
 	}
+}
+
+/*
+ * libmicrohttpd's own messages, prefixed like ours; its complaint about the
+ * connections we close on purpose (--reset-rate, shutdown) is left out.
+ */
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char	 msg[512];
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (strstr(msg, "Application reported internal error") != NULL)
+		return;
+	fprintf(stderr, "ia-mock: %s%s", msg,
+	    *msg != '\0' && msg[strlen(msg) - 1] == '\n' ? "" : "\n");
 }
 
 static int
@@ -1306,7 +1318,7 @@ main(int argc, char *argv[])
 	struct MHD_Daemon	*d;
 	pthread_t		 timer;
 	sigset_t		 sigs;
-	char			*comma;
+	char			*arg, *comma;
 	unsigned		 flags;
 	long			 nproc;
 	int			 ch, sig, e;
@@ -1333,11 +1345,14 @@ main(int argc, char *argv[])
 			opt.key = optarg;
 			break;
 		case O_COMPLETE:
-			if ((comma = strchr(optarg, ',')) != NULL) {
+			if ((arg = strdup(optarg)) == NULL)
+				err(2, NULL);
+			if ((comma = strchr(arg, ',')) != NULL) {
 				*comma = '\0';
 				opt.complete_max = seconds(comma + 1, "--complete-after");
 			}
-			opt.complete_min = seconds(optarg, "--complete-after");
+			opt.complete_min = seconds(arg, "--complete-after");
+			free(arg);
 			if (comma == NULL)
 				opt.complete_max = opt.complete_min;
 			if (opt.complete_max < opt.complete_min)
@@ -1414,11 +1429,11 @@ main(int argc, char *argv[])
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	d = MHD_start_daemon(flags, 0, NULL, NULL, handler, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 	    MHD_OPTION_THREAD_POOL_SIZE, opt.threads > 1 ? opt.threads : 0,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 	    MHD_OPTION_END);
 	if (d == NULL)
 		errx(2, "cannot listen on %s port %s", bind_addr, port);

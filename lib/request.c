@@ -35,7 +35,8 @@ ia_request_kind_name(enum ia_kind kind)
 static int
 check_messages(jv msgs, char *why, size_t len)
 {
-	jv	 m;
+	jv_kind	 kind;
+	jv	 m, v;
 	int	 i, n;
 
 	if (jv_get_kind(msgs) != JV_KIND_ARRAY || jv_array_length(jv_copy(msgs)) == 0) {
@@ -50,7 +51,10 @@ check_messages(jv msgs, char *why, size_t len)
 			snprintf(why, len, "messages[%d] must be an object", i);
 			goto bad;
 		}
-		if (jv_get_kind(jv_object_get(jv_copy(m), jv_string("role"))) != JV_KIND_STRING) {
+		v = jv_object_get(jv_copy(m), jv_string("role"));
+		kind = jv_get_kind(v);
+		jv_free(v);
+		if (kind != JV_KIND_STRING) {
 			snprintf(why, len, "messages[%d].role must be a string", i);
 			goto bad;
 		}

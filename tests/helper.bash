@@ -34,21 +34,28 @@ mock_start() {
 	export MOCK_PID MOCK_DIR MOCK_PORT MOCK_URL INFERENCE_BASE_URL
 }
 
-# mock_stop: stop the last mock started (SIGTERM) and check that it exits 0.
+# mock_stop: stop the last mock started (SIGTERM); it must exit 0 within 5 s.
 mock_stop() {
 	[ -n "${MOCK_PID:-}" ] || return 0
-	kill -TERM "$MOCK_PID" 2>/dev/null || true
-	local i
+	local pid=$MOCK_PID i rc
+	MOCK_PID=
+	kill -TERM "$pid" 2>/dev/null || true
 	for i in $(seq 200); do
-		kill -0 "$MOCK_PID" 2>/dev/null || break
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.025
 	done
-	if kill -0 "$MOCK_PID" 2>/dev/null; then
-		kill -KILL "$MOCK_PID"
-		echo "ia-mock did not stop on SIGTERM" >&2
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid"
+		echo "ia-mock did not stop on SIGTERM within 5 s" >&2
 		return 1
 	fi
-	MOCK_PID=
+	rc=0
+	wait "$pid" 2>/dev/null || rc=$?
+	# 127: not a child of this shell (started in another test's process).
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 127 ]; then
+		echo "ia-mock exited $rc on SIGTERM" >&2
+		return 1
+	fi
 }
 
 # mock_stop_all: in teardown_file, stop any mock a test left running.
@@ -67,7 +74,7 @@ mock_stop_all() {
 http() {
 	local method=$1 path=$2
 	shift 2
-	curl -sS -o "$BATS_TEST_TMPDIR/body" -D "$BATS_TEST_TMPDIR/headers" \
+	curl -sS --max-time 30 -o "$BATS_TEST_TMPDIR/body" -D "$BATS_TEST_TMPDIR/headers" \
 	    -w '%{http_code}' -X "$method" \
 	    -H "Authorization: Bearer $INFERENCE_API_KEY" \
 	    -H 'Content-Type: application/json' \
@@ -81,7 +88,8 @@ body() {
 
 # stats [JQ]: the mock's /mock/stats, optionally through a jq filter.
 stats() {
-	curl -sS -H "Authorization: Bearer $INFERENCE_API_KEY" "$MOCK_URL/mock/stats" |
+	curl -sS --max-time 10 -H "Authorization: Bearer $INFERENCE_API_KEY" \
+	    "$MOCK_URL/mock/stats" |
 	    jq -c "${1:-.}"
 }
 
