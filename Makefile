@@ -16,13 +16,14 @@ IA_CFLAGS = -std=c11 -Wall -Wextra $(WERROR) -D_DEFAULT_SOURCE -D_GNU_SOURCE -Il
 JQ_LIBS	= $(shell $(PKG_CONFIG) --libs libjq 2>/dev/null || echo -ljq -lonig)
 CURL_LIBS = $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
 MHD_LIBS = $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
-LDLIBS	= $(JQ_LIBS) -lm -lpthread
+LDLIBS	= $(CURL_LIBS) $(JQ_LIBS) -lm -lpthread
 
 TOOLS	= ia-mock
-LIBOBJ	= lib/buf.o lib/duration.o lib/request.o
+LIBOBJ	= $(patsubst %.c,%.o,$(wildcard lib/*.c))
 MAN1	= $(TOOLS:%=man/%.1)
-MAN7	=
-TESTBIN	=
+MAN7	= $(wildcard man/*.7)
+# Small C programs that test the library's pure parts, run from tests/*.bats.
+TESTBIN	= $(patsubst %.c,%,$(wildcard tests/t_*.c))
 
 BATS	?= bats
 SAN_CFLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -35,13 +36,16 @@ all: $(TOOLS:%=bin/%) $(TESTBIN)
 lib/libia.a: $(LIBOBJ)
 	$(AR) rcs $@ $(LIBOBJ)
 
-$(LIBOBJ) $(TOOLS:%=bin/%.o): lib/ia.h
+$(LIBOBJ) $(TOOLS:%=bin/%.o) $(TESTBIN:%=%.o): lib/ia.h
 
 .c.o:
 	$(CC) $(IA_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 bin/ia-mock: bin/ia-mock.o lib/libia.a
 	$(CC) $(LDFLAGS) -o $@ bin/ia-mock.o lib/libia.a $(MHD_LIBS) $(LDLIBS)
+
+$(TESTBIN): %: %.o lib/libia.a
+	$(CC) $(LDFLAGS) -o $@ $@.o lib/libia.a $(LDLIBS)
 
 deps:
 	@sh .ci/deps
@@ -74,13 +78,15 @@ lint:
 	shellcheck -s bash -e SC2030,SC2031,SC2153,SC2154 tests/*.bats
 
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
 	for t in $(TOOLS); do install -m 755 bin/$$t $(DESTDIR)$(BINDIR)/$$t; done
 	for m in $(MAN1); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
+	for m in $(MAN7); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man7/; done
 
 uninstall:
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
 	for m in $(MAN1); do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
+	for m in $(MAN7); do rm -f $(DESTDIR)$(MANDIR)/man7/$${m#man/}; done
 
 clean:
-	rm -f bin/*.o lib/*.o lib/libia.a $(TOOLS:%=bin/%) $(TESTBIN)
+	rm -f bin/*.o lib/*.o tests/*.o lib/libia.a $(TOOLS:%=bin/%) $(TESTBIN)

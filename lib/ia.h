@@ -2,20 +2,29 @@
  * libia: the library shared by the ia tools.
  *
  * Ownership follows jq's jv.h: every function taking a jv consumes it;
- * jv_copy() what you keep.  Library code returns errors; it never prints
- * or exits.
+ * jv_copy() what you keep.  Library code returns errors (as -1 with a
+ * message in a caller's buffer, or as data); it never prints on its own
+ * account or exits.  Where it writes, it writes to a stream the caller gave.
  */
 #ifndef IA_H
 #define IA_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <time.h>
 
 #include <jv.h>
 
 #define IA_VERSION	"0.1.0"
 
-/* buf.c: a growable byte buffer, always NUL-terminated. */
+/* Exit statuses shared by every tool. */
+#define IA_EXIT_OK	0	/* every record succeeded */
+#define IA_EXIT_FAILED	1	/* some record ended as an error or Failed */
+#define IA_EXIT_USAGE	2	/* usage or system error */
+
+/* buf.c: a growable byte buffer, always NUL-terminated once used. */
 struct ia_buf {
 	char	*data;
 	size_t	 len;
@@ -42,5 +51,233 @@ enum ia_kind {
 enum ia_kind	 ia_request_kind(jv);
 const char	*ia_request_kind_name(enum ia_kind);
 int		 ia_request_check(jv, enum ia_kind, char *, size_t);
+
+/*
+ * config.c: what every tool shares: the key, the base URL, the HTTP knobs
+ * and the shared flags.  A tool's getopt_long loop hands each option it does
+ * not know to ia_config_option(); after the loop, ia_config_finish() reads
+ * the environment and the key file, before any I/O.
+ */
+#define IA_DEFAULT_BASE_URL	"https://api.inference.net"
+#define IA_DEFAULT_JOBS		16
+#define IA_DEFAULT_TIMEOUT	60.0		/* seconds per HTTP request */
+#define IA_DEFAULT_RETRIES	8
+#define IA_DEFAULT_MAX_LINE	(16u << 20)	/* bytes */
+#define IA_CONNECT_TIMEOUT	10.0		/* seconds */
+#define IA_RETRY_BUDGET		900.0		/* seconds from first attempt */
+#define IA_MAX_RESPONSE		(64u << 20)	/* bytes */
+
+struct ia_config {
+	char		*api_key;	/* never printed, never in argv */
+	char		*base_url;	/* without a trailing slash */
+	const char	*api_key_file;	/* --api-key-file, else NULL */
+	const char	*base_url_opt;	/* --base-url, else NULL */
+	int		 jobs;		/* -j: requests in flight at most */
+	int		 verbose;	/* -v */
+	int		 quiet;		/* -q */
+	double		 timeout;	/* --timeout, seconds */
+	int		 retries;	/* --retries */
+	size_t		 max_line;	/* --max-line, bytes */
+	bool		 need_key;	/* ia_config_finish() requires a key */
+};
+
+/*
+ * The short and long options every tool shares, for getopt_long: append
+ * IA_CONFIG_SHORTOPTS to a tool's optstring and IA_CONFIG_LONGOPTS (before
+ * the terminating zero entry) to its longopts.
+ */
+#define IA_CONFIG_SHORTOPTS	"hj:qVv"
+enum {
+	IA_OPT_BASE_URL = 1000, IA_OPT_API_KEY_FILE, IA_OPT_TIMEOUT,
+	IA_OPT_RETRIES, IA_OPT_MAX_LINE
+};
+#define IA_CONFIG_LONGOPTS \
+	{ "base-url",		required_argument, NULL, IA_OPT_BASE_URL }, \
+	{ "api-key-file",	required_argument, NULL, IA_OPT_API_KEY_FILE }, \
+	{ "timeout",		required_argument, NULL, IA_OPT_TIMEOUT }, \
+	{ "retries",		required_argument, NULL, IA_OPT_RETRIES }, \
+	{ "max-line",		required_argument, NULL, IA_OPT_MAX_LINE }, \
+	{ "help",		no_argument,       NULL, 'h' }, \
+	{ "version",		no_argument,       NULL, 'V' }
+
+void	 ia_config_init(struct ia_config *);
+/* 1: handled; 0: not a shared option; -1: bad value (message in err). */
+int	 ia_config_option(struct ia_config *, int, const char *, char *, size_t);
+/* Environment, key file, URL checks: 0, or -1 with a message in err. */
+int	 ia_config_finish(struct ia_config *, char *, size_t);
+void	 ia_config_free(struct ia_config *);
+/* Whether url (scheme://host...) may be used: https, or http to loopback. */
+int	 ia_config_check_url(const char *, char *, size_t);
+
+/*
+ * record.c: NDJSON in and out.
+ *
+ * The reader never blocks: the event loop calls ia_reader_fill() when the fd
+ * is readable (or always, for a regular file), then takes whole lines with
+ * ia_reader_next().  Line numbers count every line, empty ones included;
+ * CRLF is taken as LF; a last line without a newline is a line; empty and
+ * blank lines are skipped; a line longer than max_line is returned as
+ * IA_LINE_TOO_LONG (its bytes are discarded as they arrive, never held).
+ */
+struct ia_reader {
+	int		 fd;
+	struct ia_buf	 buf;
+	size_t		 off;		/* start of the unread part of buf */
+	size_t		 max_line;
+	long		 lineno;	/* of the last line returned */
+	bool		 eof;
+	bool		 skipping;	/* inside an over-long line */
+	size_t		 skipped;	/* length so far of the line being read */
+};
+
+enum ia_line_status {
+	IA_LINE_NONE,		/* no whole line buffered; fill and retry */
+	IA_LINE_OK,
+	IA_LINE_TOO_LONG,
+	IA_LINE_EOF		/* input ended and every line was returned */
+};
+
+struct ia_line {
+	const char	*text;	/* not NUL-terminated in general; valid until next
+				   call; NULL (and len 0) for IA_LINE_TOO_LONG */
+	size_t		 len;
+	long		 lineno;
+};
+
+void	 ia_reader_init(struct ia_reader *, int, size_t);
+/*
+ * Read what is there, at most one read(2), without blocking.  1: call
+ * ia_reader_next() (bytes came, input ended and eof is set, or a line is
+ * already buffered and nothing was read); 0: nothing yet (EAGAIN, EINTR);
+ * -1: error, with errno.  It never reads ahead of a buffered line, so a tool
+ * must not poll the fd while it is not taking lines: poll would spin.
+ */
+int	 ia_reader_fill(struct ia_reader *);
+enum ia_line_status ia_reader_next(struct ia_reader *, struct ia_line *);
+/* Free the buffer; the fd is the caller's and stays open. */
+void	 ia_reader_free(struct ia_reader *);
+
+/*
+ * Write one record as one line and flush it.  0, or -1 with errno (EPIPE
+ * when the reader went away: the tool should then stop quietly).
+ */
+int	 ia_record_write(FILE *, jv);
+/* At exit: flush and close, so that a full disk is an error. 0 or -1. */
+int	 ia_record_close(FILE *);
+
+/* The custom_id a record carries: metadata.custom_id, else a batch line's
+ * custom_id; strings as they are, numbers printed; else jv_invalid(). */
+jv	 ia_record_custom_id(jv);
+
+/*
+ * An error record, the one shape every tool writes:
+ * {"custom_id", "error": {"stage", "status", "message", "attempts"},
+ *  "request", "line"}.  custom_id may be NULL, status 0 and line 0 mean
+ * unknown (null), request may be jv_null().
+ */
+jv	 ia_record_error(const char *, const char *, long, const char *, int, jv, long);
+bool	 ia_record_is_error(jv);
+
+/*
+ * custom_id bookkeeping for a run: which ids were seen (to refuse a
+ * duplicate) and ids for records that carry none.  An assigned id is a hash
+ * of the request's canonical JSON, so it is the same when the same input is
+ * run again, with a -2, -3 ... suffix when the same request comes again.
+ */
+struct ia_ids {
+	char	**slots;
+	size_t	  cap;
+	size_t	  count;
+};
+
+void	 ia_ids_init(struct ia_ids *);
+/* 1 added, 0 already present, -1 out of memory. */
+int	 ia_ids_add(struct ia_ids *, const char *);
+bool	 ia_ids_has(const struct ia_ids *, const char *);
+/* A new id for req (consumed), added to the set; NULL when out of memory. */
+char	*ia_ids_assign(struct ia_ids *, jv);
+void	 ia_ids_free(struct ia_ids *);
+
+/*
+ * http.c: the HTTP engine, one curl multi handle driven by the tool's loop.
+ *
+ * A tool fills a struct ia_xfer and hands it over with ia_http_submit(); the
+ * engine runs at most cfg->jobs at once, retries network errors, 408, 429,
+ * 500, 502, 503 and 504 with exponential backoff and full jitter (honouring
+ * Retry-After), within cfg->retries and IA_RETRY_BUDGET, and hands back each
+ * transfer once, when it is final, from ia_http_next_done().  A retry is
+ * requeued with a start time; nothing ever sleeps but curl_multi_poll().
+ */
+struct ia_http;
+
+struct ia_xfer {
+	/* Set by the caller. */
+	const char	*method;	/* "GET" or "POST" */
+	char		*path;		/* owned: appended to the base URL */
+	char		*body;		/* owned: request body, or NULL */
+	void		*udata;		/* the caller's */
+
+	/* Results, valid once the transfer is handed back. */
+	long		 status;	/* HTTP status; 0 when none was received */
+	struct ia_buf	 resp;		/* response body */
+	int		 attempts;
+	char		 error[256];	/* why it failed, when status is 0 or not 2xx */
+
+	/* The engine's. */
+	void		*easy;
+	double		 start_at;	/* monotonic seconds: not before */
+	double		 first_at;	/* monotonic seconds of the first attempt */
+	double		 sent_at;
+	double		 retry_after;	/* from the last answer, seconds, or -1 */
+	char		 neterr[256];	/* curl's message (CURL_ERROR_SIZE) */
+	struct ia_xfer	*next;
+};
+
+/* A transfer of method to path (both copied) with body (taken over, may be NULL). */
+struct ia_xfer	*ia_xfer_new(const char *, const char *, char *);
+/* The engine; log, when not NULL, gets each exchange (-v), key redacted. */
+struct ia_http	*ia_http_new(const struct ia_config *, FILE *, char *, size_t);
+void		 ia_http_free(struct ia_http *);
+/* Queue a transfer (taken over until handed back; freed with the engine). */
+void		 ia_http_submit(struct ia_http *, struct ia_xfer *);
+/*
+ * Run transfers and wait up to timeout_ms for progress on them or on the
+ * extra fds (struct curl_waitfd *, may be NULL).  0, or -1 on a curl error.
+ */
+int		 ia_http_poll(struct ia_http *, void *, unsigned, int);
+/* The next finished transfer, or NULL. */
+struct ia_xfer	*ia_http_next_done(struct ia_http *);
+/* Transfers queued, waiting for a retry or in flight. */
+size_t		 ia_http_pending(const struct ia_http *);
+/* Whether another transfer would start at once (under the -j cap). */
+bool		 ia_http_has_room(const struct ia_http *);
+void		 ia_xfer_free(struct ia_xfer *);
+/* Print the request as it would be sent, key redacted (--dry-run, -v). */
+void		 ia_http_describe(const struct ia_http *, const struct ia_xfer *, FILE *);
+
+/* Retry-After, seconds or an HTTP date, as seconds from now, capped; -1 if bad. */
+double		 ia_http_retry_after(const char *, time_t, double);
+/* Whether an answer (HTTP status, or 0 for a network error) is worth retrying. */
+bool		 ia_http_retryable(long);
+/* Delay before retry number n (1-based): full jitter on 0.5 s * 2^(n-1), cap 30 s. */
+double		 ia_http_backoff(int, double);
+/* An id or other path segment, percent-encoded; NULL when out of memory. */
+char		*ia_http_escape(const char *);
+/* Monotonic seconds. */
+double		 ia_now(void);
+
+/*
+ * progress.c: one self-updating line on a terminal (done, failed, in flight,
+ * rate, ETA); nothing at all when the stream is not a terminal.
+ */
+struct ia_progress {
+	FILE		*fp;		/* NULL: disabled */
+	double		 started, last;
+	bool		 shown;
+};
+
+void	 ia_progress_init(struct ia_progress *, FILE *, bool);
+void	 ia_progress_update(struct ia_progress *, unsigned long, unsigned long, size_t, bool);
+void	 ia_progress_done(struct ia_progress *);
 
 #endif /* IA_H */

@@ -1,0 +1,665 @@
+/*
+ * The HTTP engine: one curl multi handle, driven by the tool's event loop.
+ *
+ * Transfers move between four lists: ready (queued, to start as soon as the
+ * -j cap allows), running (in curl), waiting (a retry with a start time,
+ * sorted by it) and done (final, to be handed back).  The model is curl's
+ * own src/: the transfer rides behind CURLOPT_PRIVATE, a retry is a requeue,
+ * and the only place that waits is curl_multi_poll().
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "ia.h"
+
+#define BACKOFF_BASE		0.5	/* seconds */
+#define BACKOFF_CAP		30.0	/* seconds */
+#define RETRY_AFTER_CAP		300.0	/* seconds */
+#define LOG_BODY_MAX		2000	/* bytes of a body shown by -v */
+
+struct ia_http {
+	CURLM			*multi;
+	const struct ia_config	*cfg;
+	FILE			*log;
+	struct curl_slist	*hdr_get, *hdr_post;
+	struct ia_xfer		*ready, *ready_tail;
+	struct ia_xfer		*running;	/* in curl, any order */
+	struct ia_xfer		*waiting;	/* by start_at, earliest first */
+	struct ia_xfer		*done, *done_tail;
+	size_t			 nready, nrunning, nwaiting, ndone;
+	uint64_t		 rng;
+};
+
+double
+ia_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* xorshift64*: jitter needs to be cheap and uncorrelated, not secret. */
+static double
+rand01(struct ia_http *h)
+{
+	h->rng ^= h->rng >> 12;
+	h->rng ^= h->rng << 25;
+	h->rng ^= h->rng >> 27;
+	return (double)((h->rng * 0x2545f4914f6cdd1dULL) >> 11) * 0x1.0p-53;
+}
+
+bool
+ia_http_retryable(long status)
+{
+	switch (status) {
+	case 0: case 408: case 429: case 500: case 502: case 503: case 504:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Network errors worth another try: not those a retry cannot mend. */
+static bool
+curl_retryable(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_NOT_BUILT_IN:
+	case CURLE_OUT_OF_MEMORY:
+	case CURLE_WRITE_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_TOO_MANY_REDIRECTS:
+	case CURLE_LOGIN_DENIED:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/*
+ * Full jitter (AWS's "exponential backoff and jitter"): a uniform draw up to
+ * the exponential bound, so that clients that failed together spread out.
+ */
+double
+ia_http_backoff(int n, double u)
+{
+	double	 bound;
+
+	if (n < 1)
+		n = 1;
+	bound = n > 16 ? BACKOFF_CAP : fmin(BACKOFF_CAP, BACKOFF_BASE * ldexp(1, n - 1));
+	if (u < 0)
+		u = 0;
+	if (u > 1)
+		u = 1;
+	return u * bound;
+}
+
+double
+ia_http_retry_after(const char *v, time_t now, double cap)
+{
+	const char	*p;
+	char		*end;
+	double		 d;
+	time_t		 t;
+
+	if (v == NULL)
+		return -1;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (*v == '\0')
+		return -1;
+	for (p = v; isdigit((unsigned char)*p); p++)
+		;
+	if (p > v) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (*p != '\0')
+			return -1;
+		errno = 0;
+		d = strtod(v, &end);
+		if (errno != 0)
+			d = cap;
+		return fmin(d, cap);
+	}
+	if ((t = curl_getdate(v, NULL)) == -1)
+		return -1;
+	d = difftime(t, now);
+	return d < 0 ? 0 : fmin(d, cap);
+}
+
+char *
+ia_http_escape(const char *s)
+{
+	char	*e, *copy;
+
+	if ((e = curl_easy_escape(NULL, s, 0)) == NULL)
+		return NULL;
+	copy = strdup(e);
+	curl_free(e);
+	return copy;
+}
+
+struct ia_xfer *
+ia_xfer_new(const char *method, const char *path, char *body)
+{
+	struct ia_xfer	*x;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return NULL;
+	x->method = strcmp(method, "POST") == 0 ? "POST" : "GET";
+	if ((x->path = strdup(path)) == NULL) {
+		free(x);
+		return NULL;
+	}
+	x->body = body;
+	x->retry_after = -1;
+	return x;
+}
+
+void
+ia_xfer_free(struct ia_xfer *x)
+{
+	if (x == NULL)
+		return;
+	if (x->easy != NULL)
+		curl_easy_cleanup(x->easy);
+	free(x->path);
+	free(x->body);
+	ia_buf_free(&x->resp);
+	free(x);
+}
+
+struct ia_http *
+ia_http_new(const struct ia_config *cfg, FILE *log, char *err, size_t errlen)
+{
+	static bool	 curl_ready;
+	struct ia_http	*h;
+	char		*auth = NULL;
+	struct timespec	 ts;
+
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			snprintf(err, errlen, "cannot initialise libcurl");
+			return NULL;
+		}
+		curl_ready = true;
+	}
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		goto nomem;
+	h->cfg = cfg;
+	h->log = log;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	h->rng = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
+	    ((uint64_t)getpid() << 40) ^ 0x9e3779b97f4a7c15ULL;
+	if ((h->multi = curl_multi_init()) == NULL)
+		goto nomem;
+	curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)cfg->jobs);
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)cfg->jobs);
+	if (cfg->api_key != NULL &&
+	    asprintf(&auth, "Authorization: Bearer %s", cfg->api_key) == -1) {
+		auth = NULL;
+		goto nomem;
+	}
+#define HDR(list, s) do {						\
+	struct curl_slist *l_ = curl_slist_append((list), (s));		\
+	if (l_ == NULL)							\
+		goto nomem;						\
+	(list) = l_;							\
+} while (0)
+	HDR(h->hdr_get, "Accept: application/json");
+	HDR(h->hdr_get, "User-Agent: ia/" IA_VERSION);
+	if (auth != NULL)
+		HDR(h->hdr_get, auth);
+	HDR(h->hdr_post, "Accept: application/json");
+	HDR(h->hdr_post, "User-Agent: ia/" IA_VERSION);
+	HDR(h->hdr_post, "Content-Type: application/json");
+	HDR(h->hdr_post, "Expect:");
+	if (auth != NULL)
+		HDR(h->hdr_post, auth);
+#undef HDR
+	if (auth != NULL) {
+		explicit_bzero(auth, strlen(auth));
+		free(auth);
+	}
+	return h;
+nomem:
+	if (auth != NULL) {
+		explicit_bzero(auth, strlen(auth));
+		free(auth);
+	}
+	ia_http_free(h);
+	snprintf(err, errlen, "out of memory");
+	return NULL;
+}
+
+static void
+free_list(struct ia_xfer *x)
+{
+	struct ia_xfer	*next;
+
+	for (; x != NULL; x = next) {
+		next = x->next;
+		ia_xfer_free(x);
+	}
+}
+
+/* Wipe the Authorization header from a list before curl frees it. */
+static void
+free_headers(struct curl_slist *l)
+{
+	struct curl_slist	*p;
+
+	for (p = l; p != NULL; p = p->next) {
+		if (strncasecmp(p->data, "Authorization:", 14) == 0)
+			explicit_bzero(p->data, strlen(p->data));
+	}
+	curl_slist_free_all(l);
+}
+
+/* Free the engine and every transfer it still holds (not their udata). */
+void
+ia_http_free(struct ia_http *h)
+{
+	struct ia_xfer	*x;
+
+	if (h == NULL)
+		return;
+	for (x = h->running; x != NULL; x = x->next) {
+		curl_multi_remove_handle(h->multi, x->easy);
+		curl_easy_cleanup(x->easy);
+		x->easy = NULL;
+	}
+	free_list(h->running);
+	free_list(h->ready);
+	free_list(h->waiting);
+	free_list(h->done);
+	if (h->multi != NULL)
+		curl_multi_cleanup(h->multi);
+	free_headers(h->hdr_get);
+	free_headers(h->hdr_post);
+	free(h);
+}
+
+void
+ia_http_submit(struct ia_http *h, struct ia_xfer *x)
+{
+	x->next = NULL;
+	x->status = 0;
+	x->attempts = 0;
+	x->error[0] = '\0';
+	x->retry_after = -1;
+	x->start_at = 0;
+	x->first_at = 0;
+	if (h->ready_tail != NULL)
+		h->ready_tail->next = x;
+	else
+		h->ready = x;
+	h->ready_tail = x;
+	h->nready++;
+}
+
+size_t
+ia_http_pending(const struct ia_http *h)
+{
+	return h->nready + h->nrunning + h->nwaiting + h->ndone;
+}
+
+/*
+ * Room for one more: counting retries that wait, so that a storm of 429s
+ * stops the tool reading input instead of growing a queue without bound.
+ */
+bool
+ia_http_has_room(const struct ia_http *h)
+{
+	return h->nready + h->nrunning + h->nwaiting < (size_t)h->cfg->jobs;
+}
+
+struct ia_xfer *
+ia_http_next_done(struct ia_http *h)
+{
+	struct ia_xfer	*x;
+
+	if ((x = h->done) == NULL)
+		return NULL;
+	if ((h->done = x->next) == NULL)
+		h->done_tail = NULL;
+	x->next = NULL;
+	h->ndone--;
+	return x;
+}
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct ia_xfer	*x = arg;
+
+	n *= size;
+	if (x->resp.len + n > IA_MAX_RESPONSE) {
+		snprintf(x->error, sizeof(x->error),
+		    "response larger than %u MiB", IA_MAX_RESPONSE >> 20);
+		return 0;
+	}
+	return ia_buf_add(&x->resp, p, n) == -1 ? 0 : n;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct ia_xfer	*x = arg;
+	char		 v[128];
+	size_t		 len;
+
+	n *= size;
+	if (n > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
+		len = n - 12 < sizeof(v) - 1 ? n - 12 : sizeof(v) - 1;
+		memcpy(v, p + 12, len);
+		v[len] = '\0';
+		x->retry_after = ia_http_retry_after(v, time(NULL), RETRY_AFTER_CAP);
+	}
+	return n;
+}
+
+/* Show a body on the log, cut short, on one line. */
+static void
+log_body(FILE *log, const char *dir, const char *p, size_t len)
+{
+	size_t	 i, n = len > LOG_BODY_MAX ? LOG_BODY_MAX : len;
+
+	fprintf(log, "ia: %s ", dir);
+	for (i = 0; i < n; i++)
+		fputc(p[i] == '\n' || p[i] == '\r' ? ' ' : p[i], log);
+	if (n < len)
+		fprintf(log, "... (%zu bytes)", len);
+	fputc('\n', log);
+}
+
+void
+ia_http_describe(const struct ia_http *h, const struct ia_xfer *x, FILE *fp)
+{
+	const struct curl_slist	*l;
+
+	fprintf(fp, "%s %s%s\n", x->method, h->cfg->base_url, x->path);
+	l = strcmp(x->method, "POST") == 0 ? h->hdr_post : h->hdr_get;
+	for (; l != NULL; l = l->next) {
+		if (strncasecmp(l->data, "Authorization:", 14) == 0)
+			fprintf(fp, "Authorization: Bearer <redacted>\n");
+		else if (strcmp(l->data, "Expect:") != 0)
+			fprintf(fp, "%s\n", l->data);
+	}
+	if (x->body != NULL)
+		fprintf(fp, "\n%s\n", x->body);
+}
+
+static int
+start(struct ia_http *h, struct ia_xfer *x)
+{
+	CURL	*e;
+	char	*url = NULL;
+	int	 post = strcmp(x->method, "POST") == 0;
+
+	if (asprintf(&url, "%s%s", h->cfg->base_url, x->path) == -1 ||
+	    (e = curl_easy_init()) == NULL) {
+		if (url != NULL)
+			free(url);
+		return -1;
+	}
+	x->easy = e;
+	x->attempts++;
+	x->sent_at = ia_now();
+	if (x->first_at == 0)
+		x->first_at = x->sent_at;
+	x->retry_after = -1;
+	x->error[0] = '\0';
+	ia_buf_free(&x->resp);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, post ? h->hdr_post : h->hdr_get);
+	if (post) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body ? x->body : "");
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)(x->body ? strlen(x->body) : 0));
+	}
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	x->neterr[0] = '\0';
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->neterr);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(IA_CONNECT_TIMEOUT * 1000));
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(h->cfg->timeout * 1000));
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (h->log != NULL) {
+		fprintf(h->log, "ia: > %s %s (attempt %d)\n", x->method, url, x->attempts);
+		fprintf(h->log, "ia: > Authorization: Bearer <redacted>\n");
+		if (x->body != NULL)
+			log_body(h->log, ">", x->body, strlen(x->body));
+	}
+	free(url);
+	if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
+		curl_easy_cleanup(e);
+		x->easy = NULL;
+		return -1;
+	}
+	x->next = h->running;
+	h->running = x;
+	h->nrunning++;
+	return 0;
+}
+
+static void
+push_done(struct ia_http *h, struct ia_xfer *x)
+{
+	x->next = NULL;
+	if (h->done_tail != NULL)
+		h->done_tail->next = x;
+	else
+		h->done = x;
+	h->done_tail = x;
+	h->ndone++;
+}
+
+static void
+push_waiting(struct ia_http *h, struct ia_xfer *x)
+{
+	struct ia_xfer	**pp;
+
+	for (pp = &h->waiting; *pp != NULL && (*pp)->start_at <= x->start_at;
+	    pp = &(*pp)->next)
+		;
+	x->next = *pp;
+	*pp = x;
+	h->nwaiting++;
+}
+
+/* Start what may start: retries that are due first, then new transfers. */
+static void
+start_ready(struct ia_http *h)
+{
+	struct ia_xfer	*x;
+	double		 now = ia_now();
+
+	while (h->nrunning < (size_t)h->cfg->jobs) {
+		if (h->waiting != NULL && h->waiting->start_at <= now) {
+			x = h->waiting;
+			h->waiting = x->next;
+			h->nwaiting--;
+		} else if (h->ready != NULL) {
+			x = h->ready;
+			if ((h->ready = x->next) == NULL)
+				h->ready_tail = NULL;
+			h->nready--;
+		} else
+			break;
+		x->next = NULL;
+		if (start(h, x) == -1) {
+			snprintf(x->error, sizeof(x->error), "cannot start a transfer: out of memory");
+			x->status = 0;
+			push_done(h, x);
+		}
+	}
+}
+
+/* The message of an API error body {"error": {"message"}}, else the body. */
+static void
+error_from_body(struct ia_xfer *x, long status)
+{
+	jv	 v, e, m = jv_invalid();
+
+	v = x->resp.len > 0 && x->resp.len < INT32_MAX ?
+	    jv_parse_sized(x->resp.data, (int)x->resp.len) : jv_invalid();
+	/* libjq 1.6 asserts on jv_object_get of a non-object: check each level. */
+	if (jv_get_kind(v) == JV_KIND_OBJECT) {
+		e = jv_object_get(jv_copy(v), jv_string("error"));
+		if (jv_get_kind(e) == JV_KIND_OBJECT)
+			m = jv_object_get(e, jv_string("message"));
+		else
+			jv_free(e);
+	}
+	if (jv_get_kind(m) == JV_KIND_STRING)
+		snprintf(x->error, sizeof(x->error), "HTTP %ld: %s", status, jv_string_value(m));
+	else if (x->resp.len > 0)
+		snprintf(x->error, sizeof(x->error), "HTTP %ld: %.*s", status,
+		    (int)(x->resp.len > 200 ? 200 : x->resp.len), x->resp.data);
+	else
+		snprintf(x->error, sizeof(x->error), "HTTP %ld", status);
+	jv_free(m);
+	jv_free(v);
+}
+
+/* A transfer came back from curl: hand it back, or requeue it for a retry. */
+static void
+finish(struct ia_http *h, struct ia_xfer *x, CURLcode rc)
+{
+	struct ia_xfer	**pp;
+	long		 status = 0;
+	double		 now = ia_now(), delay;
+	bool		 retry;
+	char		 why[256];
+
+	for (pp = &h->running; *pp != NULL && *pp != x; pp = &(*pp)->next)
+		;
+	if (*pp == x) {
+		*pp = x->next;
+		h->nrunning--;
+	}
+	x->next = NULL;
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_multi_remove_handle(h->multi, x->easy);
+	curl_easy_cleanup(x->easy);
+	x->easy = NULL;
+	x->status = status;
+
+	if (rc != CURLE_OK) {
+		if (x->error[0] == '\0')	/* else on_body's own reason */
+			snprintf(x->error, sizeof(x->error), "%s", x->neterr[0] != '\0' ?
+			    x->neterr : curl_easy_strerror(rc));
+		retry = curl_retryable(rc);
+	} else if (status >= 200 && status < 300) {
+		x->error[0] = '\0';
+		retry = false;
+	} else {
+		error_from_body(x, status);
+		retry = ia_http_retryable(status);
+	}
+	if (h->log != NULL) {
+		fprintf(h->log, "ia: < %s %s%s: %s (%.3f s, %zu bytes)\n", x->method,
+		    h->cfg->base_url, x->path, status ? "" : "no answer",
+		    now - x->sent_at, x->resp.len);
+		if (status != 0)
+			fprintf(h->log, "ia: < HTTP %ld\n", status);
+		else
+			fprintf(h->log, "ia: < %s\n", x->error);
+		if (x->resp.len > 0)
+			log_body(h->log, "<", x->resp.data, x->resp.len);
+	}
+	if (retry && x->attempts <= h->cfg->retries) {
+		delay = ia_http_backoff(x->attempts, rand01(h));
+		if (x->retry_after > delay)
+			delay = x->retry_after;
+		if (now + delay - x->first_at <= IA_RETRY_BUDGET) {
+			if (h->log != NULL)
+				fprintf(h->log, "ia: retry %d of %d in %.2f s: %s\n",
+				    x->attempts, h->cfg->retries, delay, x->error);
+			x->start_at = now + delay;
+			push_waiting(h, x);
+			return;
+		}
+	}
+	if (retry && x->attempts > 1) {
+		snprintf(why, sizeof(why), "%.200s (gave up after %d attempts)", x->error,
+		    x->attempts);
+		memcpy(x->error, why, sizeof(x->error));
+	}
+	push_done(h, x);
+}
+
+static void
+reap(struct ia_http *h)
+{
+	CURLMsg		*msg;
+	struct ia_xfer	*x;
+	int		 left;
+
+	while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		x = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		if (x != NULL)
+			finish(h, x, msg->data.result);
+	}
+}
+
+int
+ia_http_poll(struct ia_http *h, void *extra, unsigned nextra, int timeout_ms)
+{
+	double	 wait;
+	int	 still, n;
+
+	start_ready(h);
+	if (curl_multi_perform(h->multi, &still) != CURLM_OK)
+		return -1;
+	reap(h);
+	start_ready(h);
+	if (h->ndone > 0)
+		timeout_ms = 0;
+	if (h->waiting != NULL) {
+		wait = (h->waiting->start_at - ia_now()) * 1000;
+		if (wait < timeout_ms || timeout_ms < 0)
+			timeout_ms = wait < 0 ? 0 : (int)ceil(wait);
+	}
+	if (timeout_ms < 0)
+		timeout_ms = 1000;
+	if (curl_multi_poll(h->multi, extra, nextra, timeout_ms, &n) != CURLM_OK)
+		return -1;
+	if (curl_multi_perform(h->multi, &still) != CURLM_OK)
+		return -1;
+	reap(h);
+	start_ready(h);
+	return 0;
+}
