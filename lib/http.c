@@ -587,13 +587,12 @@ finish(struct ia_http *h, struct ia_xfer *x, CURLcode rc)
 		retry = ia_http_retryable(status);
 	}
 	if (h->log != NULL) {
-		fprintf(h->log, "ia: < %s %s%s: %s (%.3f s, %zu bytes)\n", x->method,
-		    h->cfg->base_url, x->path, status ? "" : "no answer",
-		    now - x->sent_at, x->resp.len);
 		if (status != 0)
-			fprintf(h->log, "ia: < HTTP %ld\n", status);
+			fprintf(h->log, "ia: < HTTP %ld", status);
 		else
-			fprintf(h->log, "ia: < %s\n", x->error);
+			fprintf(h->log, "ia: < no answer: %s", x->error);
+		fprintf(h->log, " (%s %s%s, %.3f s, %zu bytes)\n", x->method,
+		    h->cfg->base_url, x->path, now - x->sent_at, x->resp.len);
 		if (x->resp.len > 0)
 			log_body(h->log, "<", x->resp.data, x->resp.len);
 	}

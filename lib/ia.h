@@ -199,6 +199,56 @@ char	*ia_ids_assign(struct ia_ids *, jv);
 void	 ia_ids_free(struct ia_ids *);
 
 /*
+ * input.c: the input forms that ia-submit and ia-group share.  One input line
+ * gives zero or more items (a -e program may yield several values); each is a
+ * request ready to send, with its kind and custom_id (also set as
+ * metadata.custom_id), or an error record of stage "input".
+ */
+struct ia_input {
+	bool		 text;		/* -t: each line is a prompt */
+	const char	*model;		/* -m: fills a missing model */
+	const char	*system;	/* --system: with -t, a system message first */
+	const char	*webhook_id;	/* --webhook-id: metadata.webhook_id */
+	const char	*file;		/* named in messages; NULL for stdin */
+	void		*jq;		/* -e: the compiled program (jq_state *) */
+	struct ia_ids	 ids;		/* custom_ids seen in this run */
+};
+
+struct ia_item {
+	enum ia_kind	 kind;		/* IA_KIND_NONE for an error record */
+	jv		 request;	/* the request to send, or the error record */
+	char		*custom_id;	/* NULL for an error record without one */
+	long		 line;
+};
+
+/* Set the options first; then compile -e FILTER (NULL for none): 0 or -1. */
+int	 ia_input_init(struct ia_input *, const char *, char *, size_t);
+/* Call fn once per item of one line; fn takes over the item's contents. */
+void	 ia_input_line(struct ia_input *, const char *, size_t, long,
+	    void (*)(void *, struct ia_item *), void *);
+/* An error record for a line over --max-line. */
+jv	 ia_input_too_long(const struct ia_input *, long, size_t);
+void	 ia_input_free(struct ia_input *);
+/* The route a request of a kind is POSTed to, alone or in a group. */
+const char *ia_input_route(enum ia_kind, bool);
+
+/* The files named as arguments ("-" is stdin), or stdin alone, in turn. */
+struct ia_source {
+	struct ia_reader  reader;
+	char		**names;
+	int		 *fds;
+	int		  nfiles, cur;
+	size_t		  max_line;
+};
+
+int	 ia_source_init(struct ia_source *, char **, int, size_t, char *, size_t);
+enum ia_line_status ia_source_next(struct ia_source *, struct ia_line *);
+const char *ia_source_name(const struct ia_source *);
+int	 ia_source_fd(const struct ia_source *);
+int	 ia_source_fill(struct ia_source *);
+void	 ia_source_free(struct ia_source *);
+
+/*
  * http.c: the HTTP engine, one curl multi handle driven by the tool's loop.
  *
  * A tool fills a struct ia_xfer and hands it over with ia_http_submit(); the

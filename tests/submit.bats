@@ -1,0 +1,716 @@
+#!/usr/bin/env bats
+# ia-submit(1) against ia-mock: the input forms, custom_ids, input and submit
+# error records, the options, and the stream contract of ia(7) under faults.
+# What was sent is proved through GET /v1/generation/{id}, whose request is
+# the body as the mock received it.
+
+load helper
+bats_require_minimum_version 1.5.0
+
+teardown() {
+	mock_stop
+}
+
+teardown_file() {
+	mock_stop_all
+}
+
+setup() {
+	IN=$BATS_TEST_TMPDIR/in
+}
+
+# req CONTENT [EXTRA-JSON]: a chat request (helper's chat), one line.
+req() {
+	chat "$@"
+}
+
+# posts: the POSTs of requests the mock saw, chat and text (GETs not counted).
+posts() {
+	stats '.requests["POST /v1/async/chat/completions"] + .requests["POST /v1/async/completions"]'
+}
+
+# lines: the number of lines in $output (0 when it is empty).
+lines() {
+	if [ -z "$output" ]; then
+		echo 0
+	else
+		printf '%s\n' "$output" | wc -l
+	fi
+}
+
+# oks: the acknowledgements in $output, one a line.
+oks() {
+	printf '%s\n' "$output" | jq -c 'select(has("error") | not)'
+}
+
+# errs: the error records in $output, one a line.
+errs() {
+	printf '%s\n' "$output" | jq -c 'select(has("error"))'
+}
+
+# err_at N: the error record of input line N in $output.
+err_at() {
+	printf '%s\n' "$output" | jq -c --argjson n "$1" 'select(has("error") and .line == $n)'
+}
+
+# sent ID: the request the mock received for generation ID, compact.
+sent() {
+	local code
+	code=$(http GET "/v1/generation/$1")
+	if [ "$code" != 200 ]; then
+		echo "GET /v1/generation/$1: HTTP $code: $(body)" >&2
+		return 1
+	fi
+	body | jq -c .request
+}
+
+# sent_by_content TEXT: the request sent whose last message (or prompt) is
+# TEXT, among the acknowledgements in $output; fails unless exactly one.
+sent_by_content() {
+	local id r found=0 hit=
+	for id in $(oks | jq -r .id); do
+		r=$(sent "$id") || return 1
+		if [ "$(jq -r '(.messages // [] | last | .content) // .prompt' <<<"$r")" = "$1" ]; then
+			found=$((found + 1))
+			hit=$r
+		fi
+	done
+	if [ "$found" -ne 1 ]; then
+		echo "sent_by_content $1: $found requests" >&2
+		return 1
+	fi
+	echo "$hit"
+}
+
+# check_acks_match_input FILE: every acknowledgement in $output has exactly
+# the keys custom_id and id; its id resolves to a generation whose
+# request.metadata.custom_id is the custom_id printed and whose request is one
+# line of FILE with that custom_id set as metadata.custom_id; and every line
+# of FILE is matched exactly once.
+check_acks_match_input() {
+	local file=$1 ack cid id r n matched=()
+	while read -r ack; do
+		[ -n "$ack" ] || continue
+		if [ "$(jq -c 'keys' <<<"$ack")" != '["custom_id","id"]' ]; then
+			echo "not an acknowledgement: $ack" >&2
+			return 1
+		fi
+		cid=$(jq -r .custom_id <<<"$ack")
+		id=$(jq -r .id <<<"$ack")
+		r=$(sent "$id") || return 1
+		if [ "$(jq -r '.metadata.custom_id' <<<"$r")" != "$cid" ]; then
+			echo "$id: sent metadata.custom_id is not $cid: $r" >&2
+			return 1
+		fi
+		n=$(jq -s --argjson r "$r" --arg c "$cid" \
+		    'map(select((.metadata.custom_id = $c) == $r)) | length' "$file")
+		if [ "$n" -ne 1 ]; then
+			echo "$cid: the request sent matches $n input lines: $r" >&2
+			return 1
+		fi
+		matched+=("$cid")
+	done < <(oks)
+	if [ "${#matched[@]}" -ne "$(grep -c . "$file")" ]; then
+		echo "${#matched[@]} acknowledgements for $(grep -c . "$file") lines" >&2
+		return 1
+	fi
+}
+
+# check_input_error N PATTERN: the error record of line N is of stage input,
+# status null, attempts 0, line N, and its message starts "line N: " and
+# matches the extended regex PATTERN.
+check_input_error() {
+	local rec
+	rec=$(err_at "$1")
+	echo "line $1: $rec"
+	[ "$(printf '%s\n' "$rec" | grep -c .)" -eq 1 ]
+	[ "$(jq -c '[.error.stage, .error.status, .error.attempts, .line]' <<<"$rec")" = "[\"input\",null,0,$1]" ]
+	[[ "$(jq -r .error.message <<<"$rec")" == "line $1: "* ]]
+	[[ "$(jq -r .error.message <<<"$rec")" =~ $2 ]]
+}
+
+# --- input forms -------------------------------------------------------------
+
+@test "request objects: one {custom_id, id} per line, custom_id from metadata, sent as read" {
+	mock_start
+	{
+		req "first" '{"metadata": {"custom_id": "q1"}}'
+		req "second" '{"metadata": {"custom_id": "q2", "tag": "kept"}, "max_tokens": 5}'
+		req "third" '{"metadata": {"custom_id": "q3"}, "temperature": 0.5, "seed": 7}'
+		jq -nc '{model: "text-model", prompt: "fourth", metadata: {custom_id: "q4"}}'
+		req "fifth" '{"metadata": {"custom_id": "q5"}, "messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": "fifth"}]}'
+	} > "$IN"
+	run ia-submit < "$IN"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(lines)" -eq 5 ]
+	[ "$(printf '%s\n' "$output" | jq -s -c 'map(.custom_id) | sort')" = '["q1","q2","q3","q4","q5"]' ]
+	[ "$(printf '%s\n' "$output" | jq -s 'all(.id | type == "string" and length > 0)')" = true ]
+	check_acks_match_input "$IN"
+	[ "$(stats .generations.total)" -eq 5 ]
+}
+
+@test "text completions go to /v1/async/completions, chat to /v1/async/chat/completions" {
+	mock_start
+	{
+		req "chat one"
+		jq -nc '{model: "m", prompt: "text one"}'
+		jq -nc '{model: "m", prompt: ["text", "two"]}'
+		req "chat two"
+		jq -nc '{model: "m", prompt: "text three", max_tokens: 3}'
+	} > "$IN"
+	run ia-submit < "$IN"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(lines)" -eq 5 ]
+	[ "$(stats '.requests["POST /v1/async/chat/completions"]')" -eq 2 ]
+	[ "$(stats '.requests["POST /v1/async/completions"]')" -eq 3 ]
+	[ "$(posts)" -eq 5 ]
+	check_acks_match_input "$IN"
+}
+
+@test "Batch API lines: custom_id from the line, kind from url; another url is an input error" {
+	mock_start
+	cat > "$IN" <<-'EOF'
+	{"custom_id": "b-chat", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "m", "messages": [{"role": "user", "content": "batch chat"}], "max_tokens": 9}}
+	{"custom_id": "b-text", "method": "POST", "url": "/v1/completions", "body": {"model": "m", "prompt": "batch text"}}
+	{"custom_id": "b-bad", "method": "POST", "url": "/v1/embeddings", "body": {"model": "m", "input": "x"}}
+	EOF
+	run ia-submit < "$IN"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(lines)" -eq 3 ]
+	[ "$(oks | jq -s -c 'map(.custom_id) | sort')" = '["b-chat","b-text"]' ]
+	# The body is what is sent, with the line's custom_id as metadata.custom_id.
+	id=$(oks | jq -r 'select(.custom_id == "b-chat") | .id')
+	[ "$(sent "$id")" = "$(sed -n 1p "$IN" | jq -c '.body | .metadata.custom_id = "b-chat"')" ]
+	id=$(oks | jq -r 'select(.custom_id == "b-text") | .id')
+	[ "$(sent "$id")" = "$(sed -n 2p "$IN" | jq -c '.body | .metadata.custom_id = "b-text"')" ]
+	[ "$(stats '.requests["POST /v1/async/chat/completions"]')" -eq 1 ]
+	[ "$(stats '.requests["POST /v1/async/completions"]')" -eq 1 ]
+	[ "$(posts)" -eq 2 ]
+	check_input_error 3 'url'
+	[ "$(err_at 3 | jq -c .request)" = "$(sed -n 3p "$IN" | jq -c .)" ]
+}
+
+@test "-t -m: each line is a user message for MODEL" {
+	mock_start
+	printf '%s\n' 'What is 2 + 2?' 'say "hi" {not json}' > "$IN"
+	run ia-submit -t -m text-model < "$IN"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(lines)" -eq 2 ]
+	for text in 'What is 2 + 2?' 'say "hi" {not json}'; do
+		r=$(sent_by_content "$text")
+		cid=$(jq -r .metadata.custom_id <<<"$r")
+		[ "$(oks | jq -r --arg c "$cid" 'select(.custom_id == $c) | .custom_id')" = "$cid" ]
+		[ "$r" = "$(jq -nc --arg t "$text" --arg c "$cid" \
+		    '{model: "text-model", messages: [{role: "user", content: $t}], metadata: {custom_id: $c}}')" ]
+	done
+	[ "$(stats '.requests["POST /v1/async/chat/completions"]')" -eq 2 ]
+}
+
+@test "-t --system: the system message comes first" {
+	mock_start
+	printf 'question one\n' > "$IN"
+	run ia-submit -t -m m --system 'Answer in one sentence.' < "$IN"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	r=$(sent "$(oks | jq -r .id)")
+	echo "$r"
+	[ "$(jq -c .messages <<<"$r")" = '[{"role":"system","content":"Answer in one sentence."},{"role":"user","content":"question one"}]' ]
+	[ "$(jq -r .model <<<"$r")" = m ]
+}
+
+@test "-t without -m, and --system without -t, are usage errors" {
+	mock_start
+	run --separate-stderr ia-submit -t <<< "hello"
+	echo "$stderr"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == "ia-submit: "*"-m"* ]]
+	run --separate-stderr ia-submit --system 'be brief' -m m <<< "$(req hello)"
+	echo "$stderr"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == "ia-submit: "*"--system"* ]]
+	[ "$(stats .requests.total)" -eq 0 ]
+}
+
+# --- -e ------------------------------------------------------------------------
+
+@test "-e templates each record into a request" {
+	mock_start
+	printf '%s\n' '{"text": "alpha"}' '{"text": "beta gamma"}' > "$IN"
+	run ia-submit -e '{model: "m", messages: [{role: "user", content: ("Summarize: " + .text)}]}' < "$IN"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(lines)" -eq 2 ]
+	for t in alpha 'beta gamma'; do
+		r=$(sent_by_content "Summarize: $t")
+		cid=$(jq -r .metadata.custom_id <<<"$r")
+		[ "$r" = "$(jq -nc --arg t "Summarize: $t" --arg c "$cid" \
+		    '{model: "m", messages: [{role: "user", content: $t}], metadata: {custom_id: $c}}')" ]
+	done
+}
+
+@test "-e yielding two values per line submits two requests" {
+	mock_start
+	printf '%s\n' '{"text": "one"}' '{"text": "two"}' > "$IN"
+	run ia-submit -e '{model: "m", messages: [{role: "user", content: ("A " + .text)}]},
+	    {model: "m", prompt: ("B " + .text)}' < "$IN"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(lines)" -eq 4 ]
+	[ "$(printf '%s\n' "$output" | jq -s 'map(.custom_id) | unique | length')" -eq 4 ]
+	for t in "A one" "B one" "A two" "B two"; do
+		sent_by_content "$t" >/dev/null
+	done
+	[ "$(stats '.requests["POST /v1/async/chat/completions"]')" -eq 2 ]
+	[ "$(stats '.requests["POST /v1/async/completions"]')" -eq 2 ]
+}
+
+@test "-e that does not compile is exit 2 before any request" {
+	mock_start
+	run --separate-stderr ia-submit -e '{model: "m", messages: [' <<< '{"text": "x"}'
+	echo "$stderr"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == "ia-submit: -e:"* ]]
+	[ "$(stats .requests.total)" -eq 0 ]
+}
+
+@test "-e failing at run time makes that line an input error record; the rest goes on" {
+	mock_start
+	{
+		jq -nc --argjson r "$(req "via x one")" '{x: {y: $r}}'
+		echo '"just a string"'
+		jq -nc --argjson r "$(req "via x three")" '{x: {y: $r}}'
+	} > "$IN"
+	run ia-submit -e '.x.y' < "$IN"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(lines)" -eq 3 ]
+	[ "$(oks | grep -c .)" -eq 2 ]
+	check_input_error 2 '-e'
+	[ "$(err_at 2 | jq -c .request)" = '"just a string"' ]
+	sent_by_content "via x one" >/dev/null
+	sent_by_content "via x three" >/dev/null
+
+	printf '%s\n' '{"t": "a"}' '{"t": "b", "fail": true}' '{"t": "c"}' > "$IN"
+	run ia-submit -e 'if .fail then error("boom") else {model: "m", messages: [{role: "user", content: .t}]} end' < "$IN"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(lines)" -eq 3 ]
+	[ "$(oks | grep -c .)" -eq 2 ]
+	check_input_error 2 'boom'
+	[ "$(err_at 2 | jq -c .request)" = '{"t":"b","fail":true}' ]
+}
+
+# --- -m, --webhook-id --------------------------------------------------------------
+
+@test "-m fills in a missing model and leaves one that is there" {
+	mock_start
+	{
+		jq -nc '{messages: [{role: "user", content: "no model"}]}'
+		jq -nc '{model: "own-model", messages: [{role: "user", content: "has model"}]}'
+		jq -nc '{prompt: "text without model"}'
+	} > "$IN"
+	run ia-submit -m fill-model < "$IN"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(lines)" -eq 3 ]
+	[ "$(sent_by_content "no model" | jq -r .model)" = fill-model ]
+	[ "$(sent_by_content "has model" | jq -r .model)" = own-model ]
+	[ "$(sent_by_content "text without model" | jq -r .model)" = fill-model ]
+}
+
+@test "--webhook-id sets metadata.webhook_id" {
+	mock_start
+	{
+		req "hooked one" '{"metadata": {"custom_id": "w1", "tag": "kept"}}'
+		req "hooked two"
+	} > "$IN"
+	run ia-submit --webhook-id hook-42 < "$IN"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(lines)" -eq 2 ]
+	[ "$(sent_by_content "hooked one" | jq -c '.metadata | to_entries | sort_by(.key) | from_entries')" = '{"custom_id":"w1","tag":"kept","webhook_id":"hook-42"}' ]
+	r=$(sent_by_content "hooked two")
+	[ "$(jq -r .metadata.webhook_id <<<"$r")" = hook-42 ]
+	[ "$(jq -r .metadata.custom_id <<<"$r")" = "$(oks | jq -r 'select(.custom_id != "w1") | .custom_id')" ]
+}
+
+# --- --dry-run ---------------------------------------------------------------------
+
+@test "--dry-run prints the requests, key redacted, and sends nothing, without a key" {
+	mock_start
+	{
+		req "dry chat" '{"metadata": {"custom_id": "d1"}}'
+		jq -nc '{model: "m", prompt: "dry text", metadata: {custom_id: "d2"}}'
+	} > "$IN"
+	run --separate-stderr ia-submit --dry-run < "$IN"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"$INFERENCE_API_KEY"* ]]
+	[[ "$stderr" != *"$INFERENCE_API_KEY"* ]]
+	[ "$(printf '%s\n' "$output" | sed -n 1p)" = "POST $MOCK_URL/v1/async/chat/completions" ]
+	grep -qx "POST $MOCK_URL/v1/async/completions" <<<"$output"
+	[ "$(grep -cx 'Authorization: Bearer <redacted>' <<<"$output")" -eq 2 ]
+	[ "$(grep '^{' <<<"$output" | sed -n 1p)" = "$(sed -n 1p "$IN" | jq -c .)" ]
+	[ "$(grep '^{' <<<"$output" | sed -n 2p)" = "$(sed -n 2p "$IN" | jq -c .)" ]
+	[ "$(stats .requests.total)" -eq 0 ]
+
+	# No key at all, and an assigned custom_id shows in the body.
+	req "no key" > "$IN"
+	run --separate-stderr env -u INFERENCE_API_KEY ia-submit --dry-run < "$IN"
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | sed -n 1p)" = "POST $MOCK_URL/v1/async/chat/completions" ]
+	[[ "$(grep '^{' <<<"$output" | jq -r .metadata.custom_id)" =~ ^req-[0-9a-f]{16}$ ]]
+	[ "$(grep '^{' <<<"$output" | jq -c 'del(.metadata)')" = "$(req "no key")" ]
+	[ "$(stats .requests.total)" -eq 0 ]
+}
+
+# --- custom_ids ------------------------------------------------------------------
+
+@test "custom_ids are assigned as req- and 16 hex digits, the same on every run" {
+	mock_start
+	for i in 1 2 3 4; do req "assigned $i"; done > "$IN"
+	run ia-submit < "$IN"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(lines)" -eq 4 ]
+	[ "$(printf '%s\n' "$output" | jq -s 'all(.custom_id | test("^req-[0-9a-f]{16}$"))')" = true ]
+	[ "$(printf '%s\n' "$output" | jq -s 'map(.custom_id) | unique | length')" -eq 4 ]
+	check_acks_match_input "$IN"
+	first=$(printf '%s\n' "$output" | jq -s -c 'map(.custom_id) | sort')
+	run ia-submit < "$IN"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | jq -s -c 'map(.custom_id) | sort')" = "$first" ]
+}
+
+@test "the same request twice in one run gets X and X-2" {
+	mock_start
+	{ req "twice"; req "twice"; } > "$IN"
+	run ia-submit -j 1 < "$IN"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(lines)" -eq 2 ]
+	x=$(printf '%s\n' "$output" | sed -n 1p | jq -r .custom_id)
+	[[ "$x" =~ ^req-[0-9a-f]{16}$ ]]
+	[ "$(printf '%s\n' "$output" | sed -n 2p | jq -r .custom_id)" = "$x-2" ]
+	for cid in "$x" "$x-2"; do
+		id=$(oks | jq -r --arg c "$cid" 'select(.custom_id == $c) | .id')
+		[ "$(sent "$id" | jq -r .metadata.custom_id)" = "$cid" ]
+	done
+}
+
+@test "a numeric metadata.custom_id 7 becomes \"7\"" {
+	mock_start
+	req "numbered" '{"metadata": {"custom_id": 7}}' > "$IN"
+	run ia-submit < "$IN"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | jq -c .custom_id)" = '"7"' ]
+	[ "$(sent "$(printf '%s\n' "$output" | jq -r .id)" | jq -c .metadata.custom_id)" = '"7"' ]
+}
+
+# --- input errors -----------------------------------------------------------------
+
+@test "every kind of bad line is an input error record with its line; the rest are sent" {
+	mock_start
+	{
+		req "good 1"                                                    # 1
+		echo '{"model": "m", "messages": '                              # 2 not JSON
+		echo '[1, 2]'                                                   # 3 array
+		echo '"a string"'                                               # 4 string
+		echo '{"messages": [{"role": "user", "content": "x"}]}'         # 5 no model
+		echo '{"model": "m", "temperature": 1}'                         # 6 no messages/prompt
+		echo '{"model": "m", "messages": []}'                           # 7 empty messages
+		echo '{"model": "m", "messages": [{"content": "x"}]}'           # 8 no role
+		echo '{"model": "m", "messages": [{"role": "user"}]}'           # 9 no content
+		echo '{"model": "m", "prompt": 42}'                             # 10 prompt a number
+		req "bad metadata" '{"metadata": "x"}'                          # 11 metadata
+		req "good 12" '{"metadata": {"custom_id": "dup"}}'              # 12
+		req "again 13" '{"metadata": {"custom_id": "dup"}}'             # 13 duplicate
+		req "good 14"                                                   # 14
+	} > "$IN"
+	run ia-submit < "$IN"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(lines)" -eq 14 ]
+	[ "$(oks | grep -c .)" -eq 3 ]
+	[ "$(errs | grep -c .)" -eq 11 ]
+	check_input_error 2 'JSON'
+	check_input_error 3 'object'
+	check_input_error 4 'object'
+	check_input_error 5 'model'
+	check_input_error 6 'messages|prompt'
+	check_input_error 7 'messages'
+	check_input_error 8 'role'
+	check_input_error 9 'content'
+	check_input_error 10 'prompt'
+	check_input_error 11 'metadata'
+	check_input_error 13 'duplicate custom_id'
+	# The request is the value as read, or null for a line that is not JSON.
+	[ "$(err_at 2 | jq -c .request)" = null ]
+	for n in 3 4 5 6 7 8 9 10 11 13; do
+		[ "$(err_at "$n" | jq -c .request)" = "$(sed -n "${n}p" "$IN" | jq -c .)" ]
+	done
+	sent_by_content "good 1" >/dev/null
+	[ "$(sent_by_content "good 12" | jq -r .metadata.custom_id)" = dup ]
+	sent_by_content "good 14" >/dev/null
+	[ "$(posts)" -eq 3 ]
+}
+
+@test "a line over --max-line is an input error; a line of exactly --max-line is taken" {
+	mock_start
+	# pad N: a chat request of exactly N bytes.
+	pad() {
+		local base
+		base=$(req "" | tr -d '\n' | wc -c)
+		req "$(head -c $(($1 - base)) /dev/zero | tr '\0' x)"
+	}
+	{ pad 100; pad 200; pad 100 | sed 's/x/y/'; } > "$IN"
+	[ "$(sed -n 1p "$IN" | tr -d '\n' | wc -c)" -eq 100 ]
+	[ "$(sed -n 2p "$IN" | tr -d '\n' | wc -c)" -eq 200 ]
+	run ia-submit --max-line 100 < "$IN"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(lines)" -eq 3 ]
+	[ "$(oks | grep -c .)" -eq 2 ]
+	check_input_error 2 '--max-line'
+	[ "$(err_at 2 | jq -c .request)" = null ]
+	[ "$(posts)" -eq 2 ]
+}
+
+@test "empty lines are skipped but counted, CRLF works, a last line without newline is sent" {
+	mock_start
+	{
+		printf '%s\r\n' "$(req "crlf one")"   # 1
+		printf '\r\n'                         # 2
+		printf '\n'                           # 3
+		printf 'not json\r\n'                 # 4
+		printf '\n'                           # 5
+		printf '%s' "$(req "no newline")"     # 6
+	} > "$IN"
+	run ia-submit < "$IN"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(lines)" -eq 3 ]
+	check_input_error 4 'JSON'
+	[ "$(sent_by_content "crlf one" | jq -c 'del(.metadata)')" = "$(req "crlf one")" ]
+	[ "$(sent_by_content "no newline" | jq -c 'del(.metadata)')" = "$(req "no newline")" ]
+	[ "$(posts)" -eq 2 ]
+
+	# With -t, the line end is not part of the prompt.
+	printf 'text one\r\n\r\ntext two' > "$IN"
+	run ia-submit -t -m m < "$IN"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(lines)" -eq 2 ]
+	sent_by_content "text one" >/dev/null
+	sent_by_content "text two" >/dev/null
+}
+
+# --- files -------------------------------------------------------------------------
+
+@test "files are read in turn, and an error names FILE:LINE" {
+	mock_start
+	a=$BATS_TEST_TMPDIR/a.jsonl b=$BATS_TEST_TMPDIR/b.jsonl
+	{ req "a1" '{"metadata": {"custom_id": "a1"}}'; req "a2" '{"metadata": {"custom_id": "a2"}}'; } > "$a"
+	{ req "b1" '{"metadata": {"custom_id": "b1"}}'; echo '[]'; } > "$b"
+	run ia-submit -j 1 "$a" "$b"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(lines)" -eq 4 ]
+	[ "$(oks | jq -s -c 'map(.custom_id)')" = '["a1","a2","b1"]' ]
+	rec=$(errs)
+	[ "$(jq -c '[.error.stage, .error.status, .error.attempts, .line]' <<<"$rec")" = '["input",null,0,2]' ]
+	[[ "$(jq -r .error.message <<<"$rec")" == "$b:2: "* ]]
+}
+
+@test "a file that does not exist is exit 2 before any request" {
+	mock_start
+	req "exists" > "$IN"
+	run --separate-stderr ia-submit "$IN" "$BATS_TEST_TMPDIR/no-such-file"
+	echo "$stderr"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"no-such-file"* ]]
+	[ "$(stats .requests.total)" -eq 0 ]
+}
+
+@test "- reads standard input among the files" {
+	mock_start
+	req "from file" > "$IN"
+	run ia-submit "$IN" - <<< "$(req "from stdin")"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(lines)" -eq 2 ]
+	sent_by_content "from file" >/dev/null
+	sent_by_content "from stdin" >/dev/null
+}
+
+# --- submit errors -------------------------------------------------------------------
+
+@test "a refused key makes every record a submit error record with its request and line" {
+	mock_start --key other-key
+	for i in 1 2 3; do req "refused $i" "{\"metadata\": {\"custom_id\": \"r$i\"}}"; done > "$IN"
+	run ia-submit < "$IN"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(lines)" -eq 3 ]
+	for i in 1 2 3; do
+		rec=$(printf '%s\n' "$output" | jq -c --arg c "r$i" 'select(.custom_id == $c)')
+		[ "$(jq -c '[.error.stage, .error.status, .error.attempts, .line]' <<<"$rec")" = "[\"submit\",401,1,$i]" ]
+		[ "$(jq -c .request <<<"$rec")" = "$(sed -n "${i}p" "$IN" | jq -c .)" ]
+	done
+	[ "$(INFERENCE_API_KEY=other-key stats .requests.total)" -eq 3 ]
+	[ "$(INFERENCE_API_KEY=other-key stats .generations.total)" -eq 0 ]
+}
+
+# --- faults ---------------------------------------------------------------------------
+
+@test "under faults every request is submitted exactly once" {
+	mock_start --seed 5 --error-rate 0.1 --429-rate 0.05 --reset-rate 0.03
+	for i in $(seq 300); do
+		printf '{"model":"m","messages":[{"role":"user","content":"q%d"}],"metadata":{"custom_id":"c%d"}}\n' "$i" "$i"
+	done > "$IN"
+	run ia-submit -j 16 < "$IN"
+	[ "$status" -eq 0 ]
+	[ "$(lines)" -eq 300 ]
+	[ "$(errs | grep -c .)" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | jq -s -c 'map(.custom_id) | sort')" = \
+	    "$(jq -nc '[range(1; 301) | "c\(.)"] | sort')" ]
+	[ "$(stats '.faults | add')" -gt 0 ]
+	[ "$(stats .generations.total)" -eq 300 ]
+}
+
+@test "stalled requests are timed out and retried, and the run ends" {
+	mock_start --seed 2 --stall-rate 0.2
+	for i in $(seq 20); do req "stall $i"; done > "$IN"
+	run timeout 60 ia-submit --timeout 1 --retries 5 < "$IN"
+	echo "$output"
+	[ "$status" -ne 124 ]
+	[ "$(lines)" -eq 20 ]
+	[ "$(printf '%s\n' "$output" | jq -s 'map(.custom_id) | unique | length')" -eq 20 ]
+	[ "$(stats .faults.stall)" -gt 0 ]
+	# A stalled request created nothing, so no generation was made twice.
+	[ "$(stats .generations.total)" -eq "$(oks | grep -c .)" ]
+}
+
+# --- streaming -----------------------------------------------------------------------
+
+@test "the first result comes out while input is still open" {
+	mock_start
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	ia-submit < "$BATS_TEST_TMPDIR/fifo" > "$BATS_TEST_TMPDIR/out" 3>&- &
+	pid=$!
+	exec 4> "$BATS_TEST_TMPDIR/fifo"
+	req "streamed 1" >&4
+	for _ in $(seq 100); do
+		[ -s "$BATS_TEST_TMPDIR/out" ] && break
+		sleep 0.05
+	done
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/out")" -eq 1 ]
+	kill -0 "$pid"
+	req "streamed 2" >&4
+	exec 4>&-
+	wait "$pid"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/out")" -eq 2 ]
+}
+
+# --- the key ---------------------------------------------------------------------------
+
+@test "-v logs the exchanges with the key redacted, and never prints the key" {
+	mock_start
+	for i in 1 2; do req "verbose $i"; done > "$IN"
+	run --separate-stderr ia-submit -v < "$IN"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(lines)" -eq 2 ]
+	[[ "$stderr" == *"POST $MOCK_URL/v1/async/chat/completions"* ]]
+	[[ "$stderr" == *"Bearer <redacted>"* ]]
+	[[ "$stderr" != *"$INFERENCE_API_KEY"* ]]
+	[[ "$output" != *"$INFERENCE_API_KEY"* ]]
+}
+
+@test "no key is exit 2 naming INFERENCE_API_KEY, and nothing is sent" {
+	mock_start
+	run --separate-stderr env -u INFERENCE_API_KEY ia-submit <<< "$(req "no key")"
+	echo "$stderr"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *INFERENCE_API_KEY* ]]
+	[ "$(stats .requests.total)" -eq 0 ]
+}
+
+# --- options -------------------------------------------------------------------------
+
+@test "-h, -V, an unknown option and -j 0" {
+	run --separate-stderr ia-submit -h
+	[ "$status" -eq 0 ]
+	[[ "$output" == "usage: ia-submit"* ]]
+	[ -z "$stderr" ]
+	run --separate-stderr ia-submit -V
+	[ "$status" -eq 0 ]
+	[ "$output" = "ia-submit 0.1.0" ]
+	run --separate-stderr ia-submit --no-such-option </dev/null
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	run --separate-stderr ia-submit -j 0 </dev/null
+	echo "$stderr"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"-j"* ]]
+}
+
+# --- a closed pipe ------------------------------------------------------------------------
+
+@test "a reader that goes away ends ia-submit" {
+	mock_start --latency 50
+	for i in $(seq 50); do req "piped $i"; done > "$IN"
+	run bash -c 'timeout 30 ia-submit < "$1" | head -n 1; echo "ia-submit: ${PIPESTATUS[0]}"' _ "$IN"
+	echo "$output"
+	[ "$(lines)" -eq 2 ]
+	printf '%s\n' "$output" | sed -n 1p | jq -e 'has("custom_id") and has("id")'
+	# Not killed by timeout (124): ended by SIGPIPE as cat(1) is, or done.
+	[[ "$(printf '%s\n' "$output" | sed -n 2p)" =~ ^ia-submit:\ (141|0)$ ]]
+}
+
+@test "a custom_id beside a plain request is its custom_id, and is not sent as a parameter" {
+	mock_start
+	run --separate-stderr ia-submit --dry-run <<-'EOF2'
+	{"custom_id": "top", "model": "m", "messages": [{"role": "user", "content": "x"}]}
+	{"custom_id": 12, "model": "m", "prompt": "y"}
+	{"custom_id": "beside", "model": "m", "prompt": "z", "metadata": {"custom_id": "inside"}}
+	EOF2
+	[ "$status" -eq 0 ]
+	bodies=$(echo "$output" | grep '^{')
+	[ "$(echo "$bodies" | jq -sc 'map(.metadata.custom_id)')" = '["top","12","inside"]' ]
+	[ "$(echo "$bodies" | jq -s 'map(has("custom_id")) | any')" = false ]
+}
+
+@test "--webhook-id does not hide a bad metadata" {
+	mock_start
+	run ia-submit --webhook-id W <<-'EOF2'
+	{"model": "m", "messages": [{"role": "user", "content": "x"}], "metadata": 3}
+	EOF2
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | jq -r .error.message)" = "line 1: metadata must be an object" ]
+	[ "$(stats .requests.total)" -eq 0 ]
+}
+
+@test "a batch line whose method is not POST is an input error" {
+	mock_start
+	run ia-submit <<-'EOF2'
+	{"custom_id": "g", "method": "GET", "url": "/v1/chat/completions", "body": {"model": "m", "messages": [{"role": "user", "content": "x"}]}}
+	EOF2
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | jq -r .error.stage)" = input ]
+	[[ "$(echo "$output" | jq -r .error.message)" == "line 1: batch line: method must be POST"* ]]
+	[ "$(stats .requests.total)" -eq 0 ]
+}
