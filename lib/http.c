@@ -69,25 +69,28 @@ ia_http_retryable(long status)
 	}
 }
 
-/* Network errors worth another try: not those a retry cannot mend. */
+/* Network errors worth another try: those a moment can mend, and no others. */
 static bool
 curl_retryable(CURLcode rc)
 {
 	switch (rc) {
-	case CURLE_UNSUPPORTED_PROTOCOL:
-	case CURLE_URL_MALFORMAT:
-	case CURLE_NOT_BUILT_IN:
-	case CURLE_OUT_OF_MEMORY:
-	case CURLE_WRITE_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_TOO_MANY_REDIRECTS:
-	case CURLE_LOGIN_DENIED:
-		return false;
-	default:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_HTTP3:
+	case CURLE_QUIC_CONNECT_ERROR:
+	case CURLE_AGAIN:
 		return true;
+	default:
+		return false;
 	}
 }
 
@@ -376,18 +379,39 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	return n;
 }
 
+/*
+ * Blank out the key wherever a server echoed it back ("Incorrect API key
+ * provided: ..."), and control characters, which could drive a terminal.
+ */
+static void
+sanitize(const struct ia_http *h, char *s)
+{
+	const char	*key = h->cfg->api_key;
+	size_t		 klen = key != NULL ? strlen(key) : 0;
+	char		*p;
+
+	if (klen >= 4)
+		for (p = s; (p = strstr(p, key)) != NULL; p += klen)
+			memset(p, '*', klen);
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = ' ';
+}
+
 /* Show a body on the log, cut short, on one line. */
 static void
-log_body(FILE *log, const char *dir, const char *p, size_t len)
+log_body(const struct ia_http *h, const char *dir, const char *p, size_t len)
 {
-	size_t	 i, n = len > LOG_BODY_MAX ? LOG_BODY_MAX : len;
+	char	 buf[LOG_BODY_MAX + 1];
+	size_t	 n = len > LOG_BODY_MAX ? LOG_BODY_MAX : len;
 
-	fprintf(log, "ia: %s ", dir);
-	for (i = 0; i < n; i++)
-		fputc(p[i] == '\n' || p[i] == '\r' ? ' ' : p[i], log);
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	sanitize(h, buf);
+	fprintf(h->log, "ia: %s %s", dir, buf);
 	if (n < len)
-		fprintf(log, "... (%zu bytes)", len);
-	fputc('\n', log);
+		fprintf(h->log, "... (%zu bytes)", len);
+	fputc('\n', h->log);
 }
 
 void
@@ -450,13 +474,16 @@ start(struct ia_http *h, struct ia_xfer *x)
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	/* The key never goes to a proxy in clear: loopback is always direct. */
+	curl_easy_setopt(e, CURLOPT_NOPROXY, "localhost,127.0.0.0/8,::1");
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (h->log != NULL) {
 		fprintf(h->log, "ia: > %s %s (attempt %d)\n", x->method, url, x->attempts);
-		fprintf(h->log, "ia: > Authorization: Bearer <redacted>\n");
+		if (h->cfg->api_key != NULL)
+			fprintf(h->log, "ia: > Authorization: Bearer <redacted>\n");
 		if (x->body != NULL)
-			log_body(h->log, ">", x->body, strlen(x->body));
+			log_body(h, ">", x->body, strlen(x->body));
 	}
 	free(url);
 	if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
@@ -567,8 +594,14 @@ finish(struct ia_http *h, struct ia_xfer *x, CURLcode rc)
 		h->nrunning--;
 	}
 	x->next = NULL;
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (rc == CURLE_WRITE_ERROR && status != 0 && x->error[0] != '\0') {
+		/* on_body refused it: say what the server answered. */
+		snprintf(why, sizeof(why), "HTTP %ld: %.200s", status, x->error);
+		memcpy(x->error, why, sizeof(x->error));
+	}
+	if (rc != CURLE_OK)
+		status = 0;	/* success means a 2xx status and nothing else */
 	curl_multi_remove_handle(h->multi, x->easy);
 	curl_easy_cleanup(x->easy);
 	x->easy = NULL;
@@ -594,8 +627,9 @@ finish(struct ia_http *h, struct ia_xfer *x, CURLcode rc)
 		fprintf(h->log, " (%s %s%s, %.3f s, %zu bytes)\n", x->method,
 		    h->cfg->base_url, x->path, now - x->sent_at, x->resp.len);
 		if (x->resp.len > 0)
-			log_body(h->log, "<", x->resp.data, x->resp.len);
+			log_body(h, "<", x->resp.data, x->resp.len);
 	}
+	sanitize(h, x->error);
 	if (retry && x->attempts <= h->cfg->retries) {
 		delay = ia_http_backoff(x->attempts, rand01(h));
 		if (x->retry_after > delay)
@@ -605,6 +639,7 @@ finish(struct ia_http *h, struct ia_xfer *x, CURLcode rc)
 				fprintf(h->log, "ia: retry %d of %d in %.2f s: %s\n",
 				    x->attempts, h->cfg->retries, delay, x->error);
 			x->start_at = now + delay;
+			ia_buf_free(&x->resp);	/* not held while it waits */
 			push_waiting(h, x);
 			return;
 		}
@@ -622,13 +657,15 @@ reap(struct ia_http *h)
 {
 	CURLMsg		*msg;
 	struct ia_xfer	*x;
+	char		*p;
 	int		 left;
 
 	while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
-		x = NULL;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		p = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &p);
+		x = (struct ia_xfer *)(void *)p;
 		if (x != NULL)
 			finish(h, x, msg->data.result);
 	}
@@ -647,7 +684,8 @@ ia_http_poll(struct ia_http *h, void *extra, unsigned nextra, int timeout_ms)
 	start_ready(h);
 	if (h->ndone > 0)
 		timeout_ms = 0;
-	if (h->waiting != NULL) {
+	/* A due retry with no free slot waits for a transfer to end, not a timer. */
+	if (h->waiting != NULL && h->nrunning < (size_t)h->cfg->jobs) {
 		wait = (h->waiting->start_at - ia_now()) * 1000;
 		if (wait < timeout_ms || timeout_ms < 0)
 			timeout_ms = wait < 0 ? 0 : (int)ceil(wait);

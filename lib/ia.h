@@ -126,6 +126,7 @@ struct ia_reader {
 	size_t		 max_line;
 	long		 lineno;	/* of the last line returned */
 	bool		 eof;
+	bool		 pollable;	/* not a regular file: poll before read */
 	bool		 skipping;	/* inside an over-long line */
 	size_t		 skipped;	/* length so far of the line being read */
 };
@@ -138,19 +139,21 @@ enum ia_line_status {
 };
 
 struct ia_line {
-	const char	*text;	/* not NUL-terminated in general; valid until next
-				   call; NULL (and len 0) for IA_LINE_TOO_LONG */
+	const char	*text;	/* not NUL-terminated in general; valid until the
+				   next ia_reader_next() or ia_reader_fill();
+				   NULL (and len 0) for IA_LINE_TOO_LONG */
 	size_t		 len;
 	long		 lineno;
 };
 
 void	 ia_reader_init(struct ia_reader *, int, size_t);
 /*
- * Read what is there, at most one read(2), without blocking.  1: call
- * ia_reader_next() (bytes came, input ended and eof is set, or a line is
- * already buffered and nothing was read); 0: nothing yet (EAGAIN, EINTR);
- * -1: error, with errno.  It never reads ahead of a buffered line, so a tool
- * must not poll the fd while it is not taking lines: poll would spin.
+ * Read what is there, at most one read(2), never blocking: a pipe or a
+ * terminal is polled first (the fd is not made O_NONBLOCK, which would leak
+ * to every process sharing it).  1: call ia_reader_next() (bytes came, input
+ * ended and eof is set, or a line is already buffered and nothing was read);
+ * 0: nothing yet; -1: error, with errno.  It never reads ahead of a buffered
+ * line, so a tool must not poll the fd while it is not taking lines.
  */
 int	 ia_reader_fill(struct ia_reader *);
 enum ia_line_status ia_reader_next(struct ia_reader *, struct ia_line *);

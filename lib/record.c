@@ -1,6 +1,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdint.h>
@@ -31,7 +32,6 @@ void
 ia_reader_init(struct ia_reader *r, int fd, size_t max_line)
 {
 	struct stat	 st;
-	int		 fl;
 
 	memset(r, 0, sizeof(*r));
 	r->fd = fd;
@@ -42,12 +42,12 @@ ia_reader_init(struct ia_reader *r, int fd, size_t max_line)
 		max_line = SIZE_MAX / 4;
 	r->max_line = max_line;
 	/*
-	 * A regular file is always readable and O_NONBLOCK means nothing to
-	 * it; a pipe or a terminal must never stall the event loop.
+	 * A pipe or a terminal must never stall the event loop, but O_NONBLOCK
+	 * would be shared with every process on the same open file (a terminal
+	 * is often stdin, stdout and stderr at once) and outlive us: instead,
+	 * ia_reader_fill() asks poll(2) first.  A regular file never blocks.
 	 */
-	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) &&
-	    (fl = fcntl(fd, F_GETFL)) != -1 && !(fl & O_NONBLOCK))
-		(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	r->pollable = !(fstat(fd, &st) == 0 && S_ISREG(st.st_mode));
 }
 
 /*
@@ -127,6 +127,12 @@ ia_reader_fill(struct ia_reader *r)
 	if (reader_reserve(r) == -1)
 		return -1;
 
+	if (r->pollable) {
+		struct pollfd	 pfd = { r->fd, POLLIN, 0 };
+
+		if (poll(&pfd, 1, 0) <= 0)
+			return 0;
+	}
 	start = b->data + b->len;
 	n = read(r->fd, start, READ_CHUNK);
 	if (n == -1) {
@@ -256,8 +262,14 @@ ia_record_write(FILE *fp, jv v)
 	}
 	s = jv_string_append_buf(jv_dump_string(v, 0), "\n", 1);
 	n = (size_t)jv_string_length_bytes(jv_copy(s));
+	/*
+	 * glibc's fwrite can report success for a line-buffered stream whose
+	 * write(2) failed, dropping the bytes; only ferror() tells.
+	 */
+	clearerr(fp);
 	errno = 0;
-	if (fwrite(jv_string_value(s), 1, n, fp) != n || fflush(fp) == EOF) {
+	if (fwrite(jv_string_value(s), 1, n, fp) != n || fflush(fp) == EOF ||
+	    ferror(fp)) {
 		if (errno == 0)
 			errno = EIO;
 		rc = -1;
@@ -459,6 +471,39 @@ ids_grow(struct ia_ids *set)
 	return 0;
 }
 
+/*
+ * An id as stored: the string, its NUL, then the next -N suffix to try for
+ * it, so that the k-th repeat of a request costs one probe, not k.
+ */
+static char *
+ids_dup(const char *s)
+{
+	size_t		 len = strlen(s) + 1;
+	unsigned long	 next = 2;
+	char		*p;
+
+	if ((p = malloc(len + sizeof(next))) == NULL)
+		return NULL;
+	memcpy(p, s, len);
+	memcpy(p + len, &next, sizeof(next));
+	return p;
+}
+
+static unsigned long
+ids_next(const char *p)
+{
+	unsigned long	 next;
+
+	memcpy(&next, p + strlen(p) + 1, sizeof(next));
+	return next;
+}
+
+static void
+ids_set_next(char *p, unsigned long next)
+{
+	memcpy(p + strlen(p) + 1, &next, sizeof(next));
+}
+
 int
 ia_ids_add(struct ia_ids *set, const char *s)
 {
@@ -469,7 +514,7 @@ ia_ids_add(struct ia_ids *set, const char *s)
 		return 0;
 	if ((set->count + 1) * 2 > set->cap && ids_grow(set) == -1)
 		return -1;
-	if ((p = strdup(s)) == NULL)
+	if ((p = ids_dup(s)) == NULL)
 		return -1;
 	i = ids_slot(set->slots, set->cap, s);
 	set->slots[i] = p;
@@ -498,7 +543,7 @@ ia_ids_assign(struct ia_ids *set, jv req)
 	uint64_t	 h;
 	size_t		 base;
 	unsigned long	 n;
-	char		*ret;
+	char		*ret, *first;
 
 	if (!jv_is_valid(req)) {
 		jv_free(req);
@@ -510,13 +555,18 @@ ia_ids_assign(struct ia_ids *set, jv req)
 	if (ia_buf_addf(&id, "req-%016" PRIx64, h) == -1)
 		goto fail;
 	base = id.len;
-	for (n = 2; ia_ids_has(set, id.data); n++) {
+	first = NULL;
+	if (set->cap > 0)
+		first = set->slots[ids_slot(set->slots, set->cap, id.data)];
+	for (n = first != NULL ? ids_next(first) : 2; ia_ids_has(set, id.data); n++) {
 		id.len = base;
 		if (ia_buf_addf(&id, "-%lu", n) == -1)
 			goto fail;
 	}
 	if (ia_ids_add(set, id.data) == -1)
 		goto fail;
+	if (first != NULL)
+		ids_set_next(first, n);
 	ret = ia_buf_steal(&id);
 	return ret;
 fail:

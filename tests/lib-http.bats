@@ -233,7 +233,7 @@ submits() {
 	echo "${output:0:300}"
 	[ "$status" -eq 1 ]
 	[ "$(echo "$output" | jq -r .attempts)" = 1 ]
-	[ "$(echo "$output" | jq -r .error)" = "response larger than 64 MiB" ]
+	[ "$(echo "$output" | jq -r .error)" = "HTTP 200: response larger than 64 MiB" ]
 }
 
 @test "plain http to a host that is not loopback is refused before any I/O" {

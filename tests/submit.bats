@@ -714,3 +714,19 @@ check_input_error() {
 	[[ "$(echo "$output" | jq -r .error.message)" == "line 1: batch line: method must be POST"* ]]
 	[ "$(stats .requests.total)" -eq 0 ]
 }
+
+@test "waiting retries do not spin the loop while -j is full" {
+	# -e makes several requests of one line, more than -j 1 can run: retries
+	# come due while a slow request holds the only slot.  The loop must
+	# then sleep in poll, not spin: CPU time stays far below wall time.
+	mock_start --seed 4 --error-rate 0.5 --latency 1000
+	TIMEFORMAT='%R %U %S'
+	# shellcheck disable=SC2016 # a jq program, not shell
+	{ time ia-submit -j 1 -e '(1, 2, 3, 4) as $n | {model: "m",
+	    messages: [{role: "user", content: "\(.) \($n)"}]}' \
+	    < <(echo '"x"') > "$BATS_TEST_TMPDIR/out" ; } 2> "$BATS_TEST_TMPDIR/time"
+	cat "$BATS_TEST_TMPDIR/time"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/out")" -eq 4 ]
+	read -r real user sys < <(tail -n 1 "$BATS_TEST_TMPDIR/time")
+	awk -v r="$real" -v u="$user" -v s="$sys" 'BEGIN { exit !(r > 2 && u + s < 0.4) }'
+}
