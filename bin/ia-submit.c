@@ -229,6 +229,8 @@ main(int argc, char *argv[])
 				ia_input_line(&s.in, line.text, line.len, line.lineno,
 				    on_item, NULL);
 		}
+		if (input_done && ia_http_pending(s.http) == 0)
+			break;	/* no last wait on an idle poll */
 		want = !input_done && ia_http_has_room(s.http);
 		wfd.fd = ia_source_fd(&src);
 		wfd.events = CURL_WAIT_POLLIN;

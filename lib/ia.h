@@ -320,6 +320,33 @@ char		*ia_http_escape(const char *);
 double		 ia_now(void);
 
 /*
+ * poll.c: when to look at each thing being followed.  A min-heap of items by
+ * due time; the loop takes the due ones while it has room under -j.  The
+ * interval starts at --interval and grows by 1.5 up to --max-interval, with
+ * jitter so that ids submitted together spread out.
+ */
+struct ia_sched_item {
+	double		 due;		/* monotonic seconds */
+	double		 interval;	/* the last wait, seconds */
+	size_t		 slot;		/* in the heap, the scheduler's */
+};
+
+struct ia_sched {
+	struct ia_sched_item	**heap;
+	size_t			  len, cap;
+};
+
+void	 ia_sched_init(struct ia_sched *);
+int	 ia_sched_add(struct ia_sched *, struct ia_sched_item *);
+/* The earliest item, removed, if it is due by now; else NULL. */
+struct ia_sched_item *ia_sched_pop_due(struct ia_sched *, double);
+/* Seconds until the earliest item is due (0 if overdue), or -1 if none. */
+double	 ia_sched_wait(const struct ia_sched *, double);
+void	 ia_sched_free(struct ia_sched *);
+/* The next wait after one of cur: x1.5, at most max, jittered by u in [0,1]. */
+double	 ia_poll_backoff(double, double, double, double);
+
+/*
  * progress.c: one self-updating line on a terminal (done, failed, in flight,
  * rate, ETA); nothing at all when the stream is not a terminal.
  */

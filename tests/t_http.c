@@ -229,6 +229,8 @@ run(int argc, char *argv[])
 			x->udata = (void *)(intptr_t)line.lineno;
 			ia_http_submit(h, x);
 		}
+		if (input_done && ia_http_pending(h) == 0)
+			break;	/* no last wait on an idle poll */
 		want = !input_done && ia_http_has_room(h);
 		wfd.fd = STDIN_FILENO;
 		wfd.events = CURL_WAIT_POLLIN;

@@ -1,0 +1,559 @@
+#!/usr/bin/env bats
+# ia-poll(1) against ia-mock, alone and as ia-submit | ia-poll: the input forms
+# and custom_ids, pass-through of records, Failed generations, the deadline
+# and the grace for 404s, the stream contract under faults, streaming,
+# --once --pending, the key, the options and the adaptive schedule.
+
+load helper
+bats_require_minimum_version 1.5.0
+
+# Short timings, so that the file runs in about a minute.
+POLL_OPTS=(--interval 0.1 --max-interval 0.5)
+
+setup() {
+	IN=$BATS_TEST_TMPDIR/in
+	OUT=$BATS_TEST_TMPDIR/out
+	BG_PID=
+}
+
+teardown() {
+	if [ -n "${BG_PID:-}" ]; then
+		kill "$BG_PID" 2>/dev/null || true
+	fi
+	mock_stop
+}
+
+teardown_file() {
+	mock_stop_all
+}
+
+# poll [options]: ia-poll with the short timings.
+poll() {
+	ia-poll "${POLL_OPTS[@]}" "$@"
+}
+
+# reqs N [PREFIX]: N chat requests, custom_id PREFIXi and content
+# "question PREFIXi", one a line.  Contents differ from custom_ids, so an
+# answer given to the wrong custom_id is seen.
+reqs() {
+	local i p=${2:-c}
+	for i in $(seq "$1"); do
+		chat "question $p$i" "{\"metadata\": {\"custom_id\": \"$p$i\"}}"
+	done
+}
+
+# post CONTENT [CUSTOM_ID]: submit one chat request straight to the mock
+# (not through ia-submit) and print the generation id.
+post() {
+	local code x='{}'
+	[ $# -lt 2 ] || x="{\"metadata\": {\"custom_id\": \"$2\"}}"
+	code=$(http POST /v1/async/chat/completions "$(chat "$1" "$x")")
+	if [ "$code" != 200 ]; then
+		echo "POST: HTTP $code: $(body)" >&2
+		return 1
+	fi
+	body | jq -r .id
+}
+
+# lines FILE: the number of lines in FILE.
+lines() {
+	wc -l < "$1" | tr -d ' '
+}
+
+# now: seconds since the epoch, with fractions.
+now() {
+	date +%s.%N
+}
+
+# since T: the seconds since T (from now).
+since() {
+	awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.3f", a - b }'
+}
+
+# ge A B / lt A B: comparisons of decimal numbers.
+ge() {
+	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'
+}
+lt() {
+	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'
+}
+
+# wait_lines FILE N SECONDS: wait until FILE has at least N lines, at most
+# SECONDS; fails if it does not.
+wait_lines() {
+	local i
+	for i in $(seq $(($3 * 20))); do
+		[ -f "$1" ] && [ "$(lines "$1")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	echo "$1: $(lines "$1") lines after $3 s, not $2" >&2
+	return 1
+}
+
+# gets: the GET /v1/generation/{id} the mock has seen.
+gets() {
+	stats '.requests["GET /v1/generation/{id}"] // 0'
+}
+
+# check_answers IN OUT: OUT holds exactly one generation for each request of
+# IN (reqs lines), each with custom_id as its first key, state Success, and
+# the answer to that custom_id's own request.
+check_answers() {
+	local in=$1 out=$2 bad
+	bad=$(jq -c --slurpfile in "$in" '
+	    ($in | map({key: .metadata.custom_id, value: (.messages | last | .content)})
+	        | from_entries) as $q
+	    | select(((keys_unsorted[0] == "custom_id") and .state == "Success"
+	        and (.custom_id | type) == "string" and $q[.custom_id] != null
+	        and .request.metadata.custom_id == .custom_id
+	        and .response.choices[0].message.content == "Answer to: " + $q[.custom_id])
+	        | not)' "$out") || return 1
+	if [ -n "$bad" ]; then
+		echo "not the right generation: $bad" >&2
+		return 1
+	fi
+	if [ "$(jq -s -c 'map(.custom_id) | sort' "$out")" != \
+	    "$(jq -s -c 'map(.metadata.custom_id) | sort' "$in")" ]; then
+		echo "the custom_ids out are not those in, each once:" >&2
+		jq -s -c 'map(.custom_id) | sort' "$out" >&2
+		return 1
+	fi
+}
+
+# --- the pipeline ------------------------------------------------------------------
+
+@test "ia-submit | ia-poll: one generation per request, custom_id first, the right answer" {
+	mock_start --complete-after 0.2,1
+	reqs 20 > "$IN"
+	run bash -c 'set -o pipefail; ia-submit < "$1" | ia-poll "${@:3}" > "$2"' _ \
+	    "$IN" "$OUT" "${POLL_OPTS[@]}"
+	echo "$output"
+	cat "$OUT"
+	[ "$status" -eq 0 ]
+	[ "$(lines "$OUT")" -eq 20 ]
+	[ "$(jq -s 'all(keys_unsorted[0] == "custom_id")' "$OUT")" = true ]
+	[ "$(jq -s 'all(.state == "Success")' "$OUT")" = true ]
+	check_answers "$IN" "$OUT"
+	# Each generation was fetched, and no request was made twice.
+	[ "$(stats .generations.total)" -eq 20 ]
+}
+
+@test "the custom_id of the input record wins; without one it is request.metadata.custom_id" {
+	mock_start --complete-after 0.2,0.5
+	id1=$(post "first" theirs1)
+	id2=$(post "second" theirs2)
+	id3=$(post "third" theirs3)
+	id4=$(post "fourth")
+	{
+		printf '{"custom_id": "mine1", "id": "%s"}\n' "$id1"
+		printf '{"id": "%s"}\n' "$id2"
+		printf '%s\n' "$id3"
+		printf '{"id": "%s"}\n' "$id4"
+	} > "$IN"
+	run --separate-stderr poll < "$IN"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 4 ]
+	[ "$(printf '%s\n' "$output" | jq -s 'all(keys_unsorted[0] == "custom_id")')" = true ]
+	g() { printf '%s\n' "$output" | jq -c --arg id "$1" 'select(.id == $id) | [.custom_id, .request.metadata.custom_id, .response.choices[0].message.content]'; }
+	[ "$(g "$id1")" = '["mine1","theirs1","Answer to: first"]' ]
+	[ "$(g "$id2")" = '["theirs2","theirs2","Answer to: second"]' ]
+	[ "$(g "$id3")" = '["theirs3","theirs3","Answer to: third"]' ]
+	# No custom_id anywhere: null, still first.
+	[ "$(g "$id4")" = '[null,null,"Answer to: fourth"]' ]
+}
+
+@test "bare ids: a plain id line and a JSON string line are followed" {
+	mock_start --complete-after 0.2,0.5
+	id1=$(post "plain" p1)
+	id2=$(post "quoted" p2)
+	printf '%s\n"%s"\n' "$id1" "$id2" > "$IN"
+	run --separate-stderr poll < "$IN"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 2 ]
+	[ "$(printf '%s\n' "$output" | jq -c --arg id "$id1" 'select(.id == $id) | [keys_unsorted[0], .custom_id, .state, .response.choices[0].message.content]')" = \
+	    '["custom_id","p1","Success","Answer to: plain"]' ]
+	[ "$(printf '%s\n' "$output" | jq -c --arg id "$id2" 'select(.id == $id) | [keys_unsorted[0], .custom_id, .state, .response.choices[0].message.content]')" = \
+	    '["custom_id","p2","Success","Answer to: quoted"]' ]
+}
+
+# --- pass-through --------------------------------------------------------------------
+
+@test "error records, generations and unknown records pass through byte for byte, at once" {
+	mock_start --complete-after 2,2
+	slow=$(post "slow one" s1)
+	other=$(post "not to be followed" s2)
+	pass=$BATS_TEST_TMPDIR/pass
+	# Odd spacing and key order: a re-encoded record would differ.
+	{
+		echo '{"custom_id":"x",  "error":{"stage":"input","status":null,"message":"line 1: not JSON","attempts":0},"request":null,"line":1}'
+		printf '{"state": "Success",  "id": "%s", "custom_id": "old"}\n' "$other"
+		echo '{"foo":1}'
+	} > "$pass"
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	poll < "$BATS_TEST_TMPDIR/fifo" > "$OUT" 2>/dev/null 3>&- &
+	BG_PID=$!
+	exec 4> "$BATS_TEST_TMPDIR/fifo"
+	printf '{"custom_id": "s1", "id": "%s"}\n' "$slow" >&4
+	cat "$pass" >&4
+	# Out before the generation (2 s) and before the input ends.
+	wait_lines "$OUT" 3 1
+	cat "$OUT"
+	[ "$(lines "$OUT")" -eq 3 ]
+	cmp "$pass" "$OUT"
+	kill -0 "$BG_PID"
+	exec 4>&-
+	rc=0
+	wait "$BG_PID" || rc=$?
+	BG_PID=
+	cat "$OUT"
+	# The error record makes it exit 1.
+	[ "$rc" -eq 1 ]
+	[ "$(lines "$OUT")" -eq 4 ]
+	[ "$(sed -n 4p "$OUT" | jq -c '[.custom_id, .state, .response.choices[0].message.content]')" = \
+	    '["s1","Success","Answer to: slow one"]' ]
+	# The record with a state was not followed.
+	[ "$(jq -s --arg id "$other" 'map(select(.id == $id)) | length' "$OUT")" -eq 1 ]
+}
+
+@test "unknown records alone pass through and give exit 0, without a request" {
+	mock_start
+	printf '%s\n' '{"foo":1}' '[1, 2]' '{"id": 5}' '42' > "$IN"
+	run --separate-stderr poll < "$IN"
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat "$IN")" ]
+	# A Failed generation passed through counts as a failure (ia-poll(1)).
+	printf '%s\n' '{"foo":1}' '{"custom_id": "f", "id": "gone", "state": "Failed", "stateMessage": "no"}' > "$IN"
+	run --separate-stderr poll < "$IN"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "$(cat "$IN")" ]
+	[ "$(stats .requests.total)" -eq 0 ]
+}
+
+# --- failures ------------------------------------------------------------------------
+
+@test "Failed generations are printed with state Failed and a stateMessage, exit 1" {
+	mock_start --fail-rate 1 --complete-after 0.2,0.5
+	reqs 3 > "$IN"
+	run bash -c 'ia-submit < "$1" | ia-poll "${@:3}" > "$2"' _ "$IN" "$OUT" "${POLL_OPTS[@]}"
+	echo "$output"
+	cat "$OUT"
+	[ "$status" -eq 1 ]
+	[ "$(lines "$OUT")" -eq 3 ]
+	[ "$(jq -s -c 'map(.custom_id) | sort' "$OUT")" = '["c1","c2","c3"]' ]
+	[ "$(jq -s 'all(keys_unsorted[0] == "custom_id" and .state == "Failed"
+	    and (.stateMessage | type == "string" and length > 0) and (has("response") | not))' "$OUT")" = true ]
+}
+
+@test "--deadline: a generation still running becomes a poll error record, and the run ends" {
+	mock_start --complete-after 30
+	id=$(post "too slow" d0)
+	printf '{"custom_id": "d1", "id": "%s"}\n' "$id" > "$IN"
+	t=$(now)
+	run --separate-stderr poll --deadline 1 < "$IN"
+	took=$(since "$t")
+	echo "$output"
+	echo "took $took s"
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ]
+	[ "$(jq -c '[.custom_id, .error.stage, .line]' <<<"$output")" = '["d1","poll",1]' ]
+	[[ "$(jq -r .error.message <<<"$output")" == "deadline passed"* ]]
+	[ "$(jq -r .error.status <<<"$output")" -eq 200 ]
+	[ "$(jq -c --arg id "$id" '.request == {custom_id: "d1", id: $id}' <<<"$output")" = true ]
+	# Its last poll falls on the deadline, not before (ia-poll(1)).
+	ge "$took" 1
+	lt "$took" 4
+}
+
+@test "an unknown id is a poll error 404 once --grace has passed, not before" {
+	mock_start
+	t=$(now)
+	run --separate-stderr poll --grace 1 <<< "noSuchGenerationId123"
+	took=$(since "$t")
+	echo "$output"
+	echo "took $took s"
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ]
+	[ "$(jq -c '[.custom_id, .error.stage, .error.status, .request.id, .line]' <<<"$output")" = \
+	    '[null,"poll",404,"noSuchGenerationId123",1]' ]
+	ge "$took" 1
+	lt "$took" 5
+	# It asked again within the grace.
+	[ "$(gets)" -ge 3 ]
+}
+
+@test "within --grace a 404 is retried, and an id that appears late is followed" {
+	# ia-mock's ids depend only on --seed: learn the first id, then restart
+	# the mock so that the id is unknown until it is created again.
+	mock_start --seed 3
+	id=$(post "late comer" late)
+	mock_stop
+	mock_start --seed 3 --complete-after 0.2,0.2
+	printf '{"custom_id": "late", "id": "%s"}\n' "$id" > "$IN"
+	poll --grace 10 < "$IN" > "$OUT" 2>/dev/null 3>&- &
+	BG_PID=$!
+	sleep 1
+	[ "$(stats '.responses["404"]')" -ge 1 ]
+	[ "$(post "late comer" late)" = "$id" ]
+	rc=0
+	wait "$BG_PID" || rc=$?
+	BG_PID=
+	cat "$OUT"
+	[ "$rc" -eq 0 ]
+	[ "$(jq -c '[.custom_id, .id, .state, .response.choices[0].message.content]' "$OUT")" = \
+	    "$(jq -nc --arg id "$id" '["late", $id, "Success", "Answer to: late comer"]')" ]
+}
+
+# --- the stream contract under faults ----------------------------------------------------
+
+@test "under faults, 300 requests through ia-submit | ia-poll come out exactly once" {
+	mock_start --seed 9 --error-rate 0.1 --429-rate 0.05 --reset-rate 0.03 --complete-after 0.2,1
+	reqs 300 > "$IN"
+	run bash -c 'set -o pipefail; ia-submit --retries 20 < "$1" |
+	    ia-poll --retries 20 "${@:3}" > "$2"' _ "$IN" "$OUT" "${POLL_OPTS[@]}"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(lines "$OUT")" -eq 300 ]
+	[ "$(jq -s 'map(select(has("error"))) | length' "$OUT")" -eq 0 ]
+	check_answers "$IN" "$OUT"
+	[ "$(stats '.faults | add')" -gt 0 ]
+	[ "$(stats .generations.total)" -eq 300 ]
+}
+
+@test "stalled requests: the pipeline ends, one record for each request" {
+	mock_start --seed 2 --stall-rate 0.1 --complete-after 0.2,1
+	reqs 50 > "$IN"
+	# shellcheck disable=SC2016 # a script for bash -c, expanded there
+	run timeout 120 bash -c 'ia-submit --timeout 1 < "$1" |
+	    ia-poll --timeout 1 "${@:3}" > "$2"' _ "$IN" "$OUT" "${POLL_OPTS[@]}"
+	echo "status $status"
+	echo "$output" | tail -n 5
+	[ "$status" -ne 124 ]
+	[ "$(lines "$OUT")" -eq 50 ]
+	[ "$(jq -s -c 'map(.custom_id) | sort' "$OUT")" = "$(jq -s -c 'map(.metadata.custom_id) | sort' "$IN")" ]
+	# Each a right answer or an error record.
+	jq -c 'select(has("error") | not)' "$OUT" > "$BATS_TEST_TMPDIR/ok"
+	jq -c 'select(has("error"))' "$OUT" > "$BATS_TEST_TMPDIR/errs"
+	[ "$(jq -s 'all(.error.stage == "submit" or .error.stage == "poll")' "$BATS_TEST_TMPDIR/errs")" = true ]
+	jq -c --slurpfile ok "$BATS_TEST_TMPDIR/ok" 'select(.metadata.custom_id as $c | $ok | map(.custom_id) | index($c))' \
+	    "$IN" > "$BATS_TEST_TMPDIR/okin"
+	check_answers "$BATS_TEST_TMPDIR/okin" "$BATS_TEST_TMPDIR/ok"
+	[ "$(stats .faults.stall)" -gt 0 ]
+}
+
+# --- streaming -----------------------------------------------------------------------------
+
+@test "a generation comes out while the input is still open" {
+	mock_start --complete-after 0.2,0.2
+	id1=$(post "streamed 1" st1)
+	id2=$(post "streamed 2" st2)
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	poll < "$BATS_TEST_TMPDIR/fifo" > "$OUT" 2>/dev/null 3>&- &
+	BG_PID=$!
+	exec 4> "$BATS_TEST_TMPDIR/fifo"
+	printf '{"custom_id": "st1", "id": "%s"}\n' "$id1" >&4
+	wait_lines "$OUT" 1 5
+	[ "$(lines "$OUT")" -eq 1 ]
+	[ "$(jq -c '[.custom_id, .state]' "$OUT")" = '["st1","Success"]' ]
+	kill -0 "$BG_PID"
+	printf '{"custom_id": "st2", "id": "%s"}\n' "$id2" >&4
+	exec 4>&-
+	rc=0
+	wait "$BG_PID" || rc=$?
+	BG_PID=
+	[ "$rc" -eq 0 ]
+	[ "$(lines "$OUT")" -eq 2 ]
+	[ "$(sed -n 2p "$OUT" | jq -c '[.custom_id, .state, .response.choices[0].message.content]')" = \
+	    '["st2","Success","Answer to: streamed 2"]' ]
+}
+
+# --- --once --pending ----------------------------------------------------------------------
+
+@test "--once --pending: prints what is final, keeps the rest, and a later run finishes it" {
+	# Each takes 2 s: the first half is final, the second not yet.
+	mock_start --complete-after 2,2
+	reqs 3 a > "$BATS_TEST_TMPDIR/a"
+	reqs 3 b > "$BATS_TEST_TMPDIR/b"
+	ia-submit < "$BATS_TEST_TMPDIR/a" > "$BATS_TEST_TMPDIR/ids-a"
+	sleep 2.2
+	ia-submit < "$BATS_TEST_TMPDIR/b" > "$BATS_TEST_TMPDIR/ids-b"
+	cat "$BATS_TEST_TMPDIR/ids-a" "$BATS_TEST_TMPDIR/ids-b" > "$IN"
+	p1=$BATS_TEST_TMPDIR/pending1 p2=$BATS_TEST_TMPDIR/pending2
+	run --separate-stderr ia-poll --once --pending "$p1" < "$IN"
+	echo "$output"
+	echo "$stderr"
+	cat "$p1"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" > "$OUT"
+	check_answers "$BATS_TEST_TMPDIR/a" "$OUT"
+	# The others, as {"custom_id", "id"} records, ready to be read again.
+	[ "$(jq -s -c 'sort_by(.custom_id)' "$p1")" = "$(jq -s -c 'sort_by(.custom_id)' "$BATS_TEST_TMPDIR/ids-b")" ]
+	[ "$(jq -s 'all(keys == ["custom_id", "id"])' "$p1")" = true ]
+	# One GET each, no more.
+	[ "$(gets)" -eq 6 ]
+
+	sleep 2
+	run --separate-stderr ia-poll --once --pending "$p2" < "$p1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" > "$OUT"
+	check_answers "$BATS_TEST_TMPDIR/b" "$OUT"
+	[ -f "$p2" ]
+	[ ! -s "$p2" ]
+}
+
+@test "--once without --pending, and --pending without --once, are usage errors" {
+	mock_start
+	run --separate-stderr ia-poll --once < /dev/null
+	echo "$stderr"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *--pending* ]]
+	run --separate-stderr ia-poll --pending "$BATS_TEST_TMPDIR/p" < /dev/null
+	echo "$stderr"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *--once* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/p" ]
+	[ "$(stats .requests.total)" -eq 0 ]
+}
+
+@test "--once: an id not visible yet (404) goes to --pending, as {\"id\"} when it has no custom_id" {
+	mock_start
+	printf '%s\n' 'notThereYet1' '{"custom_id": "n2", "id": "notThereYet2"}' > "$IN"
+	p=$BATS_TEST_TMPDIR/pending
+	run --separate-stderr ia-poll --once --pending "$p" < "$IN"
+	echo "$output"
+	cat "$p"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$(jq -s -c 'sort_by(.id)' "$p")" = '[{"id":"notThereYet1"},{"custom_id":"n2","id":"notThereYet2"}]' ]
+	[ "$(gets)" -eq 2 ]
+}
+
+@test "ia-poll exits as soon as its input has ended and nothing is pending" {
+	mock_start --complete-after 0.1,0.1
+	for input in /dev/null "$IN"; do
+		printf '{"foo":1}\n' > "$IN"
+		t=$(now)
+		run --separate-stderr poll < "$input"
+		took=$(since "$t")
+		echo "$input: took $took s"
+		[ "$status" -eq 0 ]
+		lt "$took" 0.5
+	done
+	# --once, on ids that are all final.
+	for i in 1 2 3; do post "final $i"; done > "$IN"
+	sleep 0.5
+	for i in 1 2 3 4 5; do
+		t=$(now)
+		run --separate-stderr ia-poll --once --pending "$BATS_TEST_TMPDIR/p" < "$IN"
+		took=$(since "$t")
+		echo "--once: took $took s"
+		[ "$status" -eq 0 ]
+		[ "$(printf '%s\n' "$output" | wc -l)" -eq 3 ]
+		lt "$took" 0.5
+	done
+}
+
+# --- the key -------------------------------------------------------------------------------
+
+@test "-v logs the GETs with the key redacted, and never prints the key" {
+	mock_start --complete-after 0.2,0.5
+	id=$(post "verbose" v1)
+	run --separate-stderr poll -v <<< "$id"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .custom_id <<<"$output")" = v1 ]
+	[[ "$stderr" == *"GET $MOCK_URL/v1/generation/$id"* ]]
+	[[ "$stderr" == *"Bearer <redacted>"* ]]
+	[[ "$stderr" != *"$INFERENCE_API_KEY"* ]]
+	[[ "$output" != *"$INFERENCE_API_KEY"* ]]
+}
+
+# --- options -------------------------------------------------------------------------------
+
+@test "-h, -V, a bad --interval, and no key" {
+	run --separate-stderr ia-poll -h
+	[ "$status" -eq 0 ]
+	[[ "$output" == "usage: ia-poll"* ]]
+	[ -z "$stderr" ]
+	run --separate-stderr ia-poll -V
+	[ "$status" -eq 0 ]
+	[ "$output" = "ia-poll 0.1.0" ]
+	run --separate-stderr ia-poll --interval abc < /dev/null
+	echo "$stderr"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == "ia-poll: "*"--interval"* ]]
+	mock_start
+	id=$(post "no key")
+	run --separate-stderr env -u INFERENCE_API_KEY ia-poll <<< "$id"
+	echo "$stderr"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *INFERENCE_API_KEY* ]]
+	[ "$(gets)" -eq 0 ]
+}
+
+@test "a line that is neither JSON nor an id is an input error record; the rest goes on" {
+	mock_start --complete-after 0.2,0.5
+	id1=$(post "before" g1)
+	id3=$(post "after" g3)
+	printf '%s\n{broken\n%s\n' "$id1" "$id3" > "$IN"
+	run --separate-stderr poll < "$IN"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 3 ]
+	[ "$(printf '%s\n' "$output" | jq -c 'select(has("error")) | [.error.stage, .error.status, .line, .custom_id, .request]')" = \
+	    '["input",null,2,null,null]' ]
+	[[ "$(printf '%s\n' "$output" | jq -r 'select(has("error")) | .error.message')" == "line 2: "* ]]
+	[ "$(printf '%s\n' "$output" | jq -s -c 'map(select(has("state")) | [.custom_id, .state]) | sort')" = \
+	    '[["g1","Success"],["g3","Success"]]' ]
+}
+
+# --- the schedule ---------------------------------------------------------------------------
+
+@test "polls back off: a fixed 0.2 s interval asks about 10 times in 2 s, backing off far fewer" {
+	mock_start --complete-after 2,2
+	id=$(post "two seconds")
+	run --separate-stderr ia-poll --interval 0.2 --max-interval 0.2 <<< "$id"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .state <<<"$output")" = Success ]
+	n=$(gets)
+	echo "fixed: $n GETs"
+	[ "$n" -ge 6 ]
+	[ "$n" -le 14 ]
+
+	id=$(post "two seconds again")
+	run --separate-stderr ia-poll --interval 0.2 --max-interval 5 <<< "$id"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .state <<<"$output")" = Success ]
+	m=$(($(gets) - n))
+	echo "backing off: $m GETs"
+	[ "$m" -ge 2 ]
+	[ "$m" -le 6 ]
+}
+
+# --- a closed pipe ----------------------------------------------------------------------------
+
+@test "a reader that goes away ends ia-poll" {
+	mock_start --complete-after 0.2,20
+	reqs 50 > "$IN"
+	t=$(now)
+	run bash -c 'timeout 30 ia-submit < "$1" 2>/dev/null | timeout 30 ia-poll "${@:2}" | head -n 1;
+	    echo "ia-poll: ${PIPESTATUS[1]}"' _ "$IN" "${POLL_OPTS[@]}"
+	took=$(since "$t")
+	echo "$output"
+	echo "took $took s"
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 2 ]
+	printf '%s\n' "$output" | sed -n 1p | jq -e '.state == "Success"'
+	# Ended by SIGPIPE as cat(1) is, not by timeout (124), and long before
+	# the last generation (20 s).
+	[ "$(printf '%s\n' "$output" | sed -n 2p)" = "ia-poll: 141" ]
+	lt "$took" 10
+}
