@@ -78,7 +78,7 @@ sanitize: deps
 
 lint:
 	mandoc -Tlint -W warning $(MAN1) $(MAN7)
-	shellcheck -s sh .ci/deps .ci/run tests/run examples/demo.sh bench/run
+	shellcheck -s sh .ci/deps .ci/run tests/run examples/demo.sh bench/run bench/*.sh
 	shellcheck -s bash tests/*.bash
 	@# bats: run sets $$output, $$status and $$stderr; each test is a subshell.
 	shellcheck -s bash -e SC2030,SC2031,SC2153,SC2154 tests/*.bats
