@@ -14,8 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "ia.h"
 
 /* One id being followed: small, since there may be a million of them. */
@@ -368,7 +366,6 @@ main(int argc, char *argv[])
 	struct ia_line		 line;
 	struct ia_xfer		*x;
 	struct ia_sched_item	*it;
-	struct curl_waitfd	 wfd;
 	enum ia_line_status	 st;
 	char			 msg[1024];
 	double			 wait;
@@ -454,14 +451,8 @@ main(int argc, char *argv[])
 		want = !input_done && ia_http_has_room(s.http);
 		wait = ia_sched_wait(&s.sched, ia_now());
 		timeout = wait < 0 || wait > 1 ? 1000 : (int)(wait * 1000) + 1;
-		wfd.fd = ia_source_fd(&src);
-		wfd.events = CURL_WAIT_POLLIN;
-		wfd.revents = 0;
-		if (ia_http_poll(s.http, want ? &wfd : NULL, want ? 1 : 0, timeout) == -1)
-			errx(IA_EXIT_USAGE, "the curl multi interface failed");
-		if (want && ia_source_fill(&src) == -1)
-			err(IA_EXIT_USAGE, "%s", ia_source_name(&src) ?
-			    ia_source_name(&src) : "stdin");
+		if (ia_source_wait(&src, s.http, want, timeout, msg, sizeof(msg)) == -1)
+			errx(IA_EXIT_USAGE, "%s", msg);
 		while ((x = ia_http_next_done(s.http)) != NULL)
 			on_done(x);
 		ia_progress_update(&s.progress, s.done, s.failed, s.npending, false);

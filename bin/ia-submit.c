@@ -12,8 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "ia.h"
 
 /* What a transfer carries for its answer: who it is and what was sent. */
@@ -150,7 +148,6 @@ main(int argc, char *argv[])
 	struct ia_source	 src;
 	struct ia_line		 line;
 	struct ia_xfer		*x;
-	struct curl_waitfd	 wfd;
 	enum ia_line_status	 st;
 	const char		*filter = NULL;
 	char			 msg[1024];
@@ -232,14 +229,8 @@ main(int argc, char *argv[])
 		if (input_done && ia_http_pending(s.http) == 0)
 			break;	/* no last wait on an idle poll */
 		want = !input_done && ia_http_has_room(s.http);
-		wfd.fd = ia_source_fd(&src);
-		wfd.events = CURL_WAIT_POLLIN;
-		wfd.revents = 0;
-		if (ia_http_poll(s.http, want ? &wfd : NULL, want ? 1 : 0, 1000) == -1)
-			errx(IA_EXIT_USAGE, "the curl multi interface failed");
-		if (want && ia_source_fill(&src) == -1)
-			err(IA_EXIT_USAGE, "%s", ia_source_name(&src) ?
-			    ia_source_name(&src) : "stdin");
+		if (ia_source_wait(&src, s.http, want, 1000, msg, sizeof(msg)) == -1)
+			errx(IA_EXIT_USAGE, "%s", msg);
 		while ((x = ia_http_next_done(s.http)) != NULL)
 			on_done(x);
 		ia_progress_update(&s.progress, s.done, s.failed,

@@ -252,6 +252,14 @@ int	 ia_source_fill(struct ia_source *);
 void	 ia_source_free(struct ia_source *);
 
 /*
+ * One turn of a tool's loop: run the HTTP engine and wait up to timeout_ms
+ * for it, and, when want, for input too, which is then read.  0, or -1 with
+ * a message in err.
+ */
+struct ia_http;
+int	 ia_source_wait(struct ia_source *, struct ia_http *, bool, int, char *, size_t);
+
+/*
  * http.c: the HTTP engine, one curl multi handle driven by the tool's loop.
  *
  * A tool fills a struct ia_xfer and hands it over with ia_http_submit(); the

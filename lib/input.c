@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <jq.h>
 
 #include "ia.h"
@@ -409,4 +410,26 @@ ia_source_free(struct ia_source *src)
 	}
 	free(src->fds);
 	src->fds = NULL;
+}
+
+int
+ia_source_wait(struct ia_source *src, struct ia_http *h, bool want, int timeout_ms,
+    char *err, size_t errlen)
+{
+	struct curl_waitfd	 wfd;
+
+	want = want && ia_source_fd(src) != -1;
+	wfd.fd = ia_source_fd(src);
+	wfd.events = CURL_WAIT_POLLIN;
+	wfd.revents = 0;
+	if (ia_http_poll(h, want ? &wfd : NULL, want ? 1 : 0, timeout_ms) == -1) {
+		snprintf(err, errlen, "the curl multi interface failed");
+		return -1;
+	}
+	if (want && ia_source_fill(src) == -1) {
+		snprintf(err, errlen, "%s: %s", ia_source_name(src) ?
+		    ia_source_name(src) : "stdin", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
