@@ -49,7 +49,7 @@ jq_error(void *arg, jv msg)
 int
 ia_input_init(struct ia_input *in, const char *filter, char *err, size_t errlen)
 {
-	static struct jq_errors	 errors;
+	static struct jq_errors	 errors;	/* static: jq keeps the pointer */
 	jq_state		*jq;
 
 	ia_ids_init(&in->ids);
