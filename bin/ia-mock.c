@@ -78,6 +78,7 @@ enum stream {
 static struct {
 	const char	*port_file;
 	const char	*key;
+	const char	*models;			/* comma-separated, or NULL */
 	double		 complete_min, complete_max;	/* seconds */
 	double		 group_delay;			/* seconds */
 	double		 fail_rate, error_rate, r429_rate, reset_rate, stall_rate;
@@ -590,6 +591,36 @@ parse_body(struct exchange *x)
 	return v;
 }
 
+/*
+ * --models: a model not in the list is refused with 400, as the API refuses
+ * a model it does not serve.  0, or -1 with why set.
+ */
+static int
+check_model(jv req, char *why, size_t len)
+{
+	const char	*m, *p, *comma;
+	size_t		 n;
+	int		 rc = -1;
+
+	if (opt.models == NULL) {
+		jv_free(req);
+		return 0;
+	}
+	req = jv_object_get(req, jv_string("model"));
+	m = jv_string_value(req);
+	n = strlen(m);
+	for (p = opt.models; rc == -1 && *p != '\0'; p = *comma ? comma + 1 : comma) {
+		if ((comma = strchr(p, ',')) == NULL)
+			comma = p + strlen(p);
+		if ((size_t)(comma - p) == n && strncmp(p, m, n) == 0)
+			rc = 0;
+	}
+	if (rc == -1)
+		snprintf(why, len, "model \"%.100s\" is not available", m);
+	jv_free(req);
+	return rc;
+}
+
 static void
 do_submit(struct exchange *x, enum ia_kind kind)
 {
@@ -600,7 +631,8 @@ do_submit(struct exchange *x, enum ia_kind kind)
 
 	if (!jv_is_valid(req))
 		return;
-	if (ia_request_check(jv_copy(req), kind, why, sizeof(why)) == -1) {
+	if (ia_request_check(jv_copy(req), kind, why, sizeof(why)) == -1 ||
+	    check_model(jv_copy(req), why, sizeof(why)) == -1) {
 		x->status = 400;
 		x->answer = error_json("%s", why);
 		jv_free(req);
@@ -655,7 +687,8 @@ do_group(struct exchange *x, enum ia_kind kind)
 			jv_free(r);
 			goto out;
 		}
-		if (ia_request_check(r, kind, why, sizeof(why)) == -1) {
+		if (ia_request_check(jv_copy(r), kind, why, sizeof(why)) == -1 ?
+		    (jv_free(r), 1) : check_model(r, why, sizeof(why)) == -1) {
 			x->answer = error_json("requests[%d]: %s", i, why);
 			goto out;
 		}
@@ -1241,7 +1274,8 @@ usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 	    "usage: ia-mock [-hVv] [-b addr] [-p port] [--port-file file] [--key key]\n"
-	    "               [--complete-after min[,max]] [--group-delay sec]\n"
+	    "               [--models list] [--complete-after min[,max]]\n"
+	    "               [--group-delay sec]\n"
 	    "               [--fail-rate p] [--error-rate p] [--429-rate p]\n"
 	    "               [--reset-rate p] [--stall-rate p] [--latency ms]\n"
 	    "               [--seed n] [--threads n] [--max-generations n]\n");
@@ -1286,13 +1320,14 @@ seconds(const char *s, const char *name)
 }
 
 enum {
-	O_PORT_FILE = 256, O_KEY, O_COMPLETE, O_GROUP_DELAY, O_FAIL, O_ERROR,
+	O_PORT_FILE = 256, O_KEY, O_MODELS, O_COMPLETE, O_GROUP_DELAY, O_FAIL, O_ERROR,
 	O_429, O_RESET, O_STALL, O_LATENCY, O_SEED, O_THREADS, O_MAX_GENS
 };
 
 static const struct option longopts[] = {
 	{ "port-file",		required_argument,	NULL,	O_PORT_FILE },
 	{ "key",		required_argument,	NULL,	O_KEY },
+	{ "models",		required_argument,	NULL,	O_MODELS },
 	{ "complete-after",	required_argument,	NULL,	O_COMPLETE },
 	{ "group-delay",	required_argument,	NULL,	O_GROUP_DELAY },
 	{ "fail-rate",		required_argument,	NULL,	O_FAIL },
@@ -1343,6 +1378,9 @@ main(int argc, char *argv[])
 			if (*optarg == '\0')
 				errx(2, "--key: must not be empty");
 			opt.key = optarg;
+			break;
+		case O_MODELS:
+			opt.models = optarg;
 			break;
 		case O_COMPLETE:
 			if ((arg = strdup(optarg)) == NULL)

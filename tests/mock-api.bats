@@ -847,3 +847,16 @@ sleep_until() {
 	expect_eq "generations and groups" "$(stats '[.generations.total, .groups]')" "$before"
 	rm -f "$big" "$exact"
 }
+
+@test "--models: a model not listed is 400 naming it, alone or in a group (which creates nothing); listed models are served" {
+	mock_start --models good,other
+	[ "$(http POST /v1/async/chat/completions "$(chat hi '{"model": "bad"}')")" = 400 ]
+	body | jq -e '.error.message == "model \"bad\" is not available"'
+	[ "$(http POST /v1/async/chat/completions "$(chat hi '{"model": "other"}')")" = 200 ]
+	[ "$(http POST /v1/async/group/chat/completions \
+	    "{\"requests\": [$(chat a '{"model": "good"}'), $(chat b '{"model": "bad"}')]}")" = 400 ]
+	body | jq -e '.error.message == "requests[1]: model \"bad\" is not available"'
+	[ "$(http POST /v1/async/group/chat/completions \
+	    "{\"requests\": [$(chat a '{"model": "good"}')]}")" = 200 ]
+	stats '.generations.total, .groups' | tr '\n' ' ' | grep -qx '2 1 '
+}
