@@ -202,6 +202,40 @@ char	*ia_ids_assign(struct ia_ids *, jv);
 void	 ia_ids_free(struct ia_ids *);
 
 /*
+ * result.c: what a record of a results stream is.  Generations (Success,
+ * Failed, still running), error records, ia-collect's own answers, OpenAI
+ * Batch output lines, ia-submit's {"custom_id", "id"} and ia-group's group
+ * records are told apart; anything else is IA_RESULT_OTHER.
+ */
+enum ia_result_kind {
+	IA_RESULT_OTHER,	/* not a record of ours */
+	IA_RESULT_PENDING,	/* submitted, or running: no answer yet */
+	IA_RESULT_SUCCESS,
+	IA_RESULT_FAILURE
+};
+
+struct ia_result {
+	enum ia_result_kind kind;
+	jv	 custom_id;	/* string, or invalid */
+	jv	 answer;	/* SUCCESS: {"custom_id", "content", "finish_reason",
+				   "usage"}; FAILURE: an error record */
+	jv	 id;		/* the generation's (or group's) id, or invalid */
+	jv	 response;	/* SUCCESS: the completion, when known */
+	jv	 custom_ids;	/* a group record's list, or invalid */
+	bool	 group;		/* a group record: id is the group's */
+	double	 dispatched;	/* epoch seconds, or -1 */
+	double	 finished;
+};
+
+/* Read rec (consumed) into r; ia_result_free() it after. */
+void	 ia_result_read(jv, struct ia_result *);
+void	 ia_result_free(struct ia_result *);
+/* An ISO 8601 time as epoch seconds, or -1. */
+double	 ia_result_time(jv);
+/* Add to the set each custom_id with a successful result in a file. */
+long	 ia_result_load_done(const char *, struct ia_ids *, char *, size_t);
+
+/*
  * input.c: the input forms that ia-submit and ia-group share.  One input line
  * gives zero or more items (a -e program may yield several values); each is a
  * request ready to send, with its kind and custom_id (also set as
@@ -215,6 +249,8 @@ struct ia_input {
 	const char	*file;		/* named in messages; NULL for stdin */
 	void		*jq;		/* -e: the compiled program (jq_state *) */
 	struct ia_ids	 ids;		/* custom_ids seen in this run */
+	struct ia_ids	*skip;		/* --skip-done: custom_ids answered, or NULL */
+	unsigned long	 skipped;	/* requests passed over for skip */
 };
 
 struct ia_item {
@@ -226,6 +262,8 @@ struct ia_item {
 
 /* Set the options first; then compile -e FILTER (NULL for none): 0 or -1. */
 int	 ia_input_init(struct ia_input *, const char *, char *, size_t);
+/* --skip-done: pass over requests answered in a file; 0 or -1 (message in err). */
+int	 ia_input_skip_done(struct ia_input *, const char *, char *, size_t);
 /* Call fn once per item of one line; fn takes over the item's contents. */
 void	 ia_input_line(struct ia_input *, const char *, size_t, long,
 	    void (*)(void *, struct ia_item *), void *);

@@ -54,6 +54,7 @@ ia_input_init(struct ia_input *in, const char *filter, char *err, size_t errlen)
 
 	ia_ids_init(&in->ids);
 	in->jq = NULL;
+	in->skipped = 0;
 	if (filter == NULL)
 		return 0;
 	if ((jq = jq_init()) == NULL) {
@@ -81,6 +82,31 @@ ia_input_free(struct ia_input *in)
 		jq_teardown(&jq);
 	in->jq = NULL;
 	ia_ids_free(&in->ids);
+	if (in->skip != NULL) {
+		ia_ids_free(in->skip);
+		free(in->skip);
+		in->skip = NULL;
+	}
+}
+
+/*
+ * --skip-done FILE: requests whose custom_id already has a successful
+ * result in FILE are passed over (and counted), so a re-run of a killed or
+ * partly failed job submits only what is left.  0, or -1 with a message.
+ */
+int
+ia_input_skip_done(struct ia_input *in, const char *path, char *err, size_t errlen)
+{
+	if (in->skip == NULL) {
+		if ((in->skip = calloc(1, sizeof(*in->skip))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		ia_ids_init(in->skip);
+	}
+	if (ia_result_load_done(path, in->skip, err, errlen) == -1)
+		return -1;
+	return 0;
 }
 
 static void
@@ -234,6 +260,11 @@ one_value(struct ia_input *in, jv v, long line, void (*fn)(void *, struct ia_ite
 		goto bad;
 	if (in->webhook_id != NULL)
 		req = set_metadata(req, "webhook_id", jv_string(in->webhook_id));
+	if (jv_is_valid(id) && in->skip != NULL && ia_ids_has(in->skip,
+	    jv_string_value(id))) {
+		in->skipped++;
+		goto skip;
+	}
 	if (jv_is_valid(id)) {
 		if ((added = ia_ids_add(&in->ids, jv_string_value(id))) == 0) {
 			snprintf(why, sizeof(why), "duplicate custom_id \"%.200s\"",
@@ -247,6 +278,11 @@ one_value(struct ia_input *in, jv v, long line, void (*fn)(void *, struct ia_ite
 		snprintf(why, sizeof(why), "out of memory");
 		goto bad;
 	}
+	if (!jv_is_valid(id) && in->skip != NULL && ia_ids_has(in->skip, cid)) {
+		free(cid);
+		in->skipped++;
+		goto skip;
+	}
 	jv_free(id);
 	jv_free(orig);
 	item.kind = kind;
@@ -259,6 +295,12 @@ bad:
 	emit_error(in, jv_is_valid(id) ? jv_string_value(id) : NULL, orig, line, fn,
 	    arg, "%s", why);
 	jv_free(id);
+	jv_free(req);
+	return;
+skip:
+	/* --skip-done: it has an answer already. */
+	jv_free(id);
+	jv_free(orig);
 	jv_free(req);
 }
 
