@@ -18,7 +18,7 @@ CURL_LIBS = $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
 MHD_LIBS = $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 LDLIBS	= $(CURL_LIBS) $(JQ_LIBS) -lm -lpthread
 
-TOOLS	= ia-mock ia-submit ia-poll
+TOOLS	= ia-mock ia-submit ia-group ia-poll
 LIBOBJ	= $(patsubst %.c,%.o,$(wildcard lib/*.c))
 MAN1	= $(TOOLS:%=man/%.1)
 MAN7	= $(wildcard man/*.7)
@@ -44,11 +44,8 @@ $(LIBOBJ) $(TOOLS:%=bin/%.o) $(TESTBIN:%=%.o): lib/ia.h
 bin/ia-mock: bin/ia-mock.o lib/libia.a
 	$(CC) $(LDFLAGS) -o $@ bin/ia-mock.o lib/libia.a $(MHD_LIBS) $(LDLIBS)
 
-bin/ia-submit: bin/ia-submit.o lib/libia.a
-	$(CC) $(LDFLAGS) -o $@ bin/ia-submit.o lib/libia.a $(LDLIBS)
-
-bin/ia-poll: bin/ia-poll.o lib/libia.a
-	$(CC) $(LDFLAGS) -o $@ bin/ia-poll.o lib/libia.a $(LDLIBS)
+bin/ia-%: bin/ia-%.o lib/libia.a
+	$(CC) $(LDFLAGS) -o $@ $@.o lib/libia.a $(LDLIBS)
 
 $(TESTBIN): %: %.o lib/libia.a
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libia.a $(LDLIBS)

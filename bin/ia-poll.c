@@ -1,8 +1,8 @@
 /*
- * ia-poll: follow generation ids and print each generation the moment it is
- * Success or Failed, with its custom_id at the top.  Error records and
- * records it does not know pass through at once.  Input is read while ids
- * are being polled, so ia-submit | ia-poll overlaps.
+ * ia-poll: follow generation ids and groups and print each generation the
+ * moment it is Success or Failed, with its custom_id at the top.  Error
+ * records and records it does not know pass through at once.  Input is read
+ * while ids are being polled, so ia-submit | ia-poll overlaps.
  */
 #include <err.h>
 #include <errno.h>
@@ -19,11 +19,27 @@
 /* One id being followed: small, since there may be a million of them. */
 struct pend {
 	struct ia_sched_item	 sched;	/* first: the scheduler hands this back */
-	char			*id;
+	char			*id;		/* a generation's, or a group's */
 	char			*custom_id;	/* NULL: take it from the generation */
 	double			 first_seen;
 	long			 line;
-	bool			 polled;	/* --once: its one poll is done */
+	bool			 is_group;	/* this is the head of a struct group */
+};
+
+/*
+ * A group being followed: the custom_ids its record listed, each printed
+ * once; or, when it listed none, every generation the group has, told apart
+ * by generation id.  One GET per poll covers all of them.
+ */
+struct group {
+	struct pend	 p;		/* first; p.id is the group id */
+	bool		 listed;	/* the record gave custom_ids */
+	size_t		 n;		/* listed: custom_ids; else printed ids */
+	size_t		 cap;
+	char		**ids;		/* custom_ids, or generation ids printed */
+	bool		*done;		/* listed: ids[i] is printed */
+	size_t		 left;		/* listed: not printed yet */
+	bool		 confirm;	/* all final, some missing: look once more */
 };
 
 static struct {
@@ -92,6 +108,15 @@ put_raw(const char *text, size_t len)
 static void
 pend_free(struct pend *p)
 {
+	struct group	*g = (struct group *)p;
+	size_t		 i;
+
+	if (p->is_group) {
+		for (i = 0; i < g->n; i++)
+			free(g->ids[i]);
+		free(g->ids);
+		free(g->done);
+	}
 	free(p->id);
 	free(p->custom_id);
 	free(p);
@@ -111,7 +136,21 @@ schedule(struct pend *p, double now)
 		err(IA_EXIT_USAGE, NULL);
 }
 
-/* Follow an id from now on; --once polls it at once. */
+/* Follow p (an id or a group) from now on; --once polls it at once. */
+static void
+track(struct pend *p, long line)
+{
+	p->line = line;
+	p->first_seen = ia_now();
+	s.npending++;
+	if (s.once) {
+		p->sched.due = p->first_seen;
+		if (ia_sched_add(&s.sched, &p->sched) == -1)
+			err(IA_EXIT_USAGE, NULL);
+	} else
+		schedule(p, p->first_seen);
+}
+
 static void
 follow(const char *id, jv custom_id, long line)
 {
@@ -123,15 +162,98 @@ follow(const char *id, jv custom_id, long line)
 	    (p->custom_id = strdup(jv_string_value(custom_id))) == NULL)
 		err(IA_EXIT_USAGE, NULL);
 	jv_free(custom_id);
-	p->line = line;
-	p->first_seen = ia_now();
-	s.npending++;
-	if (s.once) {
-		p->sched.due = p->first_seen;
-		if (ia_sched_add(&s.sched, &p->sched) == -1)
+	track(p, line);
+}
+
+/* Remember one more id in a group: a custom_id listed, or a generation printed. */
+static void
+group_add(struct group *g, const char *id)
+{
+	size_t	 cap;
+
+	if (g->n == g->cap) {
+		cap = g->cap ? g->cap * 2 : 8;
+		if ((g->ids = reallocarray(g->ids, cap, sizeof(*g->ids))) == NULL ||
+		    (g->listed && (g->done = reallocarray(g->done, cap,
+		    sizeof(*g->done))) == NULL))
 			err(IA_EXIT_USAGE, NULL);
-	} else
-		schedule(p, p->first_seen);
+		g->cap = cap;
+	}
+	if ((g->ids[g->n] = strdup(id)) == NULL)
+		err(IA_EXIT_USAGE, NULL);
+	if (g->listed)
+		g->done[g->n] = false;
+	g->n++;
+}
+
+/* Where id is in the group's list, or -1. */
+static long
+group_find(const struct group *g, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < g->n; i++)
+		if (strcmp(g->ids[i], id) == 0)
+			return (long)i;
+	return -1;
+}
+
+/*
+ * A group record, {"group_id", "custom_ids"}: follow the group, waiting for
+ * each custom_id listed, or for every generation it has when none are.  A
+ * bad record is an input error, as a bad line is.
+ */
+static void
+follow_group(jv rec, long line)
+{
+	struct group	*g;
+	jv		 gid, ids;
+	char		 why[256] = "", msg[300];
+	int		 i, n;
+
+	gid = jv_object_get(jv_copy(rec), jv_string("group_id"));
+	ids = jv_object_get(jv_copy(rec), jv_string("custom_ids"));
+	if (jv_get_kind(gid) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(gid)) == 0)
+		snprintf(why, sizeof(why), "group_id must be a non-empty string");
+	else if (jv_is_valid(ids) && jv_get_kind(ids) != JV_KIND_NULL &&
+	    jv_get_kind(ids) != JV_KIND_ARRAY)
+		snprintf(why, sizeof(why), "custom_ids must be an array of strings");
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		err(IA_EXIT_USAGE, NULL);
+	g->p.is_group = true;
+	/* An empty list waits for nothing: follow the whole group instead. */
+	g->listed = jv_get_kind(ids) == JV_KIND_ARRAY &&
+	    jv_array_length(jv_copy(ids)) > 0;
+	n = g->listed ? jv_array_length(jv_copy(ids)) : 0;
+	for (i = 0; i < n && why[0] == '\0'; i++) {
+		jv	 id = jv_array_get(jv_copy(ids), i);
+
+		if (jv_get_kind(id) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(id)) == 0)
+			snprintf(why, sizeof(why), "custom_ids must be an array of "
+			    "non-empty strings");
+		else if (group_find(g, jv_string_value(id)) != -1)
+			snprintf(why, sizeof(why), "custom_ids lists \"%.200s\" twice",
+			    jv_string_value(id));
+		else
+			group_add(g, jv_string_value(id));
+		jv_free(id);
+	}
+	jv_free(ids);
+	if (why[0] != '\0') {
+		s.npending++;	/* pend_free() counts it out */
+		pend_free(&g->p);
+		jv_free(gid);
+		s.failed++;
+		snprintf(msg, sizeof(msg), "line %ld: %s", line, why);
+		put(ia_record_error(NULL, "input", 0, msg, 0, rec, line));
+		return;
+	}
+	jv_free(rec);
+	g->left = g->n;
+	if ((g->p.id = strdup(jv_string_value(gid))) == NULL)
+		err(IA_EXIT_USAGE, NULL);
+	jv_free(gid);
+	track(&g->p, line);
 }
 
 /* A bare id: letters, digits, '-' and '_' (what the API gives out), or more. */
@@ -180,6 +302,10 @@ on_line(const char *text, size_t len, long line)
 	}
 	if (jv_get_kind(v) == JV_KIND_OBJECT && !ia_record_is_error(jv_copy(v)) &&
 	    !jv_object_has(jv_copy(v), jv_string("state"))) {
+		if (jv_object_has(jv_copy(v), jv_string("group_id"))) {
+			follow_group(v, line);
+			return;
+		}
 		id = jv_object_get(jv_copy(v), jv_string("id"));
 		if (jv_get_kind(id) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(id)) > 0) {
 			follow(jv_string_value(id), jv_object_get(jv_copy(v),
@@ -210,8 +336,8 @@ start_poll(struct pend *p)
 	struct ia_xfer	*x;
 	char		*esc, *path;
 
-	if ((esc = ia_http_escape(p->id)) == NULL ||
-	    asprintf(&path, "/v1/generation/%s", esc) == -1)
+	if ((esc = ia_http_escape(p->id)) == NULL || asprintf(&path, p->is_group ?
+	    "/v1/async/group/%s/generations" : "/v1/generation/%s", esc) == -1)
 		err(IA_EXIT_USAGE, NULL);
 	free(esc);
 	if ((x = ia_xfer_new("GET", path, NULL)) == NULL)
@@ -247,22 +373,34 @@ keep_pending(struct pend *p)
 	pend_free(p);
 }
 
-/* A generation is final: print it with its custom_id first. */
-static void
-print_final(struct pend *p, jv gen, const char *state)
+/* The custom_id a generation's request carries, or jv_invalid(). */
+static jv
+gen_custom_id(jv gen)
 {
-	jv	 out = jv_object(), cid;
+	jv	 req = jv_object_get(gen, jv_string("request"));
 
-	if (p->custom_id != NULL)
-		cid = jv_string(p->custom_id);
-	else {
-		cid = jv_object_get(jv_copy(gen), jv_string("request"));
-		cid = jv_get_kind(cid) == JV_KIND_OBJECT ?
-		    ia_record_custom_id(cid) : (jv_free(cid), jv_invalid());
-		if (!jv_is_valid(cid))
-			cid = jv_null();
+	if (jv_get_kind(req) != JV_KIND_OBJECT) {
+		jv_free(req);
+		return jv_invalid();
 	}
-	out = jv_object_set(out, jv_string("custom_id"), cid);
+	return ia_record_custom_id(req);
+}
+
+/* "Success" or "Failed": the generation is final. */
+static bool
+final(const char *state)
+{
+	return strcmp(state, "Success") == 0 || strcmp(state, "Failed") == 0;
+}
+
+/* A final generation: print it with its custom_id (or null) first. */
+static void
+print_generation(jv cid, jv gen, const char *state)
+{
+	jv	 out = jv_object();
+
+	out = jv_object_set(out, jv_string("custom_id"), jv_is_valid(cid) ? cid :
+	    (jv_free(cid), jv_null()));
 	jv_object_foreach(gen, k, v) {
 		if (strcmp(jv_string_value(k), "custom_id") == 0) {
 			jv_free(k);
@@ -277,7 +415,295 @@ print_final(struct pend *p, jv gen, const char *state)
 	else
 		s.failed++;
 	put(out);
+}
+
+static void
+print_final(struct pend *p, jv gen, const char *state)
+{
+	print_generation(p->custom_id != NULL ? jv_string(p->custom_id) :
+	    gen_custom_id(jv_copy(gen)), gen, state);
 	pend_free(p);
+}
+
+/*
+ * A group ends without some of its generations: an error record (stage
+ * poll) for each listed custom_id not printed, else for each generation
+ * still running in gens, else (nothing known) for the group.  The request
+ * of each is an input record that ia-poll can follow again.
+ */
+static void
+group_give_up(struct group *g, jv gens, long status, const char *msg, int attempts)
+{
+	jv	 req, st;
+	size_t	 i;
+	bool	 any = false;
+
+	if (g->listed) {
+		for (i = 0; i < g->n; i++) {
+			if (g->done[i])
+				continue;
+			req = jv_object_set(jv_object(), jv_string("group_id"),
+			    jv_string(g->p.id));
+			req = jv_object_set(req, jv_string("custom_ids"),
+			    JV_ARRAY(jv_string(g->ids[i])));
+			s.failed++;
+			put(ia_record_error(g->ids[i], "poll", status, msg, attempts, req,
+			    g->p.line));
+		}
+		goto out;
+	}
+	if (jv_get_kind(gens) == JV_KIND_ARRAY) {
+		jv_array_foreach(gens, k, gen) {
+			jv	 id, cid;
+
+			st = jv_get_kind(gen) == JV_KIND_OBJECT ?
+			    jv_object_get(jv_copy(gen), jv_string("state")) : jv_invalid();
+			id = jv_get_kind(gen) == JV_KIND_OBJECT ?
+			    jv_object_get(jv_copy(gen), jv_string("id")) : jv_invalid();
+			if (jv_get_kind(id) != JV_KIND_STRING ||
+			    (jv_get_kind(st) == JV_KIND_STRING && final(jv_string_value(st))) ||
+			    group_find(g, jv_string_value(id)) != -1) {
+				jv_free(id);
+				jv_free(st);
+				jv_free(gen);
+				continue;
+			}
+			jv_free(st);
+			cid = gen_custom_id(gen);
+			req = jv_object_set(jv_object(), jv_string("id"), jv_copy(id));
+			if (jv_get_kind(cid) == JV_KIND_STRING)
+				req = jv_object_set(req, jv_string("custom_id"), jv_copy(cid));
+			s.failed++;
+			put(ia_record_error(jv_get_kind(cid) == JV_KIND_STRING ?
+			    jv_string_value(cid) : NULL, "poll", status, msg, attempts,
+			    req, g->p.line));
+			jv_free(cid);
+			jv_free(id);
+			any = true;
+		}
+	}
+	if (!any && jv_get_kind(gens) != JV_KIND_ARRAY) {
+		s.failed++;
+		put(ia_record_error(NULL, "poll", status, msg, attempts,
+		    jv_object_set(jv_object(), jv_string("group_id"),
+		    jv_string(g->p.id)), g->p.line));
+	}
+out:
+	jv_free(gens);
+	pend_free(&g->p);
+}
+
+/* counts[key] as a number, 0 when absent (both consumed). */
+static double
+times(jv counts, jv key)
+{
+	jv	 n = jv_object_get(counts, key);
+	double	 d = jv_get_kind(n) == JV_KIND_NUMBER ? jv_number_value(n) : 0;
+
+	jv_free(n);
+	return d;
+}
+
+/*
+ * --once: a group not yet complete goes to --pending with the custom_ids
+ * still to come, so the next run prints none twice.  A group that listed
+ * none is written as it came while nothing is known of it; once its
+ * generations are known, those still running are listed by custom_id, or
+ * written as {"custom_id", "id"} records when they carry none or share
+ * one with another generation of the group.
+ */
+static void
+group_keep(struct group *g, jv gens)
+{
+	jv	 rec, ids = jv_array(), st, cid, one, seen = jv_object();
+	size_t	 i;
+
+	rec = jv_object_set(jv_object(), jv_string("group_id"), jv_string(g->p.id));
+	if (g->listed) {
+		for (i = 0; i < g->n; i++)
+			if (!g->done[i])
+				ids = jv_array_append(ids, jv_string(g->ids[i]));
+	} else if (jv_get_kind(gens) == JV_KIND_ARRAY) {
+		/* A custom_id that several generations share cannot stand for one. */
+		jv_array_foreach(gens, k, gen) {
+			cid = gen_custom_id(gen);
+			if (jv_get_kind(cid) == JV_KIND_STRING)
+				seen = jv_object_set(seen, jv_copy(cid),
+				    jv_number(times(jv_copy(seen), jv_copy(cid)) + 1));
+			jv_free(cid);
+		}
+		jv_array_foreach(gens, k, gen) {
+			jv	 id;
+
+			st = jv_get_kind(gen) == JV_KIND_OBJECT ?
+			    jv_object_get(jv_copy(gen), jv_string("state")) : jv_invalid();
+			id = jv_get_kind(gen) == JV_KIND_OBJECT ?
+			    jv_object_get(jv_copy(gen), jv_string("id")) : jv_invalid();
+			if (jv_get_kind(id) != JV_KIND_STRING ||
+			    (jv_get_kind(st) == JV_KIND_STRING && final(jv_string_value(st)))) {
+				jv_free(id);
+				jv_free(st);
+				jv_free(gen);
+				continue;
+			}
+			jv_free(st);
+			cid = gen_custom_id(gen);
+			if (jv_get_kind(cid) == JV_KIND_STRING &&
+			    times(jv_copy(seen), jv_copy(cid)) == 1) {
+				ids = jv_array_append(ids, cid);
+				jv_free(id);
+			} else {
+				/* Followed as a generation of its own. */
+				one = jv_object();
+				if (jv_get_kind(cid) == JV_KIND_STRING)
+					one = jv_object_set(one, jv_string("custom_id"), cid);
+				else
+					jv_free(cid);
+				if (ia_record_write(s.pending, jv_object_set(one,
+				    jv_string("id"), id)) == -1)
+					err(IA_EXIT_USAGE, "%s", s.pending_path);
+			}
+		}
+	} else {
+		jv_free(ids);
+		ids = jv_invalid();
+	}
+	if (jv_is_valid(ids) && (g->listed || jv_array_length(jv_copy(ids)) > 0))
+		rec = jv_object_set(rec, jv_string("custom_ids"), ids);
+	else if (jv_is_valid(ids)) {
+		jv_free(ids);
+		jv_free(rec);
+		rec = jv_invalid();
+	}
+	if (jv_is_valid(rec) && ia_record_write(s.pending, rec) == -1)
+		err(IA_EXIT_USAGE, "%s", s.pending_path);
+	jv_free(seen);
+	jv_free(gens);
+	pend_free(&g->p);
+}
+
+/*
+ * One generation of a group's answer: print it if it is final and not
+ * printed yet.  Returns whether it is one still to wait for.
+ */
+static bool
+group_take(struct group *g, jv gen)
+{
+	jv	 st, id, cid;
+	long	 i;
+	bool	 wait = false;
+
+	if (jv_get_kind(gen) != JV_KIND_OBJECT) {
+		jv_free(gen);
+		return false;
+	}
+	st = jv_object_get(jv_copy(gen), jv_string("state"));
+	if (jv_get_kind(st) != JV_KIND_STRING) {
+		jv_free(st);
+		st = jv_string("");
+	}
+	if (g->listed) {
+		cid = gen_custom_id(jv_copy(gen));
+		if (jv_get_kind(cid) != JV_KIND_STRING ||
+		    (i = group_find(g, jv_string_value(cid))) == -1 || g->done[i]) {
+			/* Not ours to wait for: not listed, or printed already. */
+			jv_free(cid);
+			jv_free(gen);
+		} else if (!final(jv_string_value(st))) {
+			wait = true;
+			jv_free(cid);
+			jv_free(gen);
+		} else {
+			g->done[i] = true;
+			g->left--;
+			print_generation(cid, gen, jv_string_value(st));
+		}
+	} else {
+		id = jv_object_get(jv_copy(gen), jv_string("id"));
+		if (jv_get_kind(id) != JV_KIND_STRING ||
+		    group_find(g, jv_string_value(id)) != -1)
+			jv_free(gen);
+		else if (!final(jv_string_value(st))) {
+			wait = true;
+			jv_free(gen);
+		} else {
+			group_add(g, jv_string_value(id));
+			print_generation(gen_custom_id(jv_copy(gen)), gen,
+			    jv_string_value(st));
+		}
+		jv_free(id);
+	}
+	jv_free(st);
+	return wait;
+}
+
+/*
+ * A group's answer: 404 until it is available, then its generations.  It is
+ * complete when none is still running; a listed custom_id the server never
+ * returned then gets one more look (a listing may lag) before it becomes an
+ * error record.
+ */
+static void
+group_done(struct ia_xfer *x)
+{
+	struct group	*g = x->udata;
+	double		 now = ia_now(), age = now - g->p.first_seen;
+	jv		 ans, gens;
+	char		 msg[512];
+	bool		 running = false;
+
+	if (x->status == 404) {
+		if (s.once)
+			group_keep(g, jv_invalid());
+		else if (age < s.deadline)
+			schedule(&g->p, now);
+		else {
+			snprintf(msg, sizeof(msg), "group %s not available %.0f s after "
+			    "it was first seen (--deadline %g s)", g->p.id, age, s.deadline);
+			group_give_up(g, jv_invalid(), x->status, msg, x->attempts);
+		}
+		return;
+	}
+	if (x->status < 200 || x->status > 299) {
+		group_give_up(g, jv_invalid(), x->status, x->error, x->attempts);
+		return;
+	}
+	ans = jv_parse_sized(x->resp.data ? x->resp.data : "", (int)x->resp.len);
+	gens = jv_get_kind(ans) == JV_KIND_OBJECT ?
+	    jv_object_get(ans, jv_string("generations")) : (jv_free(ans), jv_invalid());
+	if (jv_get_kind(gens) != JV_KIND_ARRAY) {
+		jv_free(gens);
+		group_give_up(g, jv_invalid(), x->status, "the answer is not a group's "
+		    "generations", x->attempts);
+		return;
+	}
+	jv_array_foreach(gens, i, gen)
+		if (group_take(g, gen))
+			running = true;
+	if (!running && (!g->listed || g->left == 0)) {
+		jv_free(gens);
+		pend_free(&g->p);
+	} else if (!running) {
+		if (!s.once && !g->confirm) {
+			g->confirm = true;
+			schedule(&g->p, now);
+			jv_free(gens);
+		} else {
+			snprintf(msg, sizeof(msg), "group %s is complete but has no "
+			    "generation for this custom_id", g->p.id);
+			group_give_up(g, gens, x->status, msg, x->attempts);
+		}
+	} else if (s.once)
+		group_keep(g, gens);
+	else if (age >= s.deadline) {
+		snprintf(msg, sizeof(msg), "deadline passed: group %s still running "
+		    "after %.0f s (--deadline %g s)", g->p.id, age, s.deadline);
+		group_give_up(g, gens, x->status, msg, x->attempts);
+	} else {
+		g->confirm = false;
+		schedule(&g->p, now);
+		jv_free(gens);
+	}
 }
 
 static void
@@ -288,6 +714,11 @@ on_done(struct ia_xfer *x)
 	jv		 gen, state;
 	char		 msg[512];
 
+	if (p->is_group) {
+		group_done(x);
+		ia_xfer_free(x);
+		return;
+	}
 	if (x->status == 404 && (s.once || now - p->first_seen < s.grace)) {
 		if (s.once)
 			keep_pending(p);

@@ -35,9 +35,10 @@ usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 	    "usage: ia-submit [-hqtVv] [-e filter] [-j n] [-m model] [--system text]\n"
-	    "                 [--webhook-id id] [--dry-run] [--base-url url]\n"
-	    "                 [--api-key-file file] [--timeout duration] [--retries n]\n"
-	    "                 [--max-line bytes] [file ...]\n");
+	    "                 [--webhook-id id] [--dry-run] [--skip-done file]\n"
+	    "                 [--base-url url] [--api-key-file file]\n"
+	    "                 [--timeout duration] [--retries n] [--max-line bytes]\n"
+	    "                 [file ...]\n");
 	exit(status);
 }
 
@@ -132,7 +133,7 @@ out:
 }
 
 enum {
-	O_SYSTEM = 256, O_WEBHOOK, O_DRY_RUN
+	O_SYSTEM = 256, O_WEBHOOK, O_DRY_RUN, O_SKIP_DONE
 };
 
 int
@@ -142,6 +143,7 @@ main(int argc, char *argv[])
 		{ "system",	required_argument,	NULL,	O_SYSTEM },
 		{ "webhook-id",	required_argument,	NULL,	O_WEBHOOK },
 		{ "dry-run",	no_argument,		NULL,	O_DRY_RUN },
+		{ "skip-done",	required_argument,	NULL,	O_SKIP_DONE },
 		IA_CONFIG_LONGOPTS,
 		{ NULL,		0,			NULL,	0 }
 	};
@@ -149,7 +151,7 @@ main(int argc, char *argv[])
 	struct ia_line		 line;
 	struct ia_xfer		*x;
 	enum ia_line_status	 st;
-	const char		*filter = NULL;
+	const char		*filter = NULL, *skip_done = NULL;
 	char			 msg[1024];
 	bool			 input_done = false, want;
 	int			 ch, rc;
@@ -181,6 +183,9 @@ main(int argc, char *argv[])
 		case O_DRY_RUN:
 			s.dry_run = true;
 			break;
+		case O_SKIP_DONE:
+			skip_done = optarg;
+			break;
 		case 'h':
 			usage(IA_EXIT_OK);
 		case 'V':
@@ -202,6 +207,9 @@ main(int argc, char *argv[])
 		errx(IA_EXIT_USAGE, "%s", msg);
 	if (ia_input_init(&s.in, filter, msg, sizeof(msg)) == -1)
 		errx(IA_EXIT_USAGE, "%s", msg);
+	if (skip_done != NULL && ia_input_skip_done(&s.in, skip_done, msg,
+	    sizeof(msg)) == -1)
+		errx(IA_EXIT_USAGE, "--skip-done: %s", msg);
 	if (ia_source_init(&src, argv + optind, argc - optind, s.cfg.max_line, msg,
 	    sizeof(msg)) == -1)
 		errx(IA_EXIT_USAGE, "%s", msg);
@@ -237,6 +245,9 @@ main(int argc, char *argv[])
 		    ia_http_pending(s.http), false);
 	}
 	ia_progress_done(&s.progress);
+	if (skip_done != NULL)
+		warnx("%lu already done in %s, not submitted again", s.in.skipped,
+		    skip_done);
 	ia_source_free(&src);
 	ia_http_free(s.http);
 	ia_input_free(&s.in);
