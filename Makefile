@@ -18,7 +18,7 @@ CURL_LIBS = $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
 MHD_LIBS = $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 LDLIBS	= $(CURL_LIBS) $(JQ_LIBS) -lm -lpthread
 
-TOOLS	= ia-mock ia-submit ia-group ia-poll
+TOOLS	= ia-mock ia-submit ia-group ia-poll ia-collect
 LIBOBJ	= $(patsubst %.c,%.o,$(wildcard lib/*.c))
 MAN1	= $(TOOLS:%=man/%.1)
 MAN7	= $(wildcard man/*.7)

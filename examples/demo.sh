@@ -3,8 +3,7 @@
 #
 #   ia-group < examples/prompts.jsonl | ia-poll | ia-collect -s
 #
-# Until every tool of that pipeline is built, the demo runs the tools that
-# are, so it always runs.
+# with the results kept in a file, so that what failed can be retried.
 set -eu
 cd "$(dirname "$0")/.."
 PATH="$PWD/bin:$PATH"
@@ -18,8 +17,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ia-mock -p 0 --port-file "$tmp/port" --complete-after 1,4 --fail-rate 0.04 \
-    --error-rate 0.05 --seed 2026 &
+ia-mock -p 0 --port-file "$tmp/port" --complete-after 1,4 --fail-rate 0.12 \
+    --error-rate 0.05 --seed 4 &
 mock=$!
 i=0
 while [ ! -s "$tmp/port" ]; do
@@ -31,28 +30,27 @@ INFERENCE_BASE_URL="http://127.0.0.1:$(cat "$tmp/port")"
 INFERENCE_API_KEY=demo-key
 export INFERENCE_BASE_URL INFERENCE_API_KEY
 echo "demo: ia-mock on $INFERENCE_BASE_URL (5% of requests fail with 5xx," \
-    "4% of generations fail)" >&2
+    "12% of generations fail)" >&2
 
-if [ -x bin/ia-group ] && [ -x bin/ia-poll ] && [ -x bin/ia-collect ]; then
-	echo "demo: ia-group < examples/prompts.jsonl | ia-poll | ia-collect -s" >&2
-	rc=0
-	ia-group < examples/prompts.jsonl | ia-poll | ia-collect -s || rc=$?
-	# The mock fails some generations on purpose: only exit 2 is an error.
-	[ "$rc" -ne 2 ]
-	exit
-fi
-
-# Until ia-group and ia-collect are built: single requests, and jq in
-# ia-collect's place.
-echo "demo: ia-submit < examples/prompts.jsonl | ia-poll | jq (ia-group and" \
-    "ia-collect are not built yet)" >&2
+# The main job, then the retry loop: what failed is resubmitted until every
+# prompt has an answer (or three rounds have gone by).
+echo "demo: ia-group < examples/prompts.jsonl | ia-poll > results" >&2
 rc=0
-ia-submit < examples/prompts.jsonl | ia-poll --interval 0.5 > "$tmp/results" || rc=$?
-jq -c '{custom_id, state, content: .response.choices[0].message.content,
-    usage: .response.usage, error: (.error // (if .state == "Failed"
-    then .stateMessage else null end))} | with_entries(select(.value != null))' \
-    "$tmp/results"
-jq -rs '"demo: \(length) records: \(map(select(.state == "Success")) | length)" +
-    " succeeded, \(map(select(.state != "Success")) | length) failed, " +
-    "\(map(.response.usage.total_tokens // 0) | add) tokens"' "$tmp/results" >&2
-exit "$rc"
+ia-group < examples/prompts.jsonl | ia-poll --interval 0.5 > "$tmp/results" || rc=$?
+[ "$rc" -ne 2 ] || exit 2
+round=1
+while ! ia-collect -q < "$tmp/results" > /dev/null; do
+	[ "$round" -le 3 ] || break
+	echo "demo: round $round: ia-collect --failed < results | ia-submit |" \
+	    "ia-poll >> results" >&2
+	rc=0
+	ia-collect -q --failed < "$tmp/results" | ia-submit -q |
+	    ia-poll -q --interval 0.5 >> "$tmp/results" || rc=$?
+	[ "$rc" -ne 2 ] || exit 2
+	round=$((round + 1))
+done
+echo "demo: ia-collect -s < results" >&2
+rc=0
+ia-collect -s < "$tmp/results" || rc=$?
+# Only exit 2 is an error: a prompt may still fail after three rounds.
+[ "$rc" -ne 2 ]
