@@ -21,8 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <jq.h>
-
 #include "ia.h"
 
 enum format {
@@ -41,13 +39,13 @@ static struct {
 	const char	*file;		/* being read, for messages; NULL: stdin */
 	FILE		*summary_fp;
 	size_t		 max_line;
-	jq_state	*jq;
+	struct ia_jq	*jq;		/* -e */
 
 	struct ia_ids	 ok;		/* custom_ids answered */
-	jv		 fails;		/* custom_id -> its last failure */
+	jv		 fails;		/* custom_id -> its last failure, as text */
 	jv		 fail_order;	/* custom_ids, in order of first failure */
 	jv		 anon;		/* failures without a custom_id */
-	jv		 pending;	/* custom_id -> its id or group id */
+	jv		 pending;	/* custom_id -> "i:" id or "g:" group id */
 	jv		 sorted;	/* --sort: custom_id -> output text */
 	jv		 sorted_anon;	/* --sort: output without a custom_id */
 	bool		 write_failed;	/* an -e program failed on a record */
@@ -186,7 +184,7 @@ field_text(jv v)
 static jv
 openai_line(struct ia_result *r, bool ok)
 {
-	jv	 line = jv_object(), body, err, id;
+	jv	 line = jv_object(), body, err, id, code, msg;
 
 	id = jv_get_kind(r->id) == JV_KIND_STRING ?
 	    jv_string_fmt("batch_req_%s", jv_string_value(r->id)) : jv_null();
@@ -218,11 +216,16 @@ openai_line(struct ia_result *r, bool ok)
 		return jv_object_set(line, jv_string("error"), jv_null());
 	}
 	err = jv_object_get(jv_copy(r->answer), jv_string("error"));
+	code = jv_get_kind(err) == JV_KIND_OBJECT ?
+	    jv_object_get(jv_copy(err), jv_string("stage")) : jv_invalid();
+	msg = jv_get_kind(err) == JV_KIND_OBJECT ?
+	    jv_object_get(jv_copy(err), jv_string("message")) : jv_invalid();
+	jv_free(err);
 	line = jv_object_set(line, jv_string("response"), jv_null());
 	return jv_object_set(line, jv_string("error"), jv_object_set(jv_object_set(
-	    jv_object(), jv_string("code"), jv_object_get(jv_copy(err),
-	    jv_string("stage"))), jv_string("message"), jv_object_get(err,
-	    jv_string("message"))));
+	    jv_object(), jv_string("code"), jv_is_valid(code) ? code :
+	    (jv_free(code), jv_null())), jv_string("message"), jv_is_valid(msg) ? msg :
+	    (jv_free(msg), jv_null())));
 }
 
 /*
@@ -238,10 +241,10 @@ render(struct ia_buf *b, struct ia_result *r, jv rec, bool ok, long line)
 	jv		 v, msg;
 
 	if (s.jq != NULL) {
-		jq_start(s.jq, ok ? rec : jv_copy(r->answer), 0);
+		ia_jq_start(s.jq, ok ? rec : jv_copy(r->answer));
 		if (!ok)
 			jv_free(rec);
-		while (jv_is_valid(v = jq_next(s.jq))) {
+		while (jv_is_valid(v = ia_jq_next(s.jq))) {
 			if (s.raw)
 				add_raw(b, v);
 			else {
@@ -251,18 +254,14 @@ render(struct ia_buf *b, struct ia_result *r, jv rec, bool ok, long line)
 			}
 			ia_buf_add(b, end, endlen);
 		}
-		if (jv_invalid_has_msg(jv_copy(v))) {
-			msg = jv_invalid_get_msg(v);
-			if (jv_get_kind(msg) != JV_KIND_STRING)
-				msg = jv_dump_string(msg, 0);
+		if (jv_is_valid(msg = ia_jq_error(s.jq, v))) {
 			if (line > 0)
 				warnx("%s: -e: %s", where(line), jv_string_value(msg));
 			else
 				warnx("-e: %s", jv_string_value(msg));
 			s.write_failed = true;
-			jv_free(msg);
-		} else
-			jv_free(v);
+		}
+		jv_free(msg);
 		return;
 	}
 	jv_free(rec);
@@ -377,6 +376,28 @@ count_times(const struct ia_result *r)
 		s.last = r->finished;
 }
 
+/*
+ * A held failure is kept as its JSON text: a parsed record costs several
+ * times more, and there may be a million of them.
+ */
+static jv
+fail_get(jv cid)
+{
+	jv	 t = jv_object_get(jv_copy(s.fails), cid), rec;
+
+	if (!jv_is_valid(t))
+		return t;
+	rec = jv_parse(jv_string_value(t));
+	jv_free(t);
+	return rec;
+}
+
+static void
+fail_put(jv cid, jv rec)
+{
+	s.fails = jv_object_set(s.fails, cid, jv_dump_string(rec, 0));
+}
+
 static void
 on_success(struct ia_result *r, jv rec, long line)
 {
@@ -442,7 +463,7 @@ on_failure(struct ia_result *r)
 		return;
 	}
 	count_times(r);
-	old = jv_object_get(jv_copy(s.fails), jv_copy(cid));
+	old = fail_get(jv_copy(cid));
 	if (jv_is_valid(old)) {
 		s.dups++;
 		/*
@@ -462,7 +483,7 @@ on_failure(struct ia_result *r)
 	jv_free(old);
 	if (jv_object_has(jv_copy(s.pending), jv_copy(cid)))
 		s.pending = jv_object_delete(s.pending, jv_copy(cid));
-	s.fails = jv_object_set(s.fails, jv_copy(cid), jv_copy(r->answer));
+	fail_put(jv_copy(cid), jv_copy(r->answer));
 }
 
 /* Submitted but not answered (yet): remembered, in case no answer comes. */
@@ -471,8 +492,8 @@ on_pending(struct ia_result *r)
 {
 	jv	 ids = r->custom_ids, note;
 
-	note = jv_object_set(jv_object(), jv_string(r->group ? "group_id" : "id"),
-	    jv_get_kind(r->id) == JV_KIND_STRING ? jv_copy(r->id) : jv_null());
+	note = jv_string_fmt("%s:%s", r->group ? "g" : "i",
+	    jv_get_kind(r->id) == JV_KIND_STRING ? jv_string_value(r->id) : "");
 	if (r->group && jv_get_kind(ids) != JV_KIND_ARRAY) {
 		/* A group that names none of its requests: nothing to wait for. */
 		jv_free(note);
@@ -544,35 +565,37 @@ on_line(const char *text, size_t len, long line)
 static void
 settle_pending(void)
 {
-	jv	 keys = jv_keys(jv_copy(s.pending)), note, req, rec, id;
+	jv	 keys = jv_keys(jv_copy(s.pending)), note, req;
 	char	 msg[512];
+	const char *id;
 
 	jv_array_foreach(keys, i, cid) {
 		note = jv_object_get(jv_copy(s.pending), jv_copy(cid));
-		if (jv_object_has(jv_copy(note), jv_string("group_id"))) {
-			id = jv_object_get(jv_copy(note), jv_string("group_id"));
-			req = jv_object_set(jv_copy(note), jv_string("custom_ids"),
-			    JV_ARRAY(jv_copy(cid)));
+		id = jv_string_value(note) + 2;
+		if (jv_string_value(note)[0] == 'g') {
+			req = jv_object_set(jv_object_set(jv_object(), jv_string("group_id"),
+			    jv_string(id)), jv_string("custom_ids"), JV_ARRAY(jv_copy(cid)));
 			snprintf(msg, sizeof(msg), "no result in the input: submitted in "
-			    "group %s (follow it with ia-poll)", jv_string_value(id));
+			    "group %s (follow it with ia-poll)", id);
 		} else {
-			id = jv_object_get(jv_copy(note), jv_string("id"));
-			req = jv_object_set(jv_copy(note), jv_string("custom_id"),
+			req = jv_object_set(jv_object_set(jv_object(), jv_string("id"),
+			    *id ? jv_string(id) : jv_null()), jv_string("custom_id"),
 			    jv_copy(cid));
-			if (jv_get_kind(id) == JV_KIND_STRING)
+			if (*id)
 				snprintf(msg, sizeof(msg), "no result in the input: submitted "
-				    "as %s (follow it with ia-poll)", jv_string_value(id));
+				    "as %s (follow it with ia-poll)", id);
 			else
 				snprintf(msg, sizeof(msg), "no result in the input: still "
 				    "running when last seen");
 		}
-		jv_free(id);
-		jv_free(note);
-		rec = ia_record_error(jv_string_value(cid), "collect", 0, msg, 0, req, 0);
 		s.fail_order = jv_array_append(s.fail_order, jv_copy(cid));
-		s.fails = jv_object_set(s.fails, cid, rec);
+		fail_put(cid, ia_record_error(jv_string_value(cid), "collect", 0, msg, 0,
+		    req, 0));
+		jv_free(note);
 	}
 	jv_free(keys);
+	jv_free(s.pending);
+	s.pending = jv_object();
 }
 
 static void
@@ -624,6 +647,7 @@ read_input(void (*fn)(void *, struct ia_item *), void *arg, char *msg, size_t le
 	enum ia_line_status st;
 	char		*names[1] = { (char *)s.input };
 	struct pollfd	 pfd;
+	int		 rc = 0;
 
 	if (ia_input_init(&in, NULL, msg, len) == -1)
 		return -1;
@@ -638,13 +662,17 @@ read_input(void (*fn)(void *, struct ia_item *), void *arg, char *msg, size_t le
 		else if (st == IA_LINE_NONE) {
 			pfd.fd = ia_source_fd(&src);
 			pfd.events = POLLIN;
-			if (ia_source_fill(&src) == 0)
+			if ((rc = ia_source_fill(&src)) == -1) {
+				snprintf(msg, len, "%s: %s", s.input, strerror(errno));
+				break;
+			}
+			if (rc == 0)
 				(void)poll(&pfd, 1, -1);
 		}
 	}
 	ia_source_free(&src);
 	ia_input_free(&in);
-	return 0;
+	return rc == -1 ? -1 : 0;
 }
 
 /* --failed: each custom_id that never succeeded, as its original request. */
@@ -672,7 +700,7 @@ print_failed(void)
 			continue;
 		}
 		fp.want = jv_object_delete(fp.want, jv_copy(cid));
-		rec = jv_object_get(jv_copy(s.fails), cid);
+		rec = fail_get(cid);
 		req = jv_object_get(rec, jv_string("request"));
 		if (resubmittable(jv_copy(req)))
 			put_json(req);
@@ -708,7 +736,7 @@ print_failures(void)
 			jv_free(cid);
 			continue;
 		}
-		rec = jv_object_get(jv_copy(s.fails), jv_copy(cid));
+		rec = fail_get(jv_copy(cid));
 		ia_result_read(jv_copy(rec), &r);
 		emit(&r, rec, false, 0);
 		ia_result_free(&r);
@@ -814,7 +842,7 @@ tally(jv *stages, jv *msgs, jv rec)
 static jv
 top_messages(jv msgs)
 {
-	jv	 keys = jv_keys(jv_copy(msgs)), top = jv_array(), counts = jv_array();
+	jv	 keys = jv_keys(jv_copy(msgs)), top = jv_array(), counts = jv_array(), v;
 	int	 n = jv_array_length(jv_copy(keys)), i, j, at;
 	double	 best, c;
 
@@ -825,7 +853,9 @@ top_messages(jv msgs)
 		at = -1;
 		best = 0;
 		for (i = 0; i < n; i++) {
-			c = jv_number_value(jv_array_get(jv_copy(counts), i));
+			v = jv_array_get(jv_copy(counts), i);
+			c = jv_number_value(v);
+			jv_free(v);
 			if (c > best) {
 				best = c;
 				at = i;
@@ -853,7 +883,7 @@ summary(void)
 	double	 span = s.first >= 0 && s.last >= s.first ? s.last - s.first : -1;
 
 	jv_array_foreach(s.fail_order, i, cid) {
-		rec = jv_object_get(jv_copy(s.fails), cid);
+		rec = fail_get(cid);
 		if (jv_is_valid(rec)) {
 			tally(&stages, &msgs, rec);
 			failed++;
@@ -962,34 +992,6 @@ write_summary_json(jv sum)
 		err(IA_EXIT_USAGE, "%s", s.summary_json);
 }
 
-struct jq_errors {
-	char	 msg[512];
-};
-
-static void
-jq_error(void *arg, jv msg)
-{
-	struct jq_errors *e = arg;
-
-	if (e->msg[0] == '\0')
-		snprintf(e->msg, sizeof(e->msg), "%s", jv_get_kind(msg) == JV_KIND_STRING ?
-		    jv_string_value(msg) : "jq: error");
-	jv_free(msg);
-}
-
-static void
-compile(const char *filter)
-{
-	static struct jq_errors errors;
-
-	if ((s.jq = jq_init()) == NULL)
-		errx(IA_EXIT_USAGE, "-e: cannot start jq");
-	jq_set_error_cb(s.jq, jq_error, &errors);
-	if (!jq_compile(s.jq, filter))
-		errx(IA_EXIT_USAGE, "-e: %s", errors.msg[0] ? errors.msg :
-		    "the program does not compile");
-}
-
 enum {
 	O_FAILED = 256, O_SORT, O_INPUT, O_SUMMARY_JSON
 };
@@ -1088,17 +1090,17 @@ main(int argc, char *argv[])
 		errx(IA_EXIT_USAGE, "--input goes with --sort or --failed");
 	if (s.input != NULL && access(s.input, R_OK) == -1)
 		err(IA_EXIT_USAGE, "%s", s.input);
-	if (filter != NULL)
-		compile(filter);
+	if (filter != NULL && (s.jq = ia_jq_compile(filter, msg, sizeof(msg))) == NULL)
+		errx(IA_EXIT_USAGE, "%s", msg);
+	s.summary = want_summary || (!quiet && isatty(STDERR_FILENO));
+	if (ia_source_init(&src, argv + optind, argc - optind, s.max_line, msg,
+	    sizeof(msg)) == -1)
+		errx(IA_EXIT_USAGE, "%s", msg);
 	/* Opened now, so that a bad path costs nothing. */
 	if (s.summary_json != NULL && (s.summary_fp = fopen(s.summary_json, "w")) == NULL)
 		err(IA_EXIT_USAGE, "%s", s.summary_json);
 	if (s.fmt == F_CSV && !s.failed)
 		put_text("custom_id,content\r\n", 19);
-	s.summary = want_summary || (!quiet && isatty(STDERR_FILENO));
-	if (ia_source_init(&src, argv + optind, argc - optind, s.max_line, msg,
-	    sizeof(msg)) == -1)
-		errx(IA_EXIT_USAGE, "%s", msg);
 	ia_ids_init(&s.ok);
 	s.fails = jv_object();
 	s.fail_order = jv_array();
@@ -1163,7 +1165,6 @@ main(int argc, char *argv[])
 	jv_free(s.sorted_anon);
 	ia_ids_free(&s.ok);
 	ia_config_free(&cfg);
-	if (s.jq != NULL)
-		jq_teardown(&s.jq);
+	ia_jq_free(s.jq);
 	return status;
 }

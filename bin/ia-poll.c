@@ -105,8 +105,9 @@ put_raw(const char *text, size_t len)
 	}
 }
 
+/* Free what p holds, whether or not it was ever followed. */
 static void
-pend_free(struct pend *p)
+pend_release(struct pend *p)
 {
 	struct group	*g = (struct group *)p;
 	size_t		 i;
@@ -120,6 +121,12 @@ pend_free(struct pend *p)
 	free(p->id);
 	free(p->custom_id);
 	free(p);
+}
+
+static void
+pend_free(struct pend *p)
+{
+	pend_release(p);
 	s.npending--;
 }
 
@@ -207,10 +214,12 @@ static void
 follow_group(jv rec, long line)
 {
 	struct group	*g;
+	struct ia_ids	 seen;
 	jv		 gid, ids;
 	char		 why[256] = "", msg[300];
-	int		 i, n;
+	int		 i, n, added;
 
+	ia_ids_init(&seen);
 	gid = jv_object_get(jv_copy(rec), jv_string("group_id"));
 	ids = jv_object_get(jv_copy(rec), jv_string("custom_ids"));
 	if (jv_get_kind(gid) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(gid)) == 0)
@@ -231,23 +240,26 @@ follow_group(jv rec, long line)
 		if (jv_get_kind(id) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(id)) == 0)
 			snprintf(why, sizeof(why), "custom_ids must be an array of "
 			    "non-empty strings");
-		else if (group_find(g, jv_string_value(id)) != -1)
+		else if ((added = ia_ids_add(&seen, jv_string_value(id))) == 0)
 			snprintf(why, sizeof(why), "custom_ids lists \"%.200s\" twice",
 			    jv_string_value(id));
+		else if (added == -1)
+			err(IA_EXIT_USAGE, NULL);
 		else
 			group_add(g, jv_string_value(id));
 		jv_free(id);
 	}
 	jv_free(ids);
 	if (why[0] != '\0') {
-		s.npending++;	/* pend_free() counts it out */
-		pend_free(&g->p);
+		ia_ids_free(&seen);
+		pend_release(&g->p);
 		jv_free(gid);
 		s.failed++;
 		snprintf(msg, sizeof(msg), "line %ld: %s", line, why);
 		put(ia_record_error(NULL, "input", 0, msg, 0, rec, line));
 		return;
 	}
+	ia_ids_free(&seen);
 	jv_free(rec);
 	g->left = g->n;
 	if ((g->p.id = strdup(jv_string_value(gid))) == NULL)
@@ -377,7 +389,13 @@ keep_pending(struct pend *p)
 static jv
 gen_custom_id(jv gen)
 {
-	jv	 req = jv_object_get(gen, jv_string("request"));
+	jv	 req;
+
+	if (jv_get_kind(gen) != JV_KIND_OBJECT) {
+		jv_free(gen);
+		return jv_invalid();
+	}
+	req = jv_object_get(gen, jv_string("request"));
 
 	if (jv_get_kind(req) != JV_KIND_OBJECT) {
 		jv_free(req);
@@ -495,7 +513,7 @@ out:
 
 /* counts[key] as a number, 0 when absent (both consumed). */
 static double
-times(jv counts, jv key)
+count_of(jv counts, jv key)
 {
 	jv	 n = jv_object_get(counts, key);
 	double	 d = jv_get_kind(n) == JV_KIND_NUMBER ? jv_number_value(n) : 0;
@@ -529,7 +547,7 @@ group_keep(struct group *g, jv gens)
 			cid = gen_custom_id(gen);
 			if (jv_get_kind(cid) == JV_KIND_STRING)
 				seen = jv_object_set(seen, jv_copy(cid),
-				    jv_number(times(jv_copy(seen), jv_copy(cid)) + 1));
+				    jv_number(count_of(jv_copy(seen), jv_copy(cid)) + 1));
 			jv_free(cid);
 		}
 		jv_array_foreach(gens, k, gen) {
@@ -549,7 +567,7 @@ group_keep(struct group *g, jv gens)
 			jv_free(st);
 			cid = gen_custom_id(gen);
 			if (jv_get_kind(cid) == JV_KIND_STRING &&
-			    times(jv_copy(seen), jv_copy(cid)) == 1) {
+			    count_of(jv_copy(seen), jv_copy(cid)) == 1) {
 				ids = jv_array_append(ids, cid);
 				jv_free(id);
 			} else {
@@ -675,6 +693,21 @@ group_done(struct ia_xfer *x)
 		jv_free(gens);
 		group_give_up(g, jv_invalid(), x->status, "the answer is not a group's "
 		    "generations", x->attempts);
+		return;
+	}
+	if (!g->listed && g->n == 0 && jv_array_length(jv_copy(gens)) == 0) {
+		/* Nothing listed and nothing yet: not available, as with 404. */
+		jv_free(gens);
+		if (s.once)
+			group_keep(g, jv_invalid());
+		else if (age < s.deadline)
+			schedule(&g->p, now);
+		else {
+			snprintf(msg, sizeof(msg), "group %s has no generations %.0f s "
+			    "after it was first seen (--deadline %g s)", g->p.id, age,
+			    s.deadline);
+			group_give_up(g, jv_invalid(), x->status, msg, x->attempts);
+		}
 		return;
 	}
 	jv_array_foreach(gens, i, gen)

@@ -247,7 +247,7 @@ struct ia_input {
 	const char	*system;	/* --system: with -t, a system message first */
 	const char	*webhook_id;	/* --webhook-id: metadata.webhook_id */
 	const char	*file;		/* named in messages; NULL for stdin */
-	void		*jq;		/* -e: the compiled program (jq_state *) */
+	struct ia_jq	*jq;		/* -e: the compiled program */
 	struct ia_ids	 ids;		/* custom_ids seen in this run */
 	struct ia_ids	*skip;		/* --skip-done: custom_ids answered, or NULL */
 	unsigned long	 skipped;	/* requests passed over for skip */
@@ -262,6 +262,14 @@ struct ia_item {
 
 /* Set the options first; then compile -e FILTER (NULL for none): 0 or -1. */
 int	 ia_input_init(struct ia_input *, const char *, char *, size_t);
+/* A -e program compiled, or NULL with a message in err. */
+struct ia_jq;
+struct ia_jq	*ia_jq_compile(const char *, char *, size_t);
+void		 ia_jq_start(struct ia_jq *, jv);
+jv		 ia_jq_next(struct ia_jq *);
+/* Why ia_jq_next() ended (error or halt_error) as a string, else jv_invalid(). */
+jv		 ia_jq_error(struct ia_jq *, jv);
+void		 ia_jq_free(struct ia_jq *);
 /* --skip-done: pass over requests answered in a file; 0 or -1 (message in err). */
 int	 ia_input_skip_done(struct ia_input *, const char *, char *, size_t);
 /* Call fn once per item of one line; fn takes over the item's contents. */

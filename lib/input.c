@@ -46,40 +46,152 @@ jq_error(void *arg, jv msg)
 	jv_free(msg);
 }
 
-int
-ia_input_init(struct ia_input *in, const char *filter, char *err, size_t errlen)
+/* jq's debug builtin, as jq(1) prints it: ["DEBUG:", value] on stderr. */
+static void
+jq_debug(void *arg, jv v)
+{
+	(void)arg;
+	v = jv_dump_string(JV_ARRAY(jv_string("DEBUG:"), v), 0);
+	fprintf(stderr, "%s\n", jv_string_value(v));
+	jv_free(v);
+}
+
+/* A -e program: the compiled state, and its text, to compile it again. */
+struct ia_jq {
+	jq_state	*jq;
+	char		*filter;
+};
+
+/*
+ * States that ran halt or halt_error.  libjq 1.6 frees the halt message
+ * again each time such a state is started or torn down, so one is never
+ * touched again; kept here, it is not a leak.
+ */
+static jq_state	**retired;
+static size_t	  nretired;
+
+static jq_state *
+jq_new(const char *filter, char *err, size_t errlen)
 {
 	static struct jq_errors	 errors;	/* static: jq keeps the pointer */
 	jq_state		*jq;
 
+	if ((jq = jq_init()) == NULL) {
+		snprintf(err, errlen, "-e: cannot start jq");
+		return NULL;
+	}
+	errors.msg[0] = '\0';
+	jq_set_error_cb(jq, jq_error, &errors);
+	jq_set_input_cb(jq, NULL, NULL);
+	jq_set_debug_cb(jq, jq_debug, NULL);
+	jq_set_attr(jq, jv_string("JQ_LIBRARY_PATH"), jv_array());
+	if (!jq_compile(jq, filter)) {
+		snprintf(err, errlen, "-e: %s", errors.msg[0] ? errors.msg :
+		    "the program does not compile");
+		jq_teardown(&jq);
+		return NULL;
+	}
+	return jq;
+}
+
+/*
+ * A -e program, compiled.  libjq 1.6 leaves the input and debug callbacks
+ * and the library path unset, and then crashes on input, inputs, debug and
+ * import: set them all first.  NULL, with a message in err, when it fails.
+ */
+struct ia_jq *
+ia_jq_compile(const char *filter, char *err, size_t errlen)
+{
+	struct ia_jq	*q;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL || (q->filter = strdup(filter)) == NULL) {
+		free(q);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if ((q->jq = jq_new(filter, err, errlen)) == NULL) {
+		free(q->filter);
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
+void
+ia_jq_start(struct ia_jq *q, jv v)
+{
+	jq_start(q->jq, v, 0);
+}
+
+jv
+ia_jq_next(struct ia_jq *q)
+{
+	return jq_next(q->jq);
+}
+
+void
+ia_jq_free(struct ia_jq *q)
+{
+	if (q == NULL)
+		return;
+	if (q->jq != NULL)
+		jq_teardown(&q->jq);
+	free(q->filter);
+	free(q);
+}
+
+/*
+ * After ia_jq_next() has returned an invalid value: the error it carries,
+ * or the halt_error message, as a string; jv_invalid() when the program
+ * simply ended.  Consumes v.  A halted state is retired for a fresh one.
+ */
+jv
+ia_jq_error(struct ia_jq *q, jv v)
+{
+	jq_state	**r;
+	jv		 msg;
+	char		 err[256];
+
+	if (jv_invalid_has_msg(jv_copy(v))) {
+		msg = jv_invalid_get_msg(v);
+		return jv_get_kind(msg) == JV_KIND_STRING ? msg : jv_dump_string(msg, 0);
+	}
+	jv_free(v);
+	if (!jq_halted(q->jq))
+		return jv_invalid();
+	msg = jq_get_error_message(q->jq);
+	if (jv_get_kind(msg) != JV_KIND_STRING) {
+		jv_free(msg);
+		msg = jv_string("halted");
+	}
+	if ((r = reallocarray(retired, nretired + 1, sizeof(*r))) != NULL) {
+		retired = r;
+		retired[nretired++] = q->jq;
+		/* It compiled once: it compiles again, short of memory. */
+		q->jq = jq_new(q->filter, err, sizeof(err));
+	}
+	if (q->jq == NULL || r == NULL) {
+		jv_free(msg);
+		return jv_string("out of memory after halt_error");
+	}
+	return msg;
+}
+
+int
+ia_input_init(struct ia_input *in, const char *filter, char *err, size_t errlen)
+{
 	ia_ids_init(&in->ids);
 	in->jq = NULL;
 	in->skipped = 0;
 	if (filter == NULL)
 		return 0;
-	if ((jq = jq_init()) == NULL) {
-		snprintf(err, errlen, "-e: cannot start jq");
-		return -1;
-	}
-	errors.msg[0] = '\0';
-	jq_set_error_cb(jq, jq_error, &errors);
-	if (!jq_compile(jq, filter)) {
-		snprintf(err, errlen, "-e: %s", errors.msg[0] ? errors.msg :
-		    "the program does not compile");
-		jq_teardown(&jq);
-		return -1;
-	}
-	in->jq = jq;
-	return 0;
+	return (in->jq = ia_jq_compile(filter, err, errlen)) != NULL ? 0 : -1;
 }
 
 void
 ia_input_free(struct ia_input *in)
 {
-	jq_state	*jq = in->jq;
-
-	if (jq != NULL)
-		jq_teardown(&jq);
+	ia_jq_free(in->jq);
 	in->jq = NULL;
 	ia_ids_free(&in->ids);
 	if (in->skip != NULL) {
@@ -325,7 +437,7 @@ void
 ia_input_line(struct ia_input *in, const char *text, size_t len, long line,
     void (*fn)(void *, struct ia_item *), void *arg)
 {
-	jq_state	*jq = in->jq;
+	struct ia_jq	*jq = in->jq;
 	jv		 v, out, msg;
 
 	if (len > INT32_MAX) {
@@ -349,19 +461,16 @@ ia_input_line(struct ia_input *in, const char *text, size_t len, long line,
 		one_value(in, in->text ? text_request(in, v) : v, line, fn, arg);
 		return;
 	}
-	jq_start(jq, jv_copy(v), 0);
-	while (jv_is_valid(out = jq_next(jq)))
+	ia_jq_start(jq, jv_copy(v));
+	while (jv_is_valid(out = ia_jq_next(jq)))
 		one_value(in, in->text && jv_get_kind(out) == JV_KIND_STRING ?
 		    text_request(in, out) : out, line, fn, arg);
-	if (jv_invalid_has_msg(jv_copy(out))) {
-		msg = jv_invalid_get_msg(out);
-		if (jv_get_kind(msg) != JV_KIND_STRING)
-			msg = jv_dump_string(msg, 0);
+	if (jv_is_valid(msg = ia_jq_error(jq, out))) {
 		emit_error(in, NULL, v, line, fn, arg, "-e: %s", jv_string_value(msg));
 		jv_free(msg);
 		return;
 	}
-	jv_free(out);
+	jv_free(msg);
 	jv_free(v);
 }
 

@@ -771,6 +771,10 @@ UNICODE='héllo — 日本語 😀'
 maxrss() {
 	local f=$1
 	shift
+	# Under make sanitize, ASan's quarantine of freed memory would be
+	# measured instead of ia-collect's own.
+	local ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0"
+	export ASAN_OPTIONS
 	if [ -x /usr/bin/time ]; then
 		/usr/bin/time -f %M -o "$T/rss" ia-collect -q "$@" < "$f" > /dev/null || return 1
 		tail -n 1 "$T/rss"
@@ -868,4 +872,46 @@ maxrss() {
 		[ -z "$stderr" ]
 		[[ "$(printf '%s\n' "$output" | sed -n 2p)" =~ ^rc\ (141|0)$ ]]
 	done
+}
+
+@test "odd records do not break -f openai: an error without a message has a null one" {
+	echo '{"custom_id":"m","error":{"stage":"submit"}}' > "$T/odd"
+	run --separate-stderr ia-collect -f openai "$T/odd"
+	echo "$output $stderr"
+	[ "$status" -eq 1 ]
+	[ "$output" = '{"id":null,"custom_id":"m","response":null,"error":{"code":"submit","message":null}}' ]
+}
+
+@test "-e: debug writes to stderr, inputs finds no more input, import finds no module" {
+	run --separate-stderr ia-collect -e 'debug | .custom_id' "$RESULTS"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *'["DEBUG:",{"custom_id":'* ]]
+	run --separate-stderr ia-collect -q -e '[inputs]' "$RESULTS"
+	[ "$status" -eq 1 ]
+	[ -z "$stderr" ]
+	[ "$(echo "$output" | sort -u)" = "[]" ]
+	run --separate-stderr ia-collect -e 'import "x" as x; .' "$RESULTS"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == "ia-collect: -e: "* ]]
+	# The same program handling in ia-submit.
+	run --separate-stderr ia-submit --dry-run -e 'debug' <<< "$(chat hi)"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *'["DEBUG:",{"model":"test-model"'* ]]
+}
+
+@test "-e: halt_error is an error for that record, named on stderr" {
+	run --separate-stderr ia-collect -e 'if .custom_id == "c-chat" then "stop\n" | halt_error else .custom_id end' "$RESULTS"
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"-e: stop"* ]]
+}
+
+@test "--input that cannot be read is exit 2, at once" {
+	run --separate-stderr timeout 10 ia-collect --failed --input "$T" "$RESULTS"
+	echo "$stderr"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"--input: $T: Is a directory"* ]]
+	run --separate-stderr ia-collect --sort --input "$T/nonexistent" "$RESULTS"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
 }

@@ -16,9 +16,13 @@ POLL_OPTS=(--interval 0.1 --max-interval 0.5)
 setup() {
 	IN=$BATS_TEST_TMPDIR/in
 	OUT=$BATS_TEST_TMPDIR/out
+	STUB_PID=
 }
 
 teardown() {
+	if [ -n "${STUB_PID:-}" ]; then
+		kill "$STUB_PID" 2>/dev/null || true
+	fi
 	mock_stop
 }
 
@@ -564,4 +568,53 @@ check_answers() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | jq -s -c 'map(.custom_id) | sort')" = '["e1","e2"]' ]
+}
+
+# stub BODY: a server that answers every GET with 200 and BODY; sets STUB_URL.
+stub() {
+	python=${PYTHON:-/usr/bin/python3}
+	"$python" - "$BATS_TEST_TMPDIR/stubport" "$1" <<-'PY' 3>&- &
+	import http.server, os, sys
+	body = sys.argv[2].encode()
+	class H(http.server.BaseHTTPRequestHandler):
+	    def do_GET(self):
+	        self.send_response(200)
+	        self.send_header("Content-Type", "application/json")
+	        self.send_header("Content-Length", str(len(body)))
+	        self.end_headers()
+	        self.wfile.write(body)
+	    def log_message(self, *a):
+	        pass
+	s = http.server.HTTPServer(("127.0.0.1", 0), H)
+	open(sys.argv[1] + ".tmp", "w").write(str(s.server_port))
+	os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+	s.serve_forever()
+	PY
+	STUB_PID=$!
+	for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/stubport" ] && break; sleep 0.05; done
+	[ -s "$BATS_TEST_TMPDIR/stubport" ]
+	STUB_URL="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/stubport")"
+}
+
+@test "a group listed whole that answers no generations is not done: it is waited for until --deadline" {
+	stub '{"generations": []}'
+	echo '{"group_id": "empty"}' > "$IN"
+	run --separate-stderr ia-poll "${POLL_OPTS[@]}" --deadline 1 --base-url "$STUB_URL" < "$IN"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | jq -r .error.stage)" = poll ]
+	[[ "$(echo "$output" | jq -r .error.message)" == "group empty has no generations "*"--deadline 1 s)" ]]
+	run --separate-stderr ia-poll --once --pending "$BATS_TEST_TMPDIR/p" --base-url "$STUB_URL" < "$IN"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/p")" = '{"group_id":"empty"}' ]
+}
+
+@test "a generation in a listing that is not an object is passed over, also under --once" {
+	stub '{"generations": [{"id": "g1", "state": "Queued", "request": {"metadata": {"custom_id": "a"}}}, 5, "x"]}'
+	echo '{"group_id": "odd"}' > "$IN"
+	run --separate-stderr ia-poll --once --pending "$BATS_TEST_TMPDIR/p" --base-url "$STUB_URL" < "$IN"
+	echo "$output $stderr"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/p")" = '{"group_id":"odd","custom_ids":["a"]}' ]
 }
