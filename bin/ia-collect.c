@@ -649,7 +649,7 @@ read_input(void (*fn)(void *, struct ia_item *), void *arg, char *msg, size_t le
 	struct pollfd	 pfd;
 	int		 rc = 0;
 
-	if (ia_input_init(&in, NULL, msg, len) == -1)
+	if (ia_input_init(&in, msg, len) == -1)
 		return -1;
 	if (ia_source_init(&src, names, 1, s.max_line, msg, len) == -1) {
 		ia_input_free(&in);

@@ -443,6 +443,27 @@ print_final(struct pend *p, jv gen, const char *state)
 	pend_free(p);
 }
 
+/* The id of a generation of a listing that is not final, else jv_invalid(). */
+static jv
+running_id(jv gen)
+{
+	jv	 st, id;
+
+	if (jv_get_kind(gen) != JV_KIND_OBJECT) {
+		jv_free(gen);
+		return jv_invalid();
+	}
+	st = jv_object_get(jv_copy(gen), jv_string("state"));
+	id = jv_object_get(gen, jv_string("id"));
+	if (jv_get_kind(id) != JV_KIND_STRING ||
+	    (jv_get_kind(st) == JV_KIND_STRING && final(jv_string_value(st)))) {
+		jv_free(id);
+		id = jv_invalid();
+	}
+	jv_free(st);
+	return id;
+}
+
 /*
  * A group ends without some of its generations: an error record (stage
  * poll) for each listed custom_id not printed, else for each generation
@@ -452,7 +473,7 @@ print_final(struct pend *p, jv gen, const char *state)
 static void
 group_give_up(struct group *g, jv gens, long status, const char *msg, int attempts)
 {
-	jv	 req, st;
+	jv	 req;
 	size_t	 i;
 	bool	 any = false;
 
@@ -474,19 +495,12 @@ group_give_up(struct group *g, jv gens, long status, const char *msg, int attemp
 		jv_array_foreach(gens, k, gen) {
 			jv	 id, cid;
 
-			st = jv_get_kind(gen) == JV_KIND_OBJECT ?
-			    jv_object_get(jv_copy(gen), jv_string("state")) : jv_invalid();
-			id = jv_get_kind(gen) == JV_KIND_OBJECT ?
-			    jv_object_get(jv_copy(gen), jv_string("id")) : jv_invalid();
-			if (jv_get_kind(id) != JV_KIND_STRING ||
-			    (jv_get_kind(st) == JV_KIND_STRING && final(jv_string_value(st))) ||
-			    group_find(g, jv_string_value(id)) != -1) {
+			id = running_id(jv_copy(gen));
+			if (!jv_is_valid(id) || group_find(g, jv_string_value(id)) != -1) {
 				jv_free(id);
-				jv_free(st);
 				jv_free(gen);
 				continue;
 			}
-			jv_free(st);
 			cid = gen_custom_id(gen);
 			req = jv_object_set(jv_object(), jv_string("id"), jv_copy(id));
 			if (jv_get_kind(cid) == JV_KIND_STRING)
@@ -533,7 +547,7 @@ count_of(jv counts, jv key)
 static void
 group_keep(struct group *g, jv gens)
 {
-	jv	 rec, ids = jv_array(), st, cid, one, seen = jv_object();
+	jv	 rec, ids = jv_array(), cid, one, seen = jv_object();
 	size_t	 i;
 
 	rec = jv_object_set(jv_object(), jv_string("group_id"), jv_string(g->p.id));
@@ -553,18 +567,12 @@ group_keep(struct group *g, jv gens)
 		jv_array_foreach(gens, k, gen) {
 			jv	 id;
 
-			st = jv_get_kind(gen) == JV_KIND_OBJECT ?
-			    jv_object_get(jv_copy(gen), jv_string("state")) : jv_invalid();
-			id = jv_get_kind(gen) == JV_KIND_OBJECT ?
-			    jv_object_get(jv_copy(gen), jv_string("id")) : jv_invalid();
-			if (jv_get_kind(id) != JV_KIND_STRING ||
-			    (jv_get_kind(st) == JV_KIND_STRING && final(jv_string_value(st)))) {
+			id = running_id(jv_copy(gen));
+			if (!jv_is_valid(id)) {
 				jv_free(id);
-				jv_free(st);
 				jv_free(gen);
 				continue;
 			}
-			jv_free(st);
 			cid = gen_custom_id(gen);
 			if (jv_get_kind(cid) == JV_KIND_STRING &&
 			    count_of(jv_copy(seen), jv_copy(cid)) == 1) {

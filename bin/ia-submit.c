@@ -133,17 +133,15 @@ out:
 }
 
 enum {
-	O_SYSTEM = 256, O_WEBHOOK, O_DRY_RUN, O_SKIP_DONE
+	O_DRY_RUN = 256
 };
 
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{ "system",	required_argument,	NULL,	O_SYSTEM },
-		{ "webhook-id",	required_argument,	NULL,	O_WEBHOOK },
 		{ "dry-run",	no_argument,		NULL,	O_DRY_RUN },
-		{ "skip-done",	required_argument,	NULL,	O_SKIP_DONE },
+		IA_INPUT_LONGOPTS,
 		IA_CONFIG_LONGOPTS,
 		{ NULL,		0,			NULL,	0 }
 	};
@@ -151,40 +149,17 @@ main(int argc, char *argv[])
 	struct ia_line		 line;
 	struct ia_xfer		*x;
 	enum ia_line_status	 st;
-	const char		*filter = NULL, *skip_done = NULL;
 	char			 msg[1024];
 	bool			 input_done = false, want;
 	int			 ch, rc;
 
 	signal(SIGPIPE, SIG_IGN);
 	ia_config_init(&s.cfg);
-	while ((ch = getopt_long(argc, argv, "e:m:t" IA_CONFIG_SHORTOPTS, longopts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, IA_INPUT_SHORTOPTS
+	    IA_CONFIG_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'e':
-			filter = optarg;
-			break;
-		case 'm':
-			if (*optarg == '\0')
-				errx(IA_EXIT_USAGE, "-m: the model must not be empty");
-			s.in.model = optarg;
-			break;
-		case 't':
-			s.in.text = true;
-			break;
-		case O_SYSTEM:
-			s.in.system = optarg;
-			break;
-		case O_WEBHOOK:
-			if (*optarg == '\0')
-				errx(IA_EXIT_USAGE, "--webhook-id: must not be empty");
-			s.in.webhook_id = optarg;
-			break;
 		case O_DRY_RUN:
 			s.dry_run = true;
-			break;
-		case O_SKIP_DONE:
-			skip_done = optarg;
 			break;
 		case 'h':
 			usage(IA_EXIT_OK);
@@ -192,24 +167,20 @@ main(int argc, char *argv[])
 			printf("ia-submit %s\n", IA_VERSION);
 			return IA_EXIT_OK;
 		default:
-			if ((rc = ia_config_option(&s.cfg, ch, optarg, msg, sizeof(msg))) == -1)
+			if ((rc = ia_input_option(&s.in, ch, optarg, msg,
+			    sizeof(msg))) == 0)
+				rc = ia_config_option(&s.cfg, ch, optarg, msg, sizeof(msg));
+			if (rc == -1)
 				errx(IA_EXIT_USAGE, "%s", msg);
 			if (rc == 0)
 				usage(IA_EXIT_USAGE);
 		}
 	}
-	if (s.in.text && s.in.model == NULL && filter == NULL)
-		errx(IA_EXIT_USAGE, "-t needs -m MODEL (or -e to build each request)");
-	if (s.in.system != NULL && !s.in.text)
-		errx(IA_EXIT_USAGE, "--system goes with -t");
+	if (ia_input_init(&s.in, msg, sizeof(msg)) == -1)
+		errx(IA_EXIT_USAGE, "%s", msg);
 	s.cfg.need_key = !s.dry_run;
 	if (ia_config_finish(&s.cfg, msg, sizeof(msg)) == -1)
 		errx(IA_EXIT_USAGE, "%s", msg);
-	if (ia_input_init(&s.in, filter, msg, sizeof(msg)) == -1)
-		errx(IA_EXIT_USAGE, "%s", msg);
-	if (skip_done != NULL && ia_input_skip_done(&s.in, skip_done, msg,
-	    sizeof(msg)) == -1)
-		errx(IA_EXIT_USAGE, "--skip-done: %s", msg);
 	if (ia_source_init(&src, argv + optind, argc - optind, s.cfg.max_line, msg,
 	    sizeof(msg)) == -1)
 		errx(IA_EXIT_USAGE, "%s", msg);
@@ -245,9 +216,9 @@ main(int argc, char *argv[])
 		    ia_http_pending(s.http), false);
 	}
 	ia_progress_done(&s.progress);
-	if (skip_done != NULL)
+	if (s.in.skip_done != NULL)
 		warnx("%lu already done in %s, not submitted again", s.in.skipped,
-		    skip_done);
+		    s.in.skip_done);
 	ia_source_free(&src);
 	ia_http_free(s.http);
 	ia_input_free(&s.in);

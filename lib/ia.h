@@ -242,6 +242,8 @@ long	 ia_result_load_done(const char *, struct ia_ids *, char *, size_t);
  * metadata.custom_id), or an error record of stage "input".
  */
 struct ia_input {
+	const char	*filter;	/* -e */
+	const char	*skip_done;	/* --skip-done FILE */
 	bool		 text;		/* -t: each line is a prompt */
 	const char	*model;		/* -m: fills a missing model */
 	const char	*system;	/* --system: with -t, a system message first */
@@ -260,8 +262,26 @@ struct ia_item {
 	long		 line;
 };
 
-/* Set the options first; then compile -e FILTER (NULL for none): 0 or -1. */
-int	 ia_input_init(struct ia_input *, const char *, char *, size_t);
+/*
+ * The input options ia-submit and ia-group share, for getopt_long, as with
+ * IA_CONFIG_SHORTOPTS and IA_CONFIG_LONGOPTS.
+ */
+#define IA_INPUT_SHORTOPTS	"e:m:t"
+enum {
+	IA_OPT_SYSTEM = 1100, IA_OPT_WEBHOOK_ID, IA_OPT_SKIP_DONE
+};
+#define IA_INPUT_LONGOPTS \
+	{ "system",		required_argument, NULL, IA_OPT_SYSTEM }, \
+	{ "webhook-id",		required_argument, NULL, IA_OPT_WEBHOOK_ID }, \
+	{ "skip-done",		required_argument, NULL, IA_OPT_SKIP_DONE }
+
+/* 1: handled; 0: not an input option; -1: bad value (message in err). */
+int	 ia_input_option(struct ia_input *, int, const char *, char *, size_t);
+/*
+ * After the options: check they go together, compile -e, read --skip-done.
+ * 0, or -1 with a message in err.
+ */
+int	 ia_input_init(struct ia_input *, char *, size_t);
 /* A -e program compiled, or NULL with a message in err. */
 struct ia_jq;
 struct ia_jq	*ia_jq_compile(const char *, char *, size_t);
@@ -270,8 +290,6 @@ jv		 ia_jq_next(struct ia_jq *);
 /* Why ia_jq_next() ended (error or halt_error) as a string, else jv_invalid(). */
 jv		 ia_jq_error(struct ia_jq *, jv);
 void		 ia_jq_free(struct ia_jq *);
-/* --skip-done: pass over requests answered in a file; 0 or -1 (message in err). */
-int	 ia_input_skip_done(struct ia_input *, const char *, char *, size_t);
 /* Call fn once per item of one line; fn takes over the item's contents. */
 void	 ia_input_line(struct ia_input *, const char *, size_t, long,
 	    void (*)(void *, struct ia_item *), void *);

@@ -177,15 +177,86 @@ ia_jq_error(struct ia_jq *q, jv v)
 	return msg;
 }
 
+/*
+ * --skip-done FILE: requests whose custom_id already has a successful
+ * result in FILE are passed over (and counted), so a re-run of a killed or
+ * partly failed job submits only what is left.  0, or -1 with a message.
+ */
+static int
+skip_done(struct ia_input *in, const char *path, char *err, size_t errlen)
+{
+	char	 why[512];
+
+	if (in->skip == NULL) {
+		if ((in->skip = calloc(1, sizeof(*in->skip))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		ia_ids_init(in->skip);
+	}
+	if (ia_result_load_done(path, in->skip, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "--skip-done: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
 int
-ia_input_init(struct ia_input *in, const char *filter, char *err, size_t errlen)
+ia_input_option(struct ia_input *in, int ch, const char *arg, char *err, size_t errlen)
+{
+	switch (ch) {
+	case 'e':
+		in->filter = arg;
+		return 1;
+	case 'm':
+		if (*arg == '\0') {
+			snprintf(err, errlen, "-m: the model must not be empty");
+			return -1;
+		}
+		in->model = arg;
+		return 1;
+	case 't':
+		in->text = true;
+		return 1;
+	case IA_OPT_SYSTEM:
+		in->system = arg;
+		return 1;
+	case IA_OPT_WEBHOOK_ID:
+		if (*arg == '\0') {
+			snprintf(err, errlen, "--webhook-id: must not be empty");
+			return -1;
+		}
+		in->webhook_id = arg;
+		return 1;
+	case IA_OPT_SKIP_DONE:
+		in->skip_done = arg;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+ia_input_init(struct ia_input *in, char *err, size_t errlen)
 {
 	ia_ids_init(&in->ids);
 	in->jq = NULL;
+	in->skip = NULL;
 	in->skipped = 0;
-	if (filter == NULL)
-		return 0;
-	return (in->jq = ia_jq_compile(filter, err, errlen)) != NULL ? 0 : -1;
+	if (in->text && in->model == NULL && in->filter == NULL) {
+		snprintf(err, errlen, "-t needs -m MODEL (or -e to build each request)");
+		return -1;
+	}
+	if (in->system != NULL && !in->text) {
+		snprintf(err, errlen, "--system goes with -t");
+		return -1;
+	}
+	if (in->filter != NULL && (in->jq = ia_jq_compile(in->filter, err,
+	    errlen)) == NULL)
+		return -1;
+	if (in->skip_done != NULL && skip_done(in, in->skip_done, err, errlen) == -1)
+		return -1;
+	return 0;
 }
 
 void
@@ -201,25 +272,6 @@ ia_input_free(struct ia_input *in)
 	}
 }
 
-/*
- * --skip-done FILE: requests whose custom_id already has a successful
- * result in FILE are passed over (and counted), so a re-run of a killed or
- * partly failed job submits only what is left.  0, or -1 with a message.
- */
-int
-ia_input_skip_done(struct ia_input *in, const char *path, char *err, size_t errlen)
-{
-	if (in->skip == NULL) {
-		if ((in->skip = calloc(1, sizeof(*in->skip))) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		ia_ids_init(in->skip);
-	}
-	if (ia_result_load_done(path, in->skip, err, errlen) == -1)
-		return -1;
-	return 0;
-}
 
 static void
 emit_error(struct ia_input *in, const char *custom_id, jv request, long line,
