@@ -149,19 +149,6 @@ group_posts() {
 	stats '.requests["POST /v1/async/group/chat/completions"] + .requests["POST /v1/async/group/completions"]'
 }
 
-# now: seconds since the epoch, with fractions.
-now() {
-	date +%s.%N
-}
-
-# lt A B / ge A B: comparisons of decimal numbers.
-lt() {
-	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'
-}
-ge() {
-	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'
-}
-
 # stamp START: each line read, prefixed with the seconds since START.
 stamp() {
 	local l

@@ -14,11 +14,6 @@ teardown() {
 	mock_stop
 }
 
-# ge A B: whether the number A is at least B (floats, so awk).
-ge() {
-	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'
-}
-
 # submits N [FIRST]: N chat submissions "POST /v1/async/chat/completions BODY".
 submits() {
 	local i

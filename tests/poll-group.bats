@@ -63,24 +63,6 @@ lines() {
 	wc -l < "$1" | tr -d ' '
 }
 
-# now: seconds since the epoch, with fractions.
-now() {
-	date +%s.%N
-}
-
-# since T: the seconds since T (from now).
-since() {
-	awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.3f", a - b }'
-}
-
-# ge A B / lt A B: comparisons of decimal numbers.
-ge() {
-	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'
-}
-lt() {
-	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'
-}
-
 # ggets: the group listings (GET /v1/async/group/{id}/generations) the mock
 # has answered; gets: the GET /v1/generation/{id}.
 ggets() {
