@@ -51,6 +51,7 @@ static struct {
 	double			 grace;		/* a new id may answer 404 so long */
 	bool			 once;
 	const char		*pending_path;
+	const char		*file;		/* being read, for messages */
 	FILE			*pending;
 	size_t			 npending;
 	unsigned long		 done, failed;
@@ -67,6 +68,19 @@ usage(int status)
 	    "               [--timeout duration] [--retries n] [--max-line bytes]\n"
 	    "               [file ...]\n");
 	exit(status);
+}
+
+/* Where a line is, for messages: "FILE:N" when files are named, else "line N". */
+static const char *
+where(long line)
+{
+	static char	 buf[512];
+
+	if (s.file != NULL)
+		snprintf(buf, sizeof(buf), "%s:%ld", s.file, line);
+	else
+		snprintf(buf, sizeof(buf), "line %ld", line);
+	return buf;
 }
 
 static double
@@ -216,7 +230,7 @@ follow_group(jv rec, long line)
 	struct group	*g;
 	struct ia_ids	 seen;
 	jv		 gid, ids;
-	char		 why[256] = "", msg[300];
+	char		 why[256] = "", msg[800];
 	int		 i, n, added;
 
 	ia_ids_init(&seen);
@@ -255,7 +269,7 @@ follow_group(jv rec, long line)
 		pend_release(&g->p);
 		jv_free(gid);
 		s.failed++;
-		snprintf(msg, sizeof(msg), "line %ld: %s", line, why);
+		snprintf(msg, sizeof(msg), "%s: %s", where(line), why);
 		put(ia_record_error(NULL, "input", 0, msg, 0, rec, line));
 		return;
 	}
@@ -288,7 +302,7 @@ static void
 on_line(const char *text, size_t len, long line)
 {
 	jv	 v, id, state;
-	char	*bare, msg[128];
+	char	*bare, msg[640];
 
 	v = jv_parse_sized(text, (int)len);
 	if (!jv_is_valid(v)) {
@@ -301,8 +315,8 @@ on_line(const char *text, size_t len, long line)
 			return;
 		}
 		s.failed++;
-		snprintf(msg, sizeof(msg), "line %ld: not JSON, nor a generation id",
-		    line);
+		snprintf(msg, sizeof(msg), "%s: not JSON, nor a generation id",
+		    where(line));
 		put(ia_record_error(NULL, "input", 0, msg, 0, jv_null(), line));
 		return;
 	}
@@ -906,10 +920,12 @@ main(int argc, char *argv[])
 				input_done = true;
 				break;
 			}
+			s.file = ia_source_name(&src);
 			if (st == IA_LINE_TOO_LONG) {
 				s.failed++;
-				snprintf(msg, sizeof(msg), "line %ld: line longer than "
-				    "--max-line (%zu bytes)", line.lineno, s.cfg.max_line);
+				snprintf(msg, sizeof(msg), "%s: line longer than "
+				    "--max-line (%zu bytes)", where(line.lineno),
+				    s.cfg.max_line);
 				put(ia_record_error(NULL, "input", 0, msg, 0, jv_null(),
 				    line.lineno));
 			} else

@@ -496,6 +496,11 @@ check_answers() {
 	[[ "$(printf '%s\n' "$output" | jq -r 'select(has("error")) | .error.message')" == "line 2: "* ]]
 	[ "$(printf '%s\n' "$output" | jq -s -c 'map(select(has("state")) | [.custom_id, .state]) | sort')" = \
 	    '[["g1","Success"],["g3","Success"]]' ]
+	# Read from a named file, the message names it.
+	run --separate-stderr poll "$IN"
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "$output" | jq -r 'select(has("error")) | .error.message')" = \
+	    "$IN:2: not JSON, nor a generation id" ]
 }
 
 # --- the schedule ---------------------------------------------------------------------------
