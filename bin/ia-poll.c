@@ -53,7 +53,8 @@ static struct {
 	const char		*pending_path;
 	const char		*file;		/* being read, for messages */
 	FILE			*pending;
-	size_t			 npending;
+	size_t			 npending;	/* ids and groups followed */
+	size_t			 waiting;	/* generations they stand for */
 	unsigned long		 done, failed;
 	uint64_t		 rng;
 } s = { .interval = 1, .max_interval = 30, .deadline = 72 * 3600.0, .grace = 60 };
@@ -137,9 +138,19 @@ pend_release(struct pend *p)
 	free(p);
 }
 
+/* How many generations p still stands for, for the progress line. */
+static size_t
+waits_for(const struct pend *p)
+{
+	const struct group *g = (const struct group *)p;
+
+	return p->is_group && g->listed ? g->left : 1;
+}
+
 static void
 pend_free(struct pend *p)
 {
+	s.waiting -= waits_for(p);
 	pend_release(p);
 	s.npending--;
 }
@@ -164,6 +175,7 @@ track(struct pend *p, long line)
 	p->line = line;
 	p->first_seen = ia_now();
 	s.npending++;
+	s.waiting += waits_for(p);
 	if (s.once) {
 		p->sched.due = p->first_seen;
 		if (ia_sched_add(&s.sched, &p->sched) == -1)
@@ -656,6 +668,7 @@ group_take(struct group *g, jv gen)
 		} else {
 			g->done[i] = true;
 			g->left--;
+			s.waiting--;
 			print_generation(cid, gen, jv_string_value(st));
 		}
 	} else {
@@ -943,7 +956,7 @@ main(int argc, char *argv[])
 			errx(IA_EXIT_USAGE, "%s", msg);
 		while ((x = ia_http_next_done(s.http)) != NULL)
 			on_done(x);
-		ia_progress_update(&s.progress, s.done, s.failed, s.npending, false);
+		ia_progress_update(&s.progress, s.done, s.failed, s.waiting, false);
 	}
 	ia_progress_done(&s.progress);
 	ia_source_free(&src);

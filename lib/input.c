@@ -62,14 +62,6 @@ struct ia_jq {
 	char		*filter;
 };
 
-/*
- * States that ran halt or halt_error.  libjq 1.6 frees the halt message
- * again each time such a state is started or torn down, so one is never
- * touched again; kept here, it is not a leak.
- */
-static jq_state	**retired;
-static size_t	  nretired;
-
 static jq_state *
 jq_new(const char *filter, char *err, size_t errlen)
 {
@@ -120,12 +112,18 @@ ia_jq_compile(const char *filter, char *err, size_t errlen)
 void
 ia_jq_start(struct ia_jq *q, jv v)
 {
-	jq_start(q->jq, v, 0);
+	if (q->jq != NULL)
+		jq_start(q->jq, v, 0);
+	else
+		jv_free(v);
 }
 
+/* The next value; without a program (lost to memory), an error. */
 jv
 ia_jq_next(struct ia_jq *q)
 {
+	if (q->jq == NULL)
+		return jv_invalid_with_msg(jv_string("out of memory"));
 	return jq_next(q->jq);
 }
 
@@ -143,12 +141,11 @@ ia_jq_free(struct ia_jq *q)
 /*
  * After ia_jq_next() has returned an invalid value: the error it carries,
  * or the halt_error message, as a string; jv_invalid() when the program
- * simply ended.  Consumes v.  A halted state is retired for a fresh one.
+ * simply ended.  Consumes v.
  */
 jv
 ia_jq_error(struct ia_jq *q, jv v)
 {
-	jq_state	**r;
 	jv		 msg;
 	char		 err[256];
 
@@ -157,22 +154,21 @@ ia_jq_error(struct ia_jq *q, jv v)
 		return jv_get_kind(msg) == JV_KIND_STRING ? msg : jv_dump_string(msg, 0);
 	}
 	jv_free(v);
-	if (!jq_halted(q->jq))
+	if (q->jq == NULL || !jq_halted(q->jq))
 		return jv_invalid();
 	msg = jq_get_error_message(q->jq);
 	if (jv_get_kind(msg) != JV_KIND_STRING) {
 		jv_free(msg);
 		msg = jv_string("halted");
 	}
-	if ((r = reallocarray(retired, nretired + 1, sizeof(*r))) != NULL) {
-		retired = r;
-		retired[nretired++] = q->jq;
-		/* It compiled once: it compiles again, short of memory. */
-		q->jq = jq_new(q->filter, err, sizeof(err));
-	}
-	if (q->jq == NULL || r == NULL) {
+	/*
+	 * libjq 1.6 frees the halt message again when a halted state is
+	 * started anew: tear it down, and go on with a fresh one.
+	 */
+	jq_teardown(&q->jq);
+	if ((q->jq = jq_new(q->filter, err, sizeof(err))) == NULL) {
 		jv_free(msg);
-		return jv_string("out of memory after halt_error");
+		return jv_string_fmt("halt_error, then: %s", err);
 	}
 	return msg;
 }
