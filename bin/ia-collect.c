@@ -68,17 +68,13 @@ usage(int status)
 	exit(status);
 }
 
-/* Where a line is, for messages: "FILE:N" when files are named, else "line N". */
+/* Where a line is, for messages (one at a time). */
 static const char *
 where(long line)
 {
 	static char	 buf[512];
 
-	if (s.file != NULL)
-		snprintf(buf, sizeof(buf), "%s:%ld", s.file, line);
-	else
-		snprintf(buf, sizeof(buf), "line %ld", line);
-	return buf;
+	return ia_where(s.file, line, buf, sizeof(buf));
 }
 
 static void
@@ -635,6 +631,28 @@ failed_item(void *arg, struct ia_item *item)
 }
 
 /*
+ * The next line, waiting for it: ia-collect has nothing else to do.  A
+ * status other than IA_LINE_NONE, or -1 with errno.
+ */
+static int
+next_line(struct ia_source *src, struct ia_line *line)
+{
+	enum ia_line_status st;
+	struct pollfd	 pfd;
+	int		 rc;
+
+	while ((st = ia_source_next(src, line)) == IA_LINE_NONE) {
+		if ((rc = ia_source_fill(src)) == -1)
+			return -1;
+		pfd.fd = ia_source_fd(src);
+		pfd.events = POLLIN;
+		if (rc == 0 && poll(&pfd, 1, -1) == -1 && errno != EINTR)
+			return -1;
+	}
+	return (int)st;
+}
+
+/*
  * Read --input as ia-submit reads its input, calling fn per item.  0, or -1
  * with a message.
  */
@@ -644,10 +662,8 @@ read_input(void (*fn)(void *, struct ia_item *), void *arg, char *msg, size_t le
 	struct ia_input	 in = { 0 };
 	struct ia_source src;
 	struct ia_line	 line;
-	enum ia_line_status st;
 	char		*names[1] = { (char *)s.input };
-	struct pollfd	 pfd;
-	int		 rc = 0;
+	int		 rc;
 
 	if (ia_input_init(&in, msg, len) == -1)
 		return -1;
@@ -656,20 +672,11 @@ read_input(void (*fn)(void *, struct ia_item *), void *arg, char *msg, size_t le
 		return -1;
 	}
 	in.file = s.input;
-	while ((st = ia_source_next(&src, &line)) != IA_LINE_EOF) {
-		if (st == IA_LINE_OK)
+	while ((rc = next_line(&src, &line)) != IA_LINE_EOF && rc != -1)
+		if (rc == IA_LINE_OK)
 			ia_input_line(&in, line.text, line.len, line.lineno, fn, arg);
-		else if (st == IA_LINE_NONE) {
-			pfd.fd = ia_source_fd(&src);
-			pfd.events = POLLIN;
-			if ((rc = ia_source_fill(&src)) == -1) {
-				snprintf(msg, len, "%s: %s", s.input, strerror(errno));
-				break;
-			}
-			if (rc == 0)
-				(void)poll(&pfd, 1, -1);
-		}
-	}
+	if (rc == -1)
+		snprintf(msg, len, "%s: %s", s.input, strerror(errno));
 	ia_source_free(&src);
 	ia_input_free(&in);
 	return rc == -1 ? -1 : 0;
@@ -1012,8 +1019,6 @@ main(int argc, char *argv[])
 	struct ia_config	 cfg;
 	struct ia_source	 src;
 	struct ia_line		 line;
-	struct pollfd		 pfd;
-	enum ia_line_status	 st;
 	const char		*filter = NULL, *format = NULL;
 	char			 msg[1024];
 	bool			 quiet = false, want_summary = false;
@@ -1109,33 +1114,16 @@ main(int argc, char *argv[])
 	s.sorted = jv_object();
 	s.sorted_anon = jv_array();
 
-	while ((st = ia_source_next(&src, &line)) != IA_LINE_EOF) {
+	while ((rc = next_line(&src, &line)) != IA_LINE_EOF) {
 		s.file = ia_source_name(&src);
-		switch (st) {
-		case IA_LINE_OK:
+		if (rc == -1)
+			err(IA_EXIT_USAGE, "%s", s.file ? s.file : "stdin");
+		if (rc == IA_LINE_OK)
 			on_line(line.text, line.len, line.lineno);
-			break;
-		case IA_LINE_TOO_LONG:
+		else {
 			s.records++;
-			snprintf(msg, sizeof(msg), "%s: line longer than --max-line "
-			    "(%zu bytes)", where(line.lineno), s.max_line);
-			s.anon = jv_array_append(s.anon, ia_record_error(NULL, "input", 0,
-			    msg, 0, jv_null(), line.lineno));
-			break;
-		case IA_LINE_NONE:
-			/* Nothing else to do: wait for input. */
-			if ((rc = ia_source_fill(&src)) == -1)
-				err(IA_EXIT_USAGE, "%s", ia_source_name(&src) ?
-				    ia_source_name(&src) : "stdin");
-			if (rc == 0) {
-				pfd.fd = ia_source_fd(&src);
-				pfd.events = POLLIN;
-				if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
-					err(IA_EXIT_USAGE, "poll");
-			}
-			break;
-		case IA_LINE_EOF:
-			break;
+			s.anon = jv_array_append(s.anon, ia_input_too_long(s.file,
+			    line.lineno, s.max_line));
 		}
 	}
 	ia_source_free(&src);

@@ -301,7 +301,7 @@ main(int argc, char *argv[])
 			s.in.file = ia_source_name(&src);
 			if (st == IA_LINE_TOO_LONG) {
 				s.failed++;
-				put(ia_input_too_long(&s.in, line.lineno, s.cfg.max_line));
+				put(ia_input_too_long(s.in.file, line.lineno, s.cfg.max_line));
 			} else
 				ia_input_line(&s.in, line.text, line.len, line.lineno,
 				    on_item, NULL);

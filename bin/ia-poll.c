@@ -71,17 +71,13 @@ usage(int status)
 	exit(status);
 }
 
-/* Where a line is, for messages: "FILE:N" when files are named, else "line N". */
+/* Where a line is, for messages (one at a time). */
 static const char *
 where(long line)
 {
 	static char	 buf[512];
 
-	if (s.file != NULL)
-		snprintf(buf, sizeof(buf), "%s:%ld", s.file, line);
-	else
-		snprintf(buf, sizeof(buf), "line %ld", line);
-	return buf;
+	return ia_where(s.file, line, buf, sizeof(buf));
 }
 
 static double
@@ -936,11 +932,8 @@ main(int argc, char *argv[])
 			s.file = ia_source_name(&src);
 			if (st == IA_LINE_TOO_LONG) {
 				s.failed++;
-				snprintf(msg, sizeof(msg), "%s: line longer than "
-				    "--max-line (%zu bytes)", where(line.lineno),
-				    s.cfg.max_line);
-				put(ia_record_error(NULL, "input", 0, msg, 0, jv_null(),
-				    line.lineno));
+				put(ia_input_too_long(s.file, line.lineno,
+				    s.cfg.max_line));
 			} else
 				on_line(line.text, line.len, line.lineno);
 		}

@@ -294,7 +294,9 @@ void		 ia_jq_free(struct ia_jq *);
 void	 ia_input_line(struct ia_input *, const char *, size_t, long,
 	    void (*)(void *, struct ia_item *), void *);
 /* An error record for a line over --max-line. */
-jv	 ia_input_too_long(const struct ia_input *, long, size_t);
+jv	 ia_input_too_long(const char *, long, size_t);
+/* Where a line is, for messages: "FILE:N" for a named file (not NULL), else "line N". */
+const char *ia_where(const char *, long, char *, size_t);
 void	 ia_input_free(struct ia_input *);
 /* The route a request of a kind is POSTed to, alone or in a group. */
 const char *ia_input_route(enum ia_kind, bool);

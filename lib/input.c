@@ -281,13 +281,11 @@ emit_error(struct ia_input *in, const char *custom_id, jv request, long line,
 {
 	struct ia_item	 item;
 	va_list		 ap;
-	char		 msg[1024];
+	char		 msg[1024], at[512];
 	int		 n;
 
-	if (in->file != NULL)
-		n = snprintf(msg, sizeof(msg), "%s:%ld: ", in->file, line);
-	else
-		n = snprintf(msg, sizeof(msg), "line %ld: ", line);
+	n = snprintf(msg, sizeof(msg), "%s: ", ia_where(in->file, line, at,
+	    sizeof(at)));
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		n = 0;
 	va_start(ap, fmt);
@@ -301,17 +299,23 @@ emit_error(struct ia_input *in, const char *custom_id, jv request, long line,
 	fn(arg, &item);
 }
 
-jv
-ia_input_too_long(const struct ia_input *in, long line, size_t max)
+const char *
+ia_where(const char *file, long line, char *buf, size_t len)
 {
-	char	 msg[512];
-
-	if (in->file != NULL)
-		snprintf(msg, sizeof(msg), "%s:%ld: line longer than --max-line "
-		    "(%zu bytes)", in->file, line, max);
+	if (file != NULL)
+		snprintf(buf, len, "%s:%ld", file, line);
 	else
-		snprintf(msg, sizeof(msg), "line %ld: line longer than --max-line "
-		    "(%zu bytes)", line, max);
+		snprintf(buf, len, "line %ld", line);
+	return buf;
+}
+
+jv
+ia_input_too_long(const char *file, long line, size_t max)
+{
+	char	 msg[768], at[512];
+
+	snprintf(msg, sizeof(msg), "%s: line longer than --max-line (%zu bytes)",
+	    ia_where(file, line, at, sizeof(at)), max);
 	return ia_record_error(NULL, "input", 0, msg, 0, jv_null(), line);
 }
 

@@ -915,3 +915,56 @@ maxrss() {
 	[ "$status" -eq 2 ]
 	[ -z "$output" ]
 }
+
+@test "-f csv has its header even when there is no answer" {
+	run --separate-stderr ia-collect -f csv < /dev/null
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'custom_id,content\r')" ]
+}
+
+@test "--max-line takes a size with a suffix, as the other tools do" {
+	run --separate-stderr ia-collect --max-line 1K "$RESULTS"
+	[ "$status" -eq 1 ]
+	[ -n "$output" ]
+	run --separate-stderr ia-collect --max-line 2G "$RESULTS"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"--max-line: 2G: must be a size in bytes"* ]]
+}
+
+@test "messages about a line of a named file name the file" {
+	printf '{"custom_id":"a","content":"x"}\nnot json\n' > "$T/f.jsonl"
+	run --separate-stderr ia-collect "$T/f.jsonl"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | jq -r 'select(.error) | .error.message')" = "$T/f.jsonl:2: not JSON" ]
+}
+
+@test "a bad input file is exit 2 before --summary-json is written or the CSV header printed" {
+	run --separate-stderr ia-collect -f csv --summary-json "$T/s.json" "$T/nonexistent"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[ ! -e "$T/s.json" ]
+}
+
+@test "--failed keeps the request that can be resubmitted when a later failure carries only an id" {
+	{
+		jq -nc --argjson r "$(chat again '{"metadata": {"custom_id": "k"}}')" \
+		    '{custom_id: "k", error: {stage: "submit", status: 503, message: "busy", attempts: 8}, request: $r, line: 1}'
+		echo '{"custom_id":"k","error":{"stage":"poll","status":null,"message":"deadline passed","attempts":1},"request":{"id":"g1","custom_id":"k"},"line":1}'
+	} > "$T/two"
+	run --separate-stderr ia-collect --failed "$T/two"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | jq -c '[.messages[0].content, .metadata.custom_id]')" = '["again","k"]' ]
+	# The failure printed is the last one, with that request.
+	run --separate-stderr ia-collect "$T/two"
+	[ "$(echo "$output" | jq -c '[.error.stage, .request.messages[0].content]')" = '["poll","again"]' ]
+}
+
+@test "a generation still running without an id, and a group record without custom_ids, end without a crash" {
+	printf '%s\n' '{"custom_id":"x","state":"Queued"}' '{"group_id":"G"}' > "$T/odd"
+	run --separate-stderr ia-collect --summary-json "$T/s.json" "$T/odd"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | jq -c '[.custom_id, .error.stage, .error.message, .request]')" = \
+	    '["x","collect","no result in the input: still running when last seen",{"id":null,"custom_id":"x"}]' ]
+	[ "$(jq -c '[.failed, .other_records]' "$T/s.json")" = '[1,1]' ]
+}
