@@ -136,7 +136,8 @@ check_answers() {
 	echo "first $first, last $last, group complete $complete"
 	ge "$(awk -v a="$last" -v b="$first" 'BEGIN { print a - b }')" 1.5
 	# The first came out long before the group was complete.
-	lt "$first" "$(awk -v c="$complete" 'BEGIN { print c - 1 }')"
+	# (printf: awk prints a number as %.6g, which rounds an epoch time.)
+	lt "$first" "$(awk -v c="$complete" 'BEGIN { printf "%.3f", c - 1 }')"
 	# Each came out within a poll (--max-interval 0.5) of becoming final.
 	late=$(jq -R -r 'split("\t") | (.[0] | tonumber) as $t | (.[1] | fromjson) as $g
 	    | ($g.finishedAt[0:19] + "Z" | fromdateiso8601) + ($g.finishedAt[20:23] | tonumber / 1000)
