@@ -34,9 +34,11 @@ SAN_CFLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined
 all: $(TOOLS:%=bin/%) $(TESTBIN)
 
 lib/libia.a: $(LIBOBJ)
+	rm -f $@
 	$(AR) rcs $@ $(LIBOBJ)
 
-$(LIBOBJ) $(TOOLS:%=bin/%.o) $(TESTBIN:%=%.o): lib/ia.h
+$(LIBOBJ) $(TOOLS:%=bin/%.o) bin/tool.o $(TESTBIN:%=%.o): lib/ia.h
+$(TOOLS:%=bin/%.o) bin/tool.o: bin/tool.h
 
 .c.o:
 	$(CC) $(IA_CFLAGS) $(CFLAGS) -c -o $@ $<
@@ -44,8 +46,9 @@ $(LIBOBJ) $(TOOLS:%=bin/%.o) $(TESTBIN:%=%.o): lib/ia.h
 bin/ia-mock: bin/ia-mock.o lib/libia.a
 	$(CC) $(LDFLAGS) -o $@ bin/ia-mock.o lib/libia.a $(MHD_LIBS) $(LDLIBS)
 
-bin/ia-%: bin/ia-%.o lib/libia.a
-	$(CC) $(LDFLAGS) -o $@ $@.o lib/libia.a $(LDLIBS)
+# Every tool but the mock links the tool layer, bin/tool.o.
+bin/ia-%: bin/ia-%.o bin/tool.o lib/libia.a
+	$(CC) $(LDFLAGS) -o $@ $@.o bin/tool.o lib/libia.a $(LDLIBS)
 
 $(TESTBIN): %: %.o lib/libia.a
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libia.a $(LDLIBS)

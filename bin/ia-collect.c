@@ -74,7 +74,7 @@ where(long line)
 {
 	static char	 buf[512];
 
-	return ia_where(s.file, line, buf, sizeof(buf));
+	return ia_source_where(s.file, line, buf, sizeof(buf));
 }
 
 static void
@@ -671,10 +671,9 @@ read_input(void (*fn)(void *, struct ia_item *), void *arg, char *msg, size_t le
 		ia_input_free(&in);
 		return -1;
 	}
-	in.file = s.input;
 	while ((rc = next_line(&src, &line)) != IA_LINE_EOF && rc != -1)
 		if (rc == IA_LINE_OK)
-			ia_input_line(&in, line.text, line.len, line.lineno, fn, arg);
+			ia_input_line(&in, &line, fn, arg);
 	if (rc == -1)
 		snprintf(msg, len, "%s: %s", s.input, strerror(errno));
 	ia_source_free(&src);
@@ -1122,8 +1121,8 @@ main(int argc, char *argv[])
 			on_line(line.text, line.len, line.lineno);
 		else {
 			s.records++;
-			s.anon = jv_array_append(s.anon, ia_input_too_long(s.file,
-			    line.lineno, s.max_line));
+			s.anon = jv_array_append(s.anon, ia_input_too_long(&line,
+			    s.max_line));
 		}
 	}
 	ia_source_free(&src);

@@ -5,16 +5,13 @@
  * while ids are being polled, so ia-submit | ia-poll overlaps.
  */
 #include <err.h>
-#include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "ia.h"
+#include "tool.h"
 
 /* One id being followed: small, since there may be a million of them. */
 struct pend {
@@ -42,11 +39,17 @@ struct group {
 	bool		 confirm;	/* all final, some missing: look once more */
 };
 
+static const char synopsis[] =
+    "ia-poll [-hqVv] [-j n] [--interval duration] [--max-interval duration]\n"
+    "               [--deadline duration] [--grace duration] [--once]\n"
+    "               [--pending file] [--base-url url] [--api-key-file file]\n"
+    "               [--timeout duration] [--retries n] [--max-line bytes]\n"
+    "               [file ...]";
+
+static struct tool	 t;
+
 static struct {
-	struct ia_config	 cfg;
-	struct ia_http		*http;
 	struct ia_sched		 sched;
-	struct ia_progress	 progress;
 	double			 interval, max_interval, deadline;
 	double			 grace;		/* a new id may answer 404 so long */
 	bool			 once;
@@ -55,21 +58,8 @@ static struct {
 	FILE			*pending;
 	size_t			 npending;	/* ids and groups followed */
 	size_t			 waiting;	/* generations they stand for */
-	unsigned long		 done, failed;
 	uint64_t		 rng;
 } s = { .interval = 1, .max_interval = 30, .deadline = 72 * 3600.0, .grace = 60 };
-
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-	    "usage: ia-poll [-hqVv] [-j n] [--interval duration] [--max-interval duration]\n"
-	    "               [--deadline duration] [--grace duration] [--once]\n"
-	    "               [--pending file] [--base-url url] [--api-key-file file]\n"
-	    "               [--timeout duration] [--retries n] [--max-line bytes]\n"
-	    "               [file ...]\n");
-	exit(status);
-}
 
 /* Where a line is, for messages (one at a time). */
 static const char *
@@ -77,43 +67,7 @@ where(long line)
 {
 	static char	 buf[512];
 
-	return ia_where(s.file, line, buf, sizeof(buf));
-}
-
-static double
-jitter(void)
-{
-	s.rng ^= s.rng >> 12;
-	s.rng ^= s.rng << 25;
-	s.rng ^= s.rng >> 27;
-	return (double)((s.rng * 0x2545f4914f6cdd1dULL) >> 11) * 0x1.0p-53;
-}
-
-static void
-put(jv record)
-{
-	if (ia_record_write(stdout, record) == -1) {
-		if (errno == EPIPE) {
-			signal(SIGPIPE, SIG_DFL);
-			raise(SIGPIPE);
-		}
-		err(IA_EXIT_USAGE, "stdout");
-	}
-}
-
-/* A record passed through: the line as it came, not re-encoded. */
-static void
-put_raw(const char *text, size_t len)
-{
-	clearerr(stdout);
-	if (fwrite(text, 1, len, stdout) != len || putchar('\n') == EOF ||
-	    fflush(stdout) == EOF || ferror(stdout)) {
-		if (errno == EPIPE) {
-			signal(SIGPIPE, SIG_DFL);
-			raise(SIGPIPE);
-		}
-		err(IA_EXIT_USAGE, "stdout");
-	}
+	return ia_source_where(s.file, line, buf, sizeof(buf));
 }
 
 /* Free what p holds, whether or not it was ever followed. */
@@ -154,8 +108,8 @@ pend_free(struct pend *p)
 static void
 schedule(struct pend *p, double now)
 {
-	p->sched.interval = ia_poll_backoff(p->sched.interval, s.interval,
-	    s.max_interval, jitter());
+	p->sched.interval = ia_sched_backoff(p->sched.interval, s.interval,
+	    s.max_interval, ia_rand_next(&s.rng));
 	p->sched.due = now + p->sched.interval;
 	/* The last look falls on the deadline, not an interval past it. */
 	if (p->sched.due > p->first_seen + s.deadline)
@@ -169,7 +123,7 @@ static void
 track(struct pend *p, long line)
 {
 	p->line = line;
-	p->first_seen = ia_now();
+	p->first_seen = ia_time_now();
 	s.npending++;
 	s.waiting += waits_for(p);
 	if (s.once) {
@@ -276,9 +230,9 @@ follow_group(jv rec, long line)
 		ia_ids_free(&seen);
 		pend_release(&g->p);
 		jv_free(gid);
-		s.failed++;
+		t.failed++;
 		snprintf(msg, sizeof(msg), "%s: %s", where(line), why);
-		put(ia_record_error(NULL, "input", 0, msg, 0, rec, line));
+		tool_put(ia_record_error(NULL, "input", 0, msg, 0, rec, line));
 		return;
 	}
 	ia_ids_free(&seen);
@@ -322,10 +276,10 @@ on_line(const char *text, size_t len, long line)
 			free(bare);
 			return;
 		}
-		s.failed++;
+		t.failed++;
 		snprintf(msg, sizeof(msg), "%s: not JSON, nor a generation id",
 		    where(line));
-		put(ia_record_error(NULL, "input", 0, msg, 0, jv_null(), line));
+		tool_put(ia_record_error(NULL, "input", 0, msg, 0, jv_null(), line));
 		return;
 	}
 	if (jv_get_kind(v) == JV_KIND_STRING && bare_id(jv_string_value(v),
@@ -352,16 +306,23 @@ on_line(const char *text, size_t len, long line)
 	}
 	/* Error records, generations and what we do not know: untouched, at once. */
 	if (ia_record_is_error(jv_copy(v)))
-		s.failed++;
+		t.failed++;
 	else if (jv_get_kind(v) == JV_KIND_OBJECT) {
 		state = jv_object_get(jv_copy(v), jv_string("state"));
 		if (jv_get_kind(state) == JV_KIND_STRING &&
 		    strcmp(jv_string_value(state), "Failed") == 0)
-			s.failed++;
+			t.failed++;
 		jv_free(state);
 	}
-	put_raw(text, len);
+	tool_put_raw(text, len);
 	jv_free(v);
+}
+
+static void
+on_input(const struct ia_line *line)
+{
+	s.file = line->file;
+	on_line(line->text, line->len, line->lineno);
 }
 
 static void
@@ -374,11 +335,11 @@ start_poll(struct pend *p)
 	    "/v1/async/group/%s/generations" : "/v1/generation/%s", esc) == -1)
 		err(IA_EXIT_USAGE, NULL);
 	free(esc);
-	if ((x = ia_xfer_new("GET", path, NULL)) == NULL)
+	if ((x = ia_http_xfer_new("GET", path, NULL)) == NULL)
 		err(IA_EXIT_USAGE, NULL);
 	free(path);
 	x->udata = p;
-	ia_http_submit(s.http, x);
+	ia_http_submit(t.http, x);
 }
 
 static void
@@ -388,8 +349,8 @@ give_up(struct pend *p, long status, const char *msg, int attempts)
 
 	if (p->custom_id != NULL)
 		req = jv_object_set(req, jv_string("custom_id"), jv_string(p->custom_id));
-	s.failed++;
-	put(ia_record_error(p->custom_id, "poll", status, msg, attempts, req, p->line));
+	t.failed++;
+	tool_put(ia_record_error(p->custom_id, "poll", status, msg, attempts, req, p->line));
 	pend_free(p);
 }
 
@@ -451,10 +412,10 @@ print_generation(jv cid, jv gen, const char *state)
 	}
 	jv_free(gen);
 	if (strcmp(state, "Success") == 0)
-		s.done++;
+		t.done++;
 	else
-		s.failed++;
-	put(out);
+		t.failed++;
+	tool_put(out);
 }
 
 static void
@@ -507,8 +468,8 @@ group_give_up(struct group *g, jv gens, long status, const char *msg, int attemp
 			    jv_string(g->p.id));
 			req = jv_object_set(req, jv_string("custom_ids"),
 			    JV_ARRAY(jv_string(g->ids[i])));
-			s.failed++;
-			put(ia_record_error(g->ids[i], "poll", status, msg, attempts, req,
+			t.failed++;
+			tool_put(ia_record_error(g->ids[i], "poll", status, msg, attempts, req,
 			    g->p.line));
 		}
 		goto out;
@@ -527,8 +488,8 @@ group_give_up(struct group *g, jv gens, long status, const char *msg, int attemp
 			req = jv_object_set(jv_object(), jv_string("id"), jv_copy(id));
 			if (jv_get_kind(cid) == JV_KIND_STRING)
 				req = jv_object_set(req, jv_string("custom_id"), jv_copy(cid));
-			s.failed++;
-			put(ia_record_error(jv_get_kind(cid) == JV_KIND_STRING ?
+			t.failed++;
+			tool_put(ia_record_error(jv_get_kind(cid) == JV_KIND_STRING ?
 			    jv_string_value(cid) : NULL, "poll", status, msg, attempts,
 			    req, g->p.line));
 			jv_free(cid);
@@ -537,8 +498,8 @@ group_give_up(struct group *g, jv gens, long status, const char *msg, int attemp
 		}
 	}
 	if (!any && jv_get_kind(gens) != JV_KIND_ARRAY) {
-		s.failed++;
-		put(ia_record_error(NULL, "poll", status, msg, attempts,
+		t.failed++;
+		tool_put(ia_record_error(NULL, "poll", status, msg, attempts,
 		    jv_object_set(jv_object(), jv_string("group_id"),
 		    jv_string(g->p.id)), g->p.line));
 	}
@@ -696,7 +657,7 @@ static void
 group_done(struct ia_xfer *x)
 {
 	struct group	*g = x->udata;
-	double		 now = ia_now(), age = now - g->p.first_seen;
+	double		 now = ia_time_now(), age = now - g->p.first_seen;
 	jv		 ans, gens;
 	char		 msg[512];
 	bool		 running = false;
@@ -774,13 +735,13 @@ static void
 on_done(struct ia_xfer *x)
 {
 	struct pend	*p = x->udata;
-	double		 now = ia_now();
+	double		 now = ia_time_now();
 	jv		 gen, state;
 	char		 msg[512];
 
 	if (p->is_group) {
 		group_done(x);
-		ia_xfer_free(x);
+		ia_http_xfer_free(x);
 		return;
 	}
 	if (x->status == 404 && (s.once || now - p->first_seen < s.grace)) {
@@ -826,7 +787,7 @@ on_done(struct ia_xfer *x)
 	jv_free(state);
 	jv_free(gen);
 out:
-	ia_xfer_free(x);
+	ia_http_xfer_free(x);
 }
 
 static double
@@ -857,18 +818,11 @@ main(int argc, char *argv[])
 		IA_CONFIG_LONGOPTS,
 		{ NULL,			0,			NULL,	0 }
 	};
-	struct ia_source	 src;
-	struct ia_line		 line;
-	struct ia_xfer		*x;
 	struct ia_sched_item	*it;
-	enum ia_line_status	 st;
-	char			 msg[1024];
 	double			 wait;
-	bool			 input_done = false, want;
-	int			 ch, rc, timeout;
+	int			 ch, timeout;
 
-	signal(SIGPIPE, SIG_IGN);
-	ia_config_init(&s.cfg);
+	tool_init(&t, "ia-poll", synopsis, TOOL_HTTP, argv);
 	while ((ch = getopt_long(argc, argv, IA_CONFIG_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {
 		case O_INTERVAL:
@@ -889,76 +843,36 @@ main(int argc, char *argv[])
 		case O_PENDING:
 			s.pending_path = optarg;
 			break;
-		case 'h':
-			usage(IA_EXIT_OK);
-		case 'V':
-			printf("ia-poll %s\n", IA_VERSION);
-			return IA_EXIT_OK;
 		default:
-			if ((rc = ia_config_option(&s.cfg, ch, optarg, msg, sizeof(msg))) == -1)
-				errx(IA_EXIT_USAGE, "%s", msg);
-			if (rc == 0)
-				usage(IA_EXIT_USAGE);
+			tool_option(&t, ch, optarg);
 		}
 	}
 	if (s.max_interval < s.interval)
 		s.max_interval = s.interval;
 	if (s.once != (s.pending_path != NULL))
 		errx(IA_EXIT_USAGE, "--once and --pending go together");
-	if (ia_config_finish(&s.cfg, msg, sizeof(msg)) == -1)
-		errx(IA_EXIT_USAGE, "%s", msg);
-	if (ia_source_init(&src, argv + optind, argc - optind, s.cfg.max_line, msg,
-	    sizeof(msg)) == -1)
-		errx(IA_EXIT_USAGE, "%s", msg);
+	tool_setup(&t, argc - optind, argv + optind);
 	if (s.once && (s.pending = fopen(s.pending_path, "w")) == NULL)
 		err(IA_EXIT_USAGE, "%s", s.pending_path);
-	if ((s.http = ia_http_new(&s.cfg, s.cfg.verbose ? stderr : NULL, msg,
-	    sizeof(msg))) == NULL)
-		errx(IA_EXIT_USAGE, "%s", msg);
-	s.rng = (uint64_t)getpid() << 32 ^ (uint64_t)(ia_now() * 1e6) ^ 0x9e3779b97f4a7c15ULL;
+	s.rng = ia_rand_seed();
 	ia_sched_init(&s.sched);
-	ia_progress_init(&s.progress, stderr, !s.cfg.quiet && !s.cfg.verbose);
 
-	while (!input_done || s.npending > 0) {
+	for (;;) {
 		/* Input is not work in flight: read it only while polls have room. */
-		while (!input_done && ia_http_has_room(s.http)) {
-			st = ia_source_next(&src, &line);
-			if (st == IA_LINE_NONE)
-				break;
-			if (st == IA_LINE_EOF) {
-				input_done = true;
-				break;
-			}
-			s.file = ia_source_name(&src);
-			if (st == IA_LINE_TOO_LONG) {
-				s.failed++;
-				put(ia_input_too_long(s.file, line.lineno,
-				    s.cfg.max_line));
-			} else
-				on_line(line.text, line.len, line.lineno);
-		}
-		while (ia_http_has_room(s.http) &&
-		    (it = ia_sched_pop_due(&s.sched, ia_now())) != NULL)
+		tool_read(&t, on_input);
+		while (tool_room(&t) &&
+		    (it = ia_sched_pop_due(&s.sched, ia_time_now())) != NULL)
 			start_poll((struct pend *)it);
-		if (input_done && s.npending == 0)
+		if (t.input_done && s.npending == 0)
 			break;	/* no last wait on an idle poll */
-		want = !input_done && ia_http_has_room(s.http);
-		wait = ia_sched_wait(&s.sched, ia_now());
+		wait = ia_sched_wait(&s.sched, ia_time_now());
 		timeout = wait < 0 || wait > 1 ? 1000 : (int)(wait * 1000) + 1;
-		if (ia_source_wait(&src, s.http, want, timeout, msg, sizeof(msg)) == -1)
-			errx(IA_EXIT_USAGE, "%s", msg);
-		while ((x = ia_http_next_done(s.http)) != NULL)
-			on_done(x);
-		ia_progress_update(&s.progress, s.done, s.failed, s.waiting, false);
+		tool_turn(&t, timeout, on_done);
+		ia_progress_update(&t.progress, t.done, t.failed, s.waiting, false);
 	}
-	ia_progress_done(&s.progress);
-	ia_source_free(&src);
 	ia_sched_free(&s.sched);
-	ia_http_free(s.http);
-	ia_config_free(&s.cfg);
 	if (s.pending != NULL && ia_record_close(s.pending) == -1)
 		err(IA_EXIT_USAGE, "%s", s.pending_path);
-	if (ia_record_close(stdout) == -1)
-		err(IA_EXIT_USAGE, "stdout");
-	return s.failed > 0 ? IA_EXIT_FAILED : IA_EXIT_OK;
+	return tool_finish(&t);
+
 }

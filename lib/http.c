@@ -39,25 +39,6 @@ struct ia_http {
 	uint64_t		 rng;
 };
 
-double
-ia_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* xorshift64*: jitter needs to be cheap and uncorrelated, not secret. */
-static double
-rand01(struct ia_http *h)
-{
-	h->rng ^= h->rng >> 12;
-	h->rng ^= h->rng << 25;
-	h->rng ^= h->rng >> 27;
-	return (double)((h->rng * 0x2545f4914f6cdd1dULL) >> 11) * 0x1.0p-53;
-}
-
 bool
 ia_http_retryable(long status)
 {
@@ -159,7 +140,7 @@ ia_http_escape(const char *s)
 }
 
 struct ia_xfer *
-ia_xfer_new(const char *method, const char *path, char *body)
+ia_http_xfer_new(const char *method, const char *path, char *body)
 {
 	struct ia_xfer	*x;
 
@@ -176,7 +157,7 @@ ia_xfer_new(const char *method, const char *path, char *body)
 }
 
 void
-ia_xfer_free(struct ia_xfer *x)
+ia_http_xfer_free(struct ia_xfer *x)
 {
 	if (x == NULL)
 		return;
@@ -194,7 +175,6 @@ ia_http_new(const struct ia_config *cfg, FILE *log, char *err, size_t errlen)
 	static bool	 curl_ready;
 	struct ia_http	*h;
 	char		*auth = NULL;
-	struct timespec	 ts;
 
 	if (!curl_ready) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -207,9 +187,7 @@ ia_http_new(const struct ia_config *cfg, FILE *log, char *err, size_t errlen)
 		goto nomem;
 	h->cfg = cfg;
 	h->log = log;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	h->rng = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
-	    ((uint64_t)getpid() << 40) ^ 0x9e3779b97f4a7c15ULL;
+	h->rng = ia_rand_seed();
 	if ((h->multi = curl_multi_init()) == NULL)
 		goto nomem;
 	curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
@@ -259,7 +237,7 @@ free_list(struct ia_xfer *x)
 
 	for (; x != NULL; x = next) {
 		next = x->next;
-		ia_xfer_free(x);
+		ia_http_xfer_free(x);
 	}
 }
 
@@ -446,7 +424,7 @@ start(struct ia_http *h, struct ia_xfer *x)
 	}
 	x->easy = e;
 	x->attempts++;
-	x->sent_at = ia_now();
+	x->sent_at = ia_time_now();
 	if (x->first_at == 0)
 		x->first_at = x->sent_at;
 	x->retry_after = -1;
@@ -527,7 +505,7 @@ static void
 start_ready(struct ia_http *h)
 {
 	struct ia_xfer	*x;
-	double		 now = ia_now();
+	double		 now = ia_time_now();
 
 	while (h->nrunning < (size_t)h->cfg->jobs) {
 		if (h->waiting != NULL && h->waiting->start_at <= now) {
@@ -583,7 +561,7 @@ finish(struct ia_http *h, struct ia_xfer *x, CURLcode rc)
 {
 	struct ia_xfer	**pp;
 	long		 status = 0;
-	double		 now = ia_now(), delay;
+	double		 now = ia_time_now(), delay;
 	bool		 retry;
 	char		 why[256];
 
@@ -619,6 +597,7 @@ finish(struct ia_http *h, struct ia_xfer *x, CURLcode rc)
 		error_from_body(x, status);
 		retry = ia_http_retryable(status);
 	}
+
 	if (h->log != NULL) {
 		if (status != 0)
 			fprintf(h->log, "ia: < HTTP %ld", status);
@@ -631,7 +610,7 @@ finish(struct ia_http *h, struct ia_xfer *x, CURLcode rc)
 	}
 	sanitize(h, x->error);
 	if (retry && x->attempts <= h->cfg->retries) {
-		delay = ia_http_backoff(x->attempts, rand01(h));
+		delay = ia_http_backoff(x->attempts, ia_rand_next(&h->rng));
 		if (x->retry_after > delay)
 			delay = x->retry_after;
 		if (now + delay - x->first_at <= IA_RETRY_BUDGET) {
@@ -686,7 +665,7 @@ ia_http_poll(struct ia_http *h, void *extra, unsigned nextra, int timeout_ms)
 		timeout_ms = 0;
 	/* A due retry with no free slot waits for a transfer to end, not a timer. */
 	if (h->waiting != NULL && h->nrunning < (size_t)h->cfg->jobs) {
-		wait = (h->waiting->start_at - ia_now()) * 1000;
+		wait = (h->waiting->start_at - ia_time_now()) * 1000;
 		if (wait < timeout_ms || timeout_ms < 0)
 			timeout_ms = wait < 0 ? 0 : (int)ceil(wait);
 	}
@@ -699,4 +678,25 @@ ia_http_poll(struct ia_http *h, void *extra, unsigned nextra, int timeout_ms)
 	reap(h);
 	start_ready(h);
 	return 0;
+}
+
+/*
+ * What a tool wants of a 2xx answer: one non-empty string field of a JSON
+ * object ("id", "groupId").  jv_invalid() for anything else, so that an
+ * answer that cannot be read is never taken for an id.
+ */
+jv
+ia_http_answer(const struct ia_xfer *x, const char *key)
+{
+	jv	 v;
+
+	if (x->status < 200 || x->status > 299 || x->resp.len > INT32_MAX)
+		return jv_invalid();
+	v = ia_record_field(jv_parse_sized(x->resp.data ? x->resp.data : "",
+	    (int)x->resp.len), key);
+	if (jv_get_kind(v) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(v)) == 0) {
+		jv_free(v);
+		return jv_invalid();
+	}
+	return v;
 }

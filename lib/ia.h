@@ -1,5 +1,16 @@
 /*
- * libia: the library shared by the ia tools.
+ * libia: the library shared by the ia tools.  The layers, each using only
+ * the ones below it:
+ *
+ *	bin/<tool>.c	one tool: its options, its loop, what only it does
+ *	bin/tool.c	the tool layer: what every tool does that may print or
+ *			exit (writing records, EPIPE, shared options and
+ *			set-up, one loop turn, progress, dry runs)
+ *	lib/		libia, this header: one concern a file, every exported
+ *			name ia_<file>_<verb>; never prints, never exits
+ *	libcurl, libjq
+ *
+ * The sections below follow the files of lib/, from the bottom up.
  *
  * Ownership follows jq's jv.h: every function taking a jv consumes it;
  * jv_copy() what you keep.  Library code returns errors (as -1 with a
@@ -12,6 +23,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -38,6 +50,17 @@ int	 ia_buf_addf(struct ia_buf *, const char *, ...)
 char	*ia_buf_steal(struct ia_buf *);
 void	 ia_buf_free(struct ia_buf *);
 
+/* time.c: the clock. */
+/* Monotonic seconds: every schedule and timeout runs on it. */
+double	 ia_time_now(void);
+/* An ISO 8601 time ("2025-11-03T10:15:02.113Z") as epoch seconds, or -1. */
+double	 ia_time_parse(jv);
+
+/* rand.c: jitter, not secrets. */
+uint64_t ia_rand_seed(void);
+/* The next number in [0, 1) from a state (never 0). */
+double	 ia_rand_next(uint64_t *);
+
 /* duration.c: "1.5", "500ms", "2s", "2m", "72h", "1d" -> seconds. */
 int	 ia_duration_parse(const char *, double *);
 
@@ -51,6 +74,8 @@ enum ia_kind {
 enum ia_kind	 ia_request_kind(jv);
 const char	*ia_request_kind_name(enum ia_kind);
 int		 ia_request_check(jv, enum ia_kind, char *, size_t);
+/* The route a request of a kind is POSTed to, alone or in a group. */
+const char	*ia_request_route(enum ia_kind, bool);
 
 /*
  * config.c: what every tool shares: the key, the base URL, the HTTP knobs
@@ -110,7 +135,7 @@ void	 ia_config_free(struct ia_config *);
 int	 ia_config_check_url(const char *, char *, size_t);
 
 /*
- * record.c: NDJSON in and out.
+ * reader.c: NDJSON lines in.
  *
  * The reader never blocks: the event loop calls ia_reader_fill() when the fd
  * is readable (or always, for a regular file), then takes whole lines with
@@ -139,6 +164,8 @@ enum ia_line_status {
 };
 
 struct ia_line {
+	const char	*file;	/* the file it came from, for messages; NULL for
+				   stdin alone (set by ia_source_next()) */
 	const char	*text;	/* not NUL-terminated in general; valid until the
 				   next ia_reader_next() or ia_reader_fill();
 				   NULL (and len 0) for IA_LINE_TOO_LONG */
@@ -161,6 +188,29 @@ enum ia_line_status ia_reader_next(struct ia_reader *, struct ia_line *);
 void	 ia_reader_free(struct ia_reader *);
 
 /*
+ * source.c: the files named as arguments ("-" is stdin), or stdin alone,
+ * in turn.  Each line returned knows its file.
+ */
+struct ia_source {
+	struct ia_reader  reader;
+	char		**names;
+	int		 *fds;
+	int		  nfiles, cur;
+	size_t		  max_line;
+};
+
+int	 ia_source_init(struct ia_source *, char **, int, size_t, char *, size_t);
+enum ia_line_status ia_source_next(struct ia_source *, struct ia_line *);
+/* The file being read, for messages: NULL for stdin alone, "(stdin)" for "-". */
+const char *ia_source_name(const struct ia_source *);
+int	 ia_source_fd(const struct ia_source *);
+int	 ia_source_fill(struct ia_source *);
+void	 ia_source_free(struct ia_source *);
+/* Where a line is, for messages: "FILE:N" for a named file (not NULL), else "line N". */
+const char *ia_source_where(const char *, long, char *, size_t);
+
+/* record.c: records out, and what a record is. */
+/*
  * Write one record as one line and flush it.  0, or -1 with errno (EPIPE
  * when the reader went away: the tool should then stop quietly).
  */
@@ -181,8 +231,43 @@ jv	 ia_record_custom_id(jv);
 jv	 ia_record_error(const char *, const char *, long, const char *, int, jv, long);
 bool	 ia_record_is_error(jv);
 
+/* obj[key], with null taken as missing (jv_invalid()); obj may be anything. */
+jv	 ia_record_field(jv, const char *);
+
 /*
- * custom_id bookkeeping for a run: which ids were seen (to refuse a
+ * What a record is: the one classifier every tool uses.  Checked in this
+ * order: an error record; a generation (it has "state"); an OpenAI Batch
+ * output line; ia-collect's answer; ia-group's group record (it has
+ * "group_id"); ia-submit's acknowledgement (a non-empty string "id").
+ */
+enum ia_record_kind {
+	IA_RECORD_OTHER,	/* not an object, or nothing of ours */
+	IA_RECORD_ERROR,	/* {"custom_id", "error": {"stage", ...}, ...} */
+	IA_RECORD_GENERATION,	/* {"id", "state", "request", "response", ...} */
+	IA_RECORD_BATCH,	/* {"id", "custom_id", "response": {"status_code"}} */
+	IA_RECORD_ANSWER,	/* {"custom_id", "content", "finish_reason", "usage"} */
+	IA_RECORD_GROUP,	/* {"group_id", "custom_ids"} */
+	IA_RECORD_ACK		/* {"custom_id", "id"} */
+};
+
+enum ia_record_kind ia_record_kind(jv);
+
+/* A generation's state; the API's four, else UNKNOWN. */
+enum ia_state {
+	IA_STATE_UNKNOWN,
+	IA_STATE_QUEUED,	/* "Queued" */
+	IA_STATE_RUNNING,	/* "In Progress" */
+	IA_STATE_SUCCESS,	/* "Success" */
+	IA_STATE_FAILED		/* "Failed" */
+};
+
+/* The state of a generation (consumed). */
+enum ia_state ia_record_state(jv);
+/* Success or Failed: nothing more will happen to it. */
+bool	 ia_record_final(enum ia_state);
+
+/*
+ * ids.c: custom_id bookkeeping for a run: which ids were seen (to refuse a
  * duplicate) and ids for records that carry none.  An assigned id is a hash
  * of the request's canonical JSON, so it is the same when the same input is
  * run again, with a -2, -3 ... suffix when the same request comes again.
@@ -200,6 +285,72 @@ bool	 ia_ids_has(const struct ia_ids *, const char *);
 /* A new id for req (consumed), added to the set; NULL when out of memory. */
 char	*ia_ids_assign(struct ia_ids *, jv);
 void	 ia_ids_free(struct ia_ids *);
+
+/* jq.c: -e programs.  A program compiled, or NULL with a message in err. */
+struct ia_jq;
+
+struct ia_jq	*ia_jq_compile(const char *, char *, size_t);
+void		 ia_jq_start(struct ia_jq *, jv);
+jv		 ia_jq_next(struct ia_jq *);
+/* Why ia_jq_next() ended (error or halt_error) as a string, else jv_invalid(). */
+jv		 ia_jq_error(struct ia_jq *, jv);
+void		 ia_jq_free(struct ia_jq *);
+
+/*
+ * input.c: the input forms that ia-submit and ia-group share.  One input line
+ * gives zero or more items (a -e program may yield several values); each is a
+ * request ready to send, with its kind and custom_id (also set as
+ * metadata.custom_id), or an error record of stage "input".
+ */
+struct ia_input {
+	const char	*filter;	/* -e */
+	const char	*skip_done;	/* --skip-done FILE */
+	bool		 text;		/* -t: each line is a prompt */
+	const char	*model;		/* -m: fills a missing model */
+	const char	*system;	/* --system: with -t, a system message first */
+	const char	*webhook_id;	/* --webhook-id: metadata.webhook_id */
+	struct ia_jq	*jq;		/* -e: the compiled program */
+	struct ia_ids	 ids;		/* custom_ids seen in this run */
+	struct ia_ids	 done;		/* --skip-done: custom_ids answered */
+	unsigned long	 skipped;	/* requests passed over for --skip-done */
+};
+
+struct ia_item {
+	enum ia_kind	 kind;		/* IA_KIND_NONE for an error record */
+	jv		 request;	/* the request to send, or the error record */
+	char		*custom_id;	/* NULL for an error record without one */
+	long		 line;
+};
+
+/*
+ * The input options ia-submit and ia-group share, for getopt_long, as with
+ * IA_CONFIG_SHORTOPTS and IA_CONFIG_LONGOPTS.
+ */
+#define IA_INPUT_SHORTOPTS	"e:m:t"
+enum {
+	IA_OPT_SYSTEM = 1100, IA_OPT_WEBHOOK_ID, IA_OPT_SKIP_DONE
+};
+#define IA_INPUT_LONGOPTS \
+	{ "system",		required_argument, NULL, IA_OPT_SYSTEM }, \
+	{ "webhook-id",		required_argument, NULL, IA_OPT_WEBHOOK_ID }, \
+	{ "skip-done",		required_argument, NULL, IA_OPT_SKIP_DONE }
+
+/* 1: handled; 0: not an input option; -1: bad value (message in err). */
+int	 ia_input_option(struct ia_input *, int, const char *, char *, size_t);
+/*
+ * After the options: check they go together, compile -e, read --skip-done.
+ * 0, or -1 with a message in err.
+ */
+int	 ia_input_init(struct ia_input *, char *, size_t);
+/*
+ * Call fn once per item of one line; fn takes over the item's contents.
+ * Messages name the line's file.
+ */
+void	 ia_input_line(struct ia_input *, const struct ia_line *,
+	    void (*)(void *, struct ia_item *), void *);
+/* An error record for a line over --max-line. */
+jv	 ia_input_too_long(const struct ia_line *, size_t);
+void	 ia_input_free(struct ia_input *);
 
 /*
  * result.c: what a record of a results stream is.  Generations (Success,
@@ -230,100 +381,8 @@ struct ia_result {
 /* Read rec (consumed) into r; ia_result_free() it after. */
 void	 ia_result_read(jv, struct ia_result *);
 void	 ia_result_free(struct ia_result *);
-/* An ISO 8601 time as epoch seconds, or -1. */
-double	 ia_result_time(jv);
 /* Add to the set each custom_id with a successful result in a file. */
 long	 ia_result_load_done(const char *, struct ia_ids *, char *, size_t);
-
-/*
- * input.c: the input forms that ia-submit and ia-group share.  One input line
- * gives zero or more items (a -e program may yield several values); each is a
- * request ready to send, with its kind and custom_id (also set as
- * metadata.custom_id), or an error record of stage "input".
- */
-struct ia_input {
-	const char	*filter;	/* -e */
-	const char	*skip_done;	/* --skip-done FILE */
-	bool		 text;		/* -t: each line is a prompt */
-	const char	*model;		/* -m: fills a missing model */
-	const char	*system;	/* --system: with -t, a system message first */
-	const char	*webhook_id;	/* --webhook-id: metadata.webhook_id */
-	const char	*file;		/* named in messages; NULL for stdin */
-	struct ia_jq	*jq;		/* -e: the compiled program */
-	struct ia_ids	 ids;		/* custom_ids seen in this run */
-	struct ia_ids	*skip;		/* --skip-done: custom_ids answered, or NULL */
-	unsigned long	 skipped;	/* requests passed over for skip */
-};
-
-struct ia_item {
-	enum ia_kind	 kind;		/* IA_KIND_NONE for an error record */
-	jv		 request;	/* the request to send, or the error record */
-	char		*custom_id;	/* NULL for an error record without one */
-	long		 line;
-};
-
-/*
- * The input options ia-submit and ia-group share, for getopt_long, as with
- * IA_CONFIG_SHORTOPTS and IA_CONFIG_LONGOPTS.
- */
-#define IA_INPUT_SHORTOPTS	"e:m:t"
-enum {
-	IA_OPT_SYSTEM = 1100, IA_OPT_WEBHOOK_ID, IA_OPT_SKIP_DONE
-};
-#define IA_INPUT_LONGOPTS \
-	{ "system",		required_argument, NULL, IA_OPT_SYSTEM }, \
-	{ "webhook-id",		required_argument, NULL, IA_OPT_WEBHOOK_ID }, \
-	{ "skip-done",		required_argument, NULL, IA_OPT_SKIP_DONE }
-
-/* 1: handled; 0: not an input option; -1: bad value (message in err). */
-int	 ia_input_option(struct ia_input *, int, const char *, char *, size_t);
-/*
- * After the options: check they go together, compile -e, read --skip-done.
- * 0, or -1 with a message in err.
- */
-int	 ia_input_init(struct ia_input *, char *, size_t);
-/* A -e program compiled, or NULL with a message in err. */
-struct ia_jq;
-struct ia_jq	*ia_jq_compile(const char *, char *, size_t);
-void		 ia_jq_start(struct ia_jq *, jv);
-jv		 ia_jq_next(struct ia_jq *);
-/* Why ia_jq_next() ended (error or halt_error) as a string, else jv_invalid(). */
-jv		 ia_jq_error(struct ia_jq *, jv);
-void		 ia_jq_free(struct ia_jq *);
-/* Call fn once per item of one line; fn takes over the item's contents. */
-void	 ia_input_line(struct ia_input *, const char *, size_t, long,
-	    void (*)(void *, struct ia_item *), void *);
-/* An error record for a line over --max-line. */
-jv	 ia_input_too_long(const char *, long, size_t);
-/* Where a line is, for messages: "FILE:N" for a named file (not NULL), else "line N". */
-const char *ia_where(const char *, long, char *, size_t);
-void	 ia_input_free(struct ia_input *);
-/* The route a request of a kind is POSTed to, alone or in a group. */
-const char *ia_input_route(enum ia_kind, bool);
-
-/* The files named as arguments ("-" is stdin), or stdin alone, in turn. */
-struct ia_source {
-	struct ia_reader  reader;
-	char		**names;
-	int		 *fds;
-	int		  nfiles, cur;
-	size_t		  max_line;
-};
-
-int	 ia_source_init(struct ia_source *, char **, int, size_t, char *, size_t);
-enum ia_line_status ia_source_next(struct ia_source *, struct ia_line *);
-const char *ia_source_name(const struct ia_source *);
-int	 ia_source_fd(const struct ia_source *);
-int	 ia_source_fill(struct ia_source *);
-void	 ia_source_free(struct ia_source *);
-
-/*
- * One turn of a tool's loop: run the HTTP engine and wait up to timeout_ms
- * for it, and, when want, for input too, which is then read.  0, or -1 with
- * a message in err.
- */
-struct ia_http;
-int	 ia_source_wait(struct ia_source *, struct ia_http *, bool, int, char *, size_t);
 
 /*
  * http.c: the HTTP engine, one curl multi handle driven by the tool's loop.
@@ -361,7 +420,8 @@ struct ia_xfer {
 };
 
 /* A transfer of method to path (both copied) with body (taken over, may be NULL). */
-struct ia_xfer	*ia_xfer_new(const char *, const char *, char *);
+struct ia_xfer	*ia_http_xfer_new(const char *, const char *, char *);
+void		 ia_http_xfer_free(struct ia_xfer *);
 /* The engine; log, when not NULL, gets each exchange (-v), key redacted. */
 struct ia_http	*ia_http_new(const struct ia_config *, FILE *, char *, size_t);
 void		 ia_http_free(struct ia_http *);
@@ -378,7 +438,8 @@ struct ia_xfer	*ia_http_next_done(struct ia_http *);
 size_t		 ia_http_pending(const struct ia_http *);
 /* Whether another transfer would start at once (under the -j cap). */
 bool		 ia_http_has_room(const struct ia_http *);
-void		 ia_xfer_free(struct ia_xfer *);
+/* A non-empty string field of a 2xx JSON answer ("id"), else jv_invalid(). */
+jv		 ia_http_answer(const struct ia_xfer *, const char *);
 /* Print the request as it would be sent, key redacted (--dry-run, -v). */
 void		 ia_http_describe(const struct ia_http *, const struct ia_xfer *, FILE *);
 
@@ -390,11 +451,9 @@ bool		 ia_http_retryable(long);
 double		 ia_http_backoff(int, double);
 /* An id or other path segment, percent-encoded; NULL when out of memory. */
 char		*ia_http_escape(const char *);
-/* Monotonic seconds. */
-double		 ia_now(void);
 
 /*
- * poll.c: when to look at each thing being followed.  A min-heap of items by
+ * sched.c: when to look at each thing being followed.  A min-heap of items by
  * due time; the loop takes the due ones while it has room under -j.  The
  * interval starts at --interval and grows by 1.5 up to --max-interval, with
  * jitter so that ids submitted together spread out.
@@ -418,7 +477,7 @@ struct ia_sched_item *ia_sched_pop_due(struct ia_sched *, double);
 double	 ia_sched_wait(const struct ia_sched *, double);
 void	 ia_sched_free(struct ia_sched *);
 /* The next wait after one of cur: x1.5, at most max, jittered by u in [0,1]. */
-double	 ia_poll_backoff(double, double, double, double);
+double	 ia_sched_backoff(double, double, double, double);
 
 /*
  * progress.c: one self-updating line on a terminal (done, failed, in flight,

@@ -12,189 +12,33 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-#include <jq.h>
-
 #include "ia.h"
-
-const char *
-ia_input_route(enum ia_kind kind, bool group)
-{
-	if (group)
-		return kind == IA_KIND_TEXT ? "/v1/async/group/completions" :
-		    "/v1/async/group/chat/completions";
-	return kind == IA_KIND_TEXT ? "/v1/async/completions" :
-	    "/v1/async/chat/completions";
-}
-
-struct jq_errors {
-	char	 msg[512];
-};
-
-/* libjq reports compile errors through a callback: keep the first. */
-static void
-jq_error(void *arg, jv msg)
-{
-	struct jq_errors *e = arg;
-
-	if (e->msg[0] == '\0') {
-		if (jv_get_kind(msg) == JV_KIND_STRING)
-			snprintf(e->msg, sizeof(e->msg), "%s", jv_string_value(msg));
-		else
-			snprintf(e->msg, sizeof(e->msg), "jq: error");
-	}
-	jv_free(msg);
-}
-
-/* jq's debug builtin, as jq(1) prints it: ["DEBUG:", value] on stderr. */
-static void
-jq_debug(void *arg, jv v)
-{
-	(void)arg;
-	v = jv_dump_string(JV_ARRAY(jv_string("DEBUG:"), v), 0);
-	fprintf(stderr, "%s\n", jv_string_value(v));
-	jv_free(v);
-}
-
-/* A -e program: the compiled state, and its text, to compile it again. */
-struct ia_jq {
-	jq_state	*jq;
-	char		*filter;
-};
-
-static jq_state *
-jq_new(const char *filter, char *err, size_t errlen)
-{
-	static struct jq_errors	 errors;	/* static: jq keeps the pointer */
-	jq_state		*jq;
-
-	if ((jq = jq_init()) == NULL) {
-		snprintf(err, errlen, "-e: cannot start jq");
-		return NULL;
-	}
-	errors.msg[0] = '\0';
-	jq_set_error_cb(jq, jq_error, &errors);
-	jq_set_input_cb(jq, NULL, NULL);
-	jq_set_debug_cb(jq, jq_debug, NULL);
-	jq_set_attr(jq, jv_string("JQ_LIBRARY_PATH"), jv_array());
-	if (!jq_compile(jq, filter)) {
-		snprintf(err, errlen, "-e: %s", errors.msg[0] ? errors.msg :
-		    "the program does not compile");
-		jq_teardown(&jq);
-		return NULL;
-	}
-	return jq;
-}
-
-/*
- * A -e program, compiled.  libjq 1.6 leaves the input and debug callbacks
- * and the library path unset, and then crashes on input, inputs, debug and
- * import: set them all first.  NULL, with a message in err, when it fails.
- */
-struct ia_jq *
-ia_jq_compile(const char *filter, char *err, size_t errlen)
-{
-	struct ia_jq	*q;
-
-	if ((q = calloc(1, sizeof(*q))) == NULL || (q->filter = strdup(filter)) == NULL) {
-		free(q);
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	if ((q->jq = jq_new(filter, err, errlen)) == NULL) {
-		free(q->filter);
-		free(q);
-		return NULL;
-	}
-	return q;
-}
-
-void
-ia_jq_start(struct ia_jq *q, jv v)
-{
-	if (q->jq != NULL)
-		jq_start(q->jq, v, 0);
-	else
-		jv_free(v);
-}
-
-/* The next value; without a program (lost to memory), an error. */
-jv
-ia_jq_next(struct ia_jq *q)
-{
-	if (q->jq == NULL)
-		return jv_invalid_with_msg(jv_string("out of memory"));
-	return jq_next(q->jq);
-}
-
-void
-ia_jq_free(struct ia_jq *q)
-{
-	if (q == NULL)
-		return;
-	if (q->jq != NULL)
-		jq_teardown(&q->jq);
-	free(q->filter);
-	free(q);
-}
-
-/*
- * After ia_jq_next() has returned an invalid value: the error it carries,
- * or the halt_error message, as a string; jv_invalid() when the program
- * simply ended.  Consumes v.
- */
-jv
-ia_jq_error(struct ia_jq *q, jv v)
-{
-	jv		 msg;
-	char		 err[256];
-
-	if (jv_invalid_has_msg(jv_copy(v))) {
-		msg = jv_invalid_get_msg(v);
-		return jv_get_kind(msg) == JV_KIND_STRING ? msg : jv_dump_string(msg, 0);
-	}
-	jv_free(v);
-	if (q->jq == NULL || !jq_halted(q->jq))
-		return jv_invalid();
-	msg = jq_get_error_message(q->jq);
-	if (jv_get_kind(msg) != JV_KIND_STRING) {
-		jv_free(msg);
-		msg = jv_string("halted");
-	}
-	/*
-	 * libjq 1.6 frees the halt message again when a halted state is
-	 * started anew: tear it down, and go on with a fresh one.
-	 */
-	jq_teardown(&q->jq);
-	if ((q->jq = jq_new(q->filter, err, sizeof(err))) == NULL) {
-		jv_free(msg);
-		return jv_string_fmt("halt_error, then: %s", err);
-	}
-	return msg;
-}
 
 /*
  * --skip-done FILE: requests whose custom_id already has a successful
  * result in FILE are passed over (and counted), so a re-run of a killed or
- * partly failed job submits only what is left.  0, or -1 with a message.
+ * partly failed job submits only what is left.
  */
 static int
 skip_done(struct ia_input *in, const char *path, char *err, size_t errlen)
 {
 	char	 why[512];
 
-	if (in->skip == NULL) {
-		if ((in->skip = calloc(1, sizeof(*in->skip))) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		ia_ids_init(in->skip);
-	}
-	if (ia_result_load_done(path, in->skip, why, sizeof(why)) == -1) {
+	if (ia_result_load_done(path, &in->done, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "--skip-done: %s", why);
 		return -1;
 	}
 	return 0;
+}
+
+/* Whether a request is passed over for --skip-done, and counted. */
+static bool
+skipped(struct ia_input *in, const char *custom_id)
+{
+	if (!ia_ids_has(&in->done, custom_id))
+		return false;
+	in->skipped++;
+	return true;
 }
 
 int
@@ -237,7 +81,7 @@ ia_input_init(struct ia_input *in, char *err, size_t errlen)
 {
 	ia_ids_init(&in->ids);
 	in->jq = NULL;
-	in->skip = NULL;
+	ia_ids_init(&in->done);
 	in->skipped = 0;
 	if (in->text && in->model == NULL && in->filter == NULL) {
 		snprintf(err, errlen, "-t needs -m MODEL (or -e to build each request)");
@@ -261,22 +105,20 @@ ia_input_free(struct ia_input *in)
 	ia_jq_free(in->jq);
 	in->jq = NULL;
 	ia_ids_free(&in->ids);
-	if (in->skip != NULL) {
-		ia_ids_free(in->skip);
-		free(in->skip);
-		in->skip = NULL;
-	}
+	ia_ids_free(&in->done);
 }
 
 
 static void
-emit_error(struct ia_input *in, const char *custom_id, jv request, long line,
+emit_error(const char *custom_id, jv request,
+    const struct ia_line *l,
     void (*fn)(void *, struct ia_item *), void *arg, const char *fmt, ...)
-    __attribute__((format(printf, 7, 8)));
+    __attribute__((format(printf, 6, 7)));
 
 /* An input error record; the message starts with where: "line 7:" or "f:7:". */
 static void
-emit_error(struct ia_input *in, const char *custom_id, jv request, long line,
+emit_error(const char *custom_id, jv request,
+    const struct ia_line *l,
     void (*fn)(void *, struct ia_item *), void *arg, const char *fmt, ...)
 {
 	struct ia_item	 item;
@@ -284,7 +126,7 @@ emit_error(struct ia_input *in, const char *custom_id, jv request, long line,
 	char		 msg[1024], at[512];
 	int		 n;
 
-	n = snprintf(msg, sizeof(msg), "%s: ", ia_where(in->file, line, at,
+	n = snprintf(msg, sizeof(msg), "%s: ", ia_source_where(l->file, l->lineno, at,
 	    sizeof(at)));
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		n = 0;
@@ -293,30 +135,21 @@ emit_error(struct ia_input *in, const char *custom_id, jv request, long line,
 	va_end(ap);
 	item.kind = IA_KIND_NONE;
 	item.custom_id = NULL;
-	item.line = line;
+	item.line = l->lineno;
 	item.request = ia_record_error(custom_id, "input", 0, msg, 0,
-	    jv_is_valid(request) ? request : (jv_free(request), jv_null()), line);
+	    jv_is_valid(request) ? request : (jv_free(request), jv_null()),
+	    l->lineno);
 	fn(arg, &item);
 }
 
-const char *
-ia_where(const char *file, long line, char *buf, size_t len)
-{
-	if (file != NULL)
-		snprintf(buf, len, "%s:%ld", file, line);
-	else
-		snprintf(buf, len, "line %ld", line);
-	return buf;
-}
-
 jv
-ia_input_too_long(const char *file, long line, size_t max)
+ia_input_too_long(const struct ia_line *l, size_t max)
 {
 	char	 msg[768], at[512];
 
 	snprintf(msg, sizeof(msg), "%s: line longer than --max-line (%zu bytes)",
-	    ia_where(file, line, at, sizeof(at)), max);
-	return ia_record_error(NULL, "input", 0, msg, 0, jv_null(), line);
+	    ia_source_where(l->file, l->lineno, at, sizeof(at)), max);
+	return ia_record_error(NULL, "input", 0, msg, 0, jv_null(), l->lineno);
 }
 
 /* The kind a batch line's url names, or IA_KIND_NONE. */
@@ -357,8 +190,8 @@ set_metadata(jv req, const char *key, jv value)
  * line, fill in -m and --webhook-id, check the request, settle its custom_id.
  */
 static void
-one_value(struct ia_input *in, jv v, long line, void (*fn)(void *, struct ia_item *),
-    void *arg)
+one_value(struct ia_input *in, jv v, const struct ia_line *l,
+    void (*fn)(void *, struct ia_item *), void *arg)
 {
 	struct ia_item	 item;
 	enum ia_kind	 kind;
@@ -367,7 +200,7 @@ one_value(struct ia_input *in, jv v, long line, void (*fn)(void *, struct ia_ite
 	int		 added;
 
 	if (jv_get_kind(v) != JV_KIND_OBJECT) {
-		emit_error(in, NULL, orig, line, fn, arg, "a request must be a JSON "
+		emit_error(NULL, orig, l, fn, arg, "a request must be a JSON "
 		    "object, not %s", jv_kind_name(jv_get_kind(v)));
 		jv_free(v);
 		return;
@@ -385,8 +218,8 @@ one_value(struct ia_input *in, jv v, long line, void (*fn)(void *, struct ia_ite
 			kind = IA_KIND_NONE;
 		jv_free(method);
 		if (kind == IA_KIND_NONE) {
-			emit_error(in, jv_is_valid(id) ? jv_string_value(id) : NULL, orig,
-			    line, fn, arg, "batch line: method must be POST and url "
+			emit_error(jv_is_valid(id) ? jv_string_value(id) : NULL, orig,
+			    l, fn, arg, "batch line: method must be POST and url "
 			    "/v1/chat/completions or /v1/completions");
 			jv_free(id);
 			jv_free(body);
@@ -424,11 +257,8 @@ one_value(struct ia_input *in, jv v, long line, void (*fn)(void *, struct ia_ite
 		goto bad;
 	if (in->webhook_id != NULL)
 		req = set_metadata(req, "webhook_id", jv_string(in->webhook_id));
-	if (jv_is_valid(id) && in->skip != NULL && ia_ids_has(in->skip,
-	    jv_string_value(id))) {
-		in->skipped++;
+	if (jv_is_valid(id) && skipped(in, jv_string_value(id)))
 		goto skip;
-	}
 	if (jv_is_valid(id)) {
 		if ((added = ia_ids_add(&in->ids, jv_string_value(id))) == 0) {
 			snprintf(why, sizeof(why), "duplicate custom_id \"%.200s\"",
@@ -442,27 +272,26 @@ one_value(struct ia_input *in, jv v, long line, void (*fn)(void *, struct ia_ite
 		snprintf(why, sizeof(why), "out of memory");
 		goto bad;
 	}
-	if (!jv_is_valid(id) && in->skip != NULL && ia_ids_has(in->skip, cid)) {
+	if (!jv_is_valid(id) && skipped(in, cid)) {
 		free(cid);
-		in->skipped++;
 		goto skip;
 	}
 	jv_free(id);
 	jv_free(orig);
 	item.kind = kind;
 	item.custom_id = cid;
-	item.line = line;
+	item.line = l->lineno;
 	item.request = set_metadata(req, "custom_id", jv_string(cid));
 	fn(arg, &item);
 	return;
 bad:
-	emit_error(in, jv_is_valid(id) ? jv_string_value(id) : NULL, orig, line, fn,
+	emit_error(jv_is_valid(id) ? jv_string_value(id) : NULL, orig, l, fn,
 	    arg, "%s", why);
 	jv_free(id);
 	jv_free(req);
 	return;
 skip:
-	/* --skip-done: it has an answer already. */
+	/* --skip-done: it has an answer already, or is on its way. */
 	jv_free(id);
 	jv_free(orig);
 	jv_free(req);
@@ -486,23 +315,23 @@ text_request(const struct ia_input *in, jv line)
 }
 
 void
-ia_input_line(struct ia_input *in, const char *text, size_t len, long line,
+ia_input_line(struct ia_input *in, const struct ia_line *l,
     void (*fn)(void *, struct ia_item *), void *arg)
 {
 	struct ia_jq	*jq = in->jq;
 	jv		 v, out, msg;
 
-	if (len > INT32_MAX) {
-		emit_error(in, NULL, jv_null(), line, fn, arg, "line too long");
+	if (l->len > INT32_MAX) {
+		emit_error(NULL, jv_null(), l, fn, arg, "line too long");
 		return;
 	}
 	if (in->text)
-		v = jv_string_sized(text, (int)len);
+		v = jv_string_sized(l->text, (int)l->len);
 	else {
-		v = jv_parse_sized(text, (int)len);
+		v = jv_parse_sized(l->text, (int)l->len);
 		if (!jv_is_valid(v)) {
 			msg = jv_invalid_get_msg(v);
-			emit_error(in, NULL, jv_null(), line, fn, arg, "not JSON: %s",
+			emit_error(NULL, jv_null(), l, fn, arg, "not JSON: %s",
 			    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) :
 			    "parse error");
 			jv_free(msg);
@@ -510,15 +339,15 @@ ia_input_line(struct ia_input *in, const char *text, size_t len, long line,
 		}
 	}
 	if (jq == NULL) {
-		one_value(in, in->text ? text_request(in, v) : v, line, fn, arg);
+		one_value(in, in->text ? text_request(in, v) : v, l, fn, arg);
 		return;
 	}
 	ia_jq_start(jq, jv_copy(v));
 	while (jv_is_valid(out = ia_jq_next(jq)))
 		one_value(in, in->text && jv_get_kind(out) == JV_KIND_STRING ?
-		    text_request(in, out) : out, line, fn, arg);
+		    text_request(in, out) : out, l, fn, arg);
 	if (jv_is_valid(msg = ia_jq_error(jq, out))) {
-		emit_error(in, NULL, v, line, fn, arg, "-e: %s", jv_string_value(msg));
+		emit_error(NULL, v, l, fn, arg, "-e: %s", jv_string_value(msg));
 		jv_free(msg);
 		return;
 	}
@@ -526,113 +355,3 @@ ia_input_line(struct ia_input *in, const char *text, size_t len, long line,
 	jv_free(v);
 }
 
-/*
- * The files named as arguments, or stdin, read one after the other.  All are
- * opened before any work, so a typo in a name costs nothing.
- */
-int
-ia_source_init(struct ia_source *src, char **files, int nfiles, size_t max_line,
-    char *err, size_t errlen)
-{
-	int	 i;
-
-	memset(src, 0, sizeof(*src));
-	src->max_line = max_line;
-	src->nfiles = nfiles > 0 ? nfiles : 1;
-	if ((src->fds = calloc((size_t)src->nfiles, sizeof(int))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	src->names = nfiles > 0 ? files : NULL;
-	for (i = 0; i < nfiles; i++) {
-		if (strcmp(files[i], "-") == 0)
-			src->fds[i] = STDIN_FILENO;
-		else if ((src->fds[i] = open(files[i], O_RDONLY | O_CLOEXEC)) == -1) {
-			snprintf(err, errlen, "%s: %s", files[i], strerror(errno));
-			while (--i >= 0)
-				if (src->fds[i] != STDIN_FILENO)
-					close(src->fds[i]);
-			free(src->fds);
-			return -1;
-		}
-	}
-	if (nfiles == 0)
-		src->fds[0] = STDIN_FILENO;
-	ia_reader_init(&src->reader, src->fds[0], max_line);
-	return 0;
-}
-
-/* The name of the file being read, for messages; NULL for stdin alone. */
-const char *
-ia_source_name(const struct ia_source *src)
-{
-	if (src->names == NULL || src->cur >= src->nfiles)
-		return NULL;
-	return strcmp(src->names[src->cur], "-") == 0 ? "(stdin)" : src->names[src->cur];
-}
-
-/* The next line of any file; IA_LINE_EOF only after the last one. */
-enum ia_line_status
-ia_source_next(struct ia_source *src, struct ia_line *line)
-{
-	enum ia_line_status	 st;
-
-	for (;;) {
-		if (src->cur >= src->nfiles)
-			return IA_LINE_EOF;
-		if ((st = ia_reader_next(&src->reader, line)) != IA_LINE_EOF)
-			return st;
-		ia_reader_free(&src->reader);
-		if (src->fds[src->cur] != STDIN_FILENO)
-			close(src->fds[src->cur]);
-		if (++src->cur < src->nfiles)
-			ia_reader_init(&src->reader, src->fds[src->cur], src->max_line);
-	}
-}
-
-int
-ia_source_fd(const struct ia_source *src)
-{
-	return src->cur < src->nfiles ? src->fds[src->cur] : -1;
-}
-
-int
-ia_source_fill(struct ia_source *src)
-{
-	return src->cur < src->nfiles ? ia_reader_fill(&src->reader) : 0;
-}
-
-void
-ia_source_free(struct ia_source *src)
-{
-	if (src->cur < src->nfiles) {
-		ia_reader_free(&src->reader);
-		for (; src->cur < src->nfiles; src->cur++)
-			if (src->fds[src->cur] != STDIN_FILENO)
-				close(src->fds[src->cur]);
-	}
-	free(src->fds);
-	src->fds = NULL;
-}
-
-int
-ia_source_wait(struct ia_source *src, struct ia_http *h, bool want, int timeout_ms,
-    char *err, size_t errlen)
-{
-	struct curl_waitfd	 wfd;
-
-	want = want && ia_source_fd(src) != -1;
-	wfd.fd = ia_source_fd(src);
-	wfd.events = CURL_WAIT_POLLIN;
-	wfd.revents = 0;
-	if (ia_http_poll(h, want ? &wfd : NULL, want ? 1 : 0, timeout_ms) == -1) {
-		snprintf(err, errlen, "the curl multi interface failed");
-		return -1;
-	}
-	if (want && ia_source_fill(src) == -1) {
-		snprintf(err, errlen, "%s: %s", ia_source_name(src) ?
-		    ia_source_name(src) : "stdin", strerror(errno));
-		return -1;
-	}
-	return 0;
-}

@@ -9,16 +9,6 @@
 #define ETA_MAX		(100 * 3600.0)
 #define CLEAR_LINE	"\r\033[K"
 
-/* ia_now() lives with the HTTP engine; this file stands on its own. */
-static double
-mono(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
  * A progress line is only for a person watching: redrawing a line on a pipe
  * or a file would fill a log with carriage returns.
@@ -27,7 +17,7 @@ void
 ia_progress_init(struct ia_progress *p, FILE *fp, bool enabled)
 {
 	p->fp = enabled && fp != NULL && isatty(fileno(fp)) ? fp : NULL;
-	p->started = p->last = mono();
+	p->started = p->last = ia_time_now();
 	p->shown = false;
 }
 
@@ -46,7 +36,7 @@ ia_progress_update(struct ia_progress *p, unsigned long done,
 
 	if (p->fp == NULL)
 		return;
-	now = mono();
+	now = ia_time_now();
 	if (!force && now - p->last < PROGRESS_EVERY)
 		return;
 	p->last = now;

@@ -155,3 +155,14 @@ out:
 	jv_free(req);
 	return rc;
 }
+
+/* The route a request of a kind is POSTed to, alone or in a group. */
+const char *
+ia_request_route(enum ia_kind kind, bool group)
+{
+	if (group)
+		return kind == IA_KIND_TEXT ? "/v1/async/group/completions" :
+		    "/v1/async/group/chat/completions";
+	return kind == IA_KIND_TEXT ? "/v1/async/completions" :
+	    "/v1/async/chat/completions";
+}

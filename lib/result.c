@@ -18,54 +18,6 @@ static const char *const stages[] = {
 	"input", "submit", "group", "poll", "generation", "collect", NULL
 };
 
-/* An ISO 8601 time ("2025-11-03T10:15:02.113Z") as epoch seconds, or -1. */
-double
-ia_result_time(jv v)
-{
-	struct tm	 tm;
-	double		 sec;
-	int		 n = 0, oh = 0, om = 0;
-	char		 sign = 0;
-	const char	*s, *rest;
-	time_t		 t;
-
-	if (jv_get_kind(v) != JV_KIND_STRING) {
-		jv_free(v);
-		return -1;
-	}
-	s = jv_string_value(v);
-	memset(&tm, 0, sizeof(tm));
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%lf%n", &tm.tm_year, &tm.tm_mon,
-	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &sec, &n) != 6 || sec < 0 ||
-	    sec >= 61) {
-		jv_free(v);
-		return -1;
-	}
-	rest = s + n;
-	if (*rest == '+' || *rest == '-') {
-		sign = *rest;
-		if (sscanf(rest + 1, "%2d:%2d", &oh, &om) != 2) {
-			jv_free(v);
-			return -1;
-		}
-	} else if (*rest != 'Z' && *rest != '\0') {
-		jv_free(v);
-		return -1;
-	}
-	jv_free(v);
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	tm.tm_sec = 0;
-	if ((t = timegm(&tm)) == (time_t)-1)
-		return -1;
-	sec += (double)t;
-	if (sign == '+')
-		sec -= oh * 3600 + om * 60;
-	else if (sign == '-')
-		sec += oh * 3600 + om * 60;
-	return sec;
-}
-
 /* choices[0] of a completion: its text (chat or text) and finish_reason. */
 static void
 answer_of(jv response, jv *content, jv *finish, jv *usage)
@@ -133,24 +85,6 @@ or_null(jv v)
 	return jv_null();
 }
 
-/* obj[key], with null taken as missing: jv_invalid(). */
-static jv
-field(jv obj, const char *key)
-{
-	jv	 v;
-
-	if (jv_get_kind(obj) != JV_KIND_OBJECT) {
-		jv_free(obj);
-		return jv_invalid();
-	}
-	v = jv_object_get(obj, jv_string(key));
-	if (jv_get_kind(v) == JV_KIND_NULL) {
-		jv_free(v);
-		return jv_invalid();
-	}
-	return v;
-}
-
 /* A failure in the one error record shape, with attempts unknown. */
 static jv
 failure(jv cid, const char *stage, long status, const char *msg, jv request)
@@ -165,29 +99,40 @@ failure(jv cid, const char *stage, long status, const char *msg, jv request)
 }
 
 static void
-from_generation(struct ia_result *r, jv rec, jv state)
+from_generation(struct ia_result *r, jv rec)
 {
-	jv	 content, finish, usage, msg;
-	const char *st = jv_string_value(state);
+	jv	 content, finish, usage, msg, st;
 
-	r->id = field(jv_copy(rec), "id");
-	r->dispatched = ia_result_time(field(jv_copy(rec), "dispatchedAt"));
-	r->finished = ia_result_time(field(jv_copy(rec), "finishedAt"));
-	if (strcmp(st, "Success") == 0) {
+	st = ia_record_field(jv_copy(rec), "state");
+	if (jv_get_kind(st) != JV_KIND_STRING) {
+		/* Not a state the API would send: nothing we can read. */
+		jv_free(st);
+		jv_free(rec);
+		return;
+	}
+	jv_free(st);
+	r->id = ia_record_field(jv_copy(rec), "id");
+	r->dispatched = ia_time_parse(ia_record_field(jv_copy(rec), "dispatchedAt"));
+	r->finished = ia_time_parse(ia_record_field(jv_copy(rec), "finishedAt"));
+	switch (ia_record_state(jv_copy(rec))) {
+	case IA_STATE_SUCCESS:
 		r->kind = IA_RESULT_SUCCESS;
-		r->response = field(jv_copy(rec), "response");
+		r->response = ia_record_field(jv_copy(rec), "response");
 		answer_of(jv_copy(r->response), &content, &finish, &usage);
 		r->answer = answer(jv_copy(r->custom_id), content, finish, usage);
-	} else if (strcmp(st, "Failed") == 0) {
+		break;
+	case IA_STATE_FAILED:
 		r->kind = IA_RESULT_FAILURE;
-		msg = field(jv_copy(rec), "stateMessage");
+		msg = ia_record_field(jv_copy(rec), "stateMessage");
 		r->answer = failure(jv_copy(r->custom_id), "generation", 0,
 		    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) :
-		    "the generation failed", field(jv_copy(rec), "request"));
+		    "the generation failed", ia_record_field(jv_copy(rec), "request"));
 		jv_free(msg);
-	} else
+		break;
+	default:
 		r->kind = IA_RESULT_PENDING;
-	jv_free(state);
+		break;
+	}
 	jv_free(rec);
 }
 
@@ -199,9 +144,9 @@ from_batch(struct ia_result *r, jv rec, jv resp)
 	const char *stage = "generation";
 	int	 i;
 
-	status = field(jv_copy(resp), "status_code");
-	body = field(jv_copy(resp), "body");
-	r->id = field(jv_copy(resp), "request_id");
+	status = ia_record_field(jv_copy(resp), "status_code");
+	body = ia_record_field(jv_copy(resp), "body");
+	r->id = ia_record_field(jv_copy(resp), "request_id");
 	if (jv_get_kind(status) == JV_KIND_NUMBER && jv_number_value(status) >= 200 &&
 	    jv_number_value(status) < 300) {
 		r->kind = IA_RESULT_SUCCESS;
@@ -210,12 +155,12 @@ from_batch(struct ia_result *r, jv rec, jv resp)
 		r->answer = answer(jv_copy(r->custom_id), content, finish, usage);
 	} else {
 		r->kind = IA_RESULT_FAILURE;
-		err = field(jv_copy(rec), "error");
-		code = field(jv_copy(err), "code");
-		msg = field(jv_copy(err), "message");
+		err = ia_record_field(jv_copy(rec), "error");
+		code = ia_record_field(jv_copy(err), "code");
+		msg = ia_record_field(jv_copy(err), "message");
 		if (jv_get_kind(msg) != JV_KIND_STRING) {
 			jv_free(msg);
-			msg = field(field(jv_copy(body), "error"), "message");
+			msg = ia_record_field(ia_record_field(jv_copy(body), "error"), "message");
 		}
 		for (i = 0; stages[i] != NULL && jv_get_kind(code) == JV_KIND_STRING; i++)
 			if (strcmp(stages[i], jv_string_value(code)) == 0)
@@ -251,70 +196,61 @@ ia_result_read(jv rec, struct ia_result *r)
 		jv_free(rec);
 		return;
 	}
-	r->custom_id = field(jv_copy(rec), "custom_id");
+	r->custom_id = ia_record_field(jv_copy(rec), "custom_id");
 	if (jv_get_kind(r->custom_id) == JV_KIND_NUMBER)
 		r->custom_id = jv_dump_string(r->custom_id, 0);
 	if (jv_get_kind(r->custom_id) != JV_KIND_STRING) {
 		jv_free(r->custom_id);
 		/* A generation that came without one: its request has it. */
-		r->custom_id = ia_record_custom_id(field(jv_copy(rec), "request"));
+		r->custom_id = ia_record_custom_id(ia_record_field(jv_copy(rec), "request"));
 	}
-	if (ia_record_is_error(jv_copy(rec))) {
+	switch (ia_record_kind(jv_copy(rec))) {
+	case IA_RECORD_ERROR:
 		r->kind = IA_RESULT_FAILURE;
 		r->answer = rec;
 		return;
-	}
-	if (jv_get_kind(v = field(jv_copy(rec), "state")) == JV_KIND_STRING) {
-		from_generation(r, rec, v);
+	case IA_RECORD_GENERATION:
+		from_generation(r, rec);
 		return;
-	}
-	jv_free(v);
-	if (jv_get_kind(v = field(jv_copy(rec), "response")) == JV_KIND_OBJECT &&
-	    jv_object_has(jv_copy(v), jv_string("status_code"))) {
-		from_batch(r, rec, v);
+	case IA_RECORD_BATCH:
+		v = ia_record_field(jv_copy(rec), "response");
+		from_batch(r, rec, jv_is_valid(v) ? v : (jv_free(v), jv_object()));
 		return;
-	}
-	if (jv_get_kind(v) == JV_KIND_INVALID && jv_object_has(jv_copy(rec),
-	    jv_string("error")) && jv_object_has(jv_copy(rec), jv_string("custom_id")) &&
-	    jv_object_has(jv_copy(rec), jv_string("response"))) {
-		/* A Batch output line that failed before any response. */
-		from_batch(r, rec, jv_object());
-		return;
-	}
-	jv_free(v);
-	if (jv_object_has(jv_copy(rec), jv_string("content")) &&
-	    jv_get_kind(r->custom_id) == JV_KIND_STRING) {
+	case IA_RECORD_ANSWER:
+		if (jv_get_kind(r->custom_id) != JV_KIND_STRING)
+			break;
 		/* ia-collect's own answer, read again. */
 		r->kind = IA_RESULT_SUCCESS;
 		r->answer = answer(jv_copy(r->custom_id),
 		    jv_object_get(jv_copy(rec), jv_string("content")),
-		    or_null(field(jv_copy(rec), "finish_reason")),
-		    or_null(field(jv_copy(rec), "usage")));
-		jv_free(rec);
-		return;
-	}
-	if (jv_get_kind(v = field(jv_copy(rec), "group_id")) == JV_KIND_STRING) {
+		    or_null(ia_record_field(jv_copy(rec), "finish_reason")),
+		    or_null(ia_record_field(jv_copy(rec), "usage")));
+		break;
+	case IA_RECORD_GROUP:
+		if (jv_get_kind(v = ia_record_field(jv_copy(rec), "group_id")) !=
+		    JV_KIND_STRING) {
+			jv_free(v);
+			break;
+		}
 		r->kind = IA_RESULT_PENDING;
 		r->group = true;
 		r->id = v;
-		r->custom_ids = field(jv_copy(rec), "custom_ids");
+		r->custom_ids = ia_record_field(jv_copy(rec), "custom_ids");
 		if (jv_get_kind(r->custom_ids) != JV_KIND_ARRAY) {
 			jv_free(r->custom_ids);
 			r->custom_ids = jv_invalid();
 		}
-		jv_free(rec);
-		return;
-	}
-	jv_free(v);
-	if (jv_get_kind(v = field(jv_copy(rec), "id")) == JV_KIND_STRING &&
-	    jv_get_kind(r->custom_id) == JV_KIND_STRING) {
+		break;
+	case IA_RECORD_ACK:
+		if (jv_get_kind(r->custom_id) != JV_KIND_STRING)
+			break;
 		/* ia-submit's acknowledgement: submitted, not answered yet. */
 		r->kind = IA_RESULT_PENDING;
-		r->id = v;
-		jv_free(rec);
-		return;
+		r->id = ia_record_field(jv_copy(rec), "id");
+		break;
+	case IA_RECORD_OTHER:
+		break;
 	}
-	jv_free(v);
 	jv_free(rec);
 }
 
@@ -353,17 +289,17 @@ ia_result_load_done(const char *path, struct ia_ids *done, char *err, size_t err
 		if (len > INT32_MAX)
 			continue;
 		ia_result_read(jv_parse_sized(line, (int)len), &r);
+		rc = 0;
 		if (r.kind == IA_RESULT_SUCCESS &&
-		    jv_get_kind(r.custom_id) == JV_KIND_STRING) {
-			if ((rc = ia_ids_add(done, jv_string_value(r.custom_id))) == -1) {
-				ia_result_free(&r);
-				snprintf(err, errlen, "out of memory");
-				n = -1;
-				break;
-			}
-			n += rc;
-		}
+		    jv_get_kind(r.custom_id) == JV_KIND_STRING)
+			rc = ia_ids_add(done, jv_string_value(r.custom_id));
 		ia_result_free(&r);
+		if (rc == -1) {
+			snprintf(err, errlen, "out of memory");
+			n = -1;
+			break;
+		}
+		n += rc;
 	}
 	if (n != -1 && ferror(fp)) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));

@@ -174,7 +174,7 @@ parse(const char *text, size_t len)
 	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
 		goto out;
-	if ((x = ia_xfer_new(method, path, body ? strdup(body) : NULL)) == NULL)
+	if ((x = ia_http_xfer_new(method, path, body ? strdup(body) : NULL)) == NULL)
 		err(2, NULL);
 out:
 	free(line);
@@ -243,7 +243,7 @@ run(int argc, char *argv[])
 			if (x->status < 200 || x->status > 299)
 				failed = 1;
 			emit(x);
-			ia_xfer_free(x);
+			ia_http_xfer_free(x);
 		}
 	}
 	ia_reader_free(&r);

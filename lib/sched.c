@@ -85,7 +85,7 @@ ia_sched_free(struct ia_sched *s)
 }
 
 double
-ia_poll_backoff(double cur, double min, double max, double u)
+ia_sched_backoff(double cur, double min, double max, double u)
 {
 	double	 next = cur <= 0 ? min : cur * 1.5;
 

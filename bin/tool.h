@@ -1,0 +1,62 @@
+/*
+ * The tool layer: what every ia tool does that may print or exit, between
+ * each bin/<tool>.c and libia, as curl's src/ sits over libcurl.  A tool is
+ * its options, a loop of tool_read() and tool_turn(), and what only it does.
+ */
+#ifndef TOOL_H
+#define TOOL_H
+
+#include "ia.h"
+
+/* What a tool uses, for tool_option() and tool_setup(). */
+#define TOOL_INPUT	0x1	/* the input forms of ia-submit and ia-group */
+#define TOOL_HTTP	0x2	/* the HTTP engine (and so a key, unless dry) */
+
+struct tool {
+	const char		*name;		/* "ia-submit" */
+	const char		*synopsis;	/* what follows "usage: " */
+	unsigned		 uses;		/* TOOL_* */
+	struct ia_config	 cfg;
+	struct ia_input		 in;
+	struct ia_source	 src;
+	struct ia_http		*http;		/* NULL without TOOL_HTTP */
+	struct ia_progress	 progress;
+	bool			 dry_run;	/* --dry-run: print, send nothing */
+	bool			 input_done;
+	unsigned long		 done, failed;	/* records, for the exit status */
+};
+
+/* Before getopt: name the tool (getopt's messages too), ignore SIGPIPE. */
+void	 tool_init(struct tool *, const char *, const char *, unsigned, char **);
+void	 tool_usage(const struct tool *, int) __attribute__((noreturn));
+/* getopt's default case: -h, -V, the shared and input options, else usage. */
+void	 tool_option(struct tool *, int, const char *);
+/* After getopt: check and load what the options name, open the input. */
+void	 tool_setup(struct tool *, int, char **);
+
+/* Write a record, a line as it came, or text that ends a record: whole, flushed. */
+void	 tool_put(jv);
+void	 tool_put_raw(const char *, size_t);
+void	 tool_put_text(const char *, size_t);
+/* A record that ends as a failure: counted, then written. */
+void	 tool_fail(struct tool *, jv);
+/* --dry-run: show the transfer as it would go, and drop it. */
+void	 tool_dry_run(struct tool *, struct ia_xfer *);
+
+/*
+ * Hand each buffered input line to fn while there is room for more work
+ * (a line over --max-line becomes an error record); sets input_done at the
+ * end of the input.
+ */
+void	 tool_read(struct tool *, void (*)(const struct ia_line *));
+/*
+ * One turn of the loop: wait up to timeout_ms for HTTP progress and, while
+ * there is room, for input; then hand each finished transfer to fn.
+ */
+void	 tool_turn(struct tool *, int, void (*)(struct ia_xfer *));
+/* Whether another transfer would start at once. */
+bool	 tool_room(const struct tool *);
+/* Clear the progress line, free it all, close stdout: the exit status. */
+int	 tool_finish(struct tool *);
+
+#endif /* TOOL_H */

@@ -1,0 +1,66 @@
+/*
+ * Time: the monotonic clock every schedule and timeout runs on, and the
+ * ISO 8601 times the API writes.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ia.h"
+
+double
+ia_time_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* An ISO 8601 time ("2025-11-03T10:15:02.113Z") as epoch seconds, or -1. */
+double
+ia_time_parse(jv v)
+{
+	struct tm	 tm;
+	double		 sec;
+	int		 n = 0, oh = 0, om = 0;
+	char		 sign = 0;
+	const char	*s, *rest;
+	time_t		 t;
+
+	if (jv_get_kind(v) != JV_KIND_STRING) {
+		jv_free(v);
+		return -1;
+	}
+	s = jv_string_value(v);
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%lf%n", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &sec, &n) != 6 || sec < 0 ||
+	    sec >= 61) {
+		jv_free(v);
+		return -1;
+	}
+	rest = s + n;
+	if (*rest == '+' || *rest == '-') {
+		sign = *rest;
+		if (sscanf(rest + 1, "%2d:%2d", &oh, &om) != 2) {
+			jv_free(v);
+			return -1;
+		}
+	} else if (*rest != 'Z' && *rest != '\0') {
+		jv_free(v);
+		return -1;
+	}
+	jv_free(v);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	tm.tm_sec = 0;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	sec += (double)t;
+	if (sign == '+')
+		sec -= oh * 3600 + om * 60;
+	else if (sign == '-')
+		sec += oh * 3600 + om * 60;
+	return sec;
+}
