@@ -20,6 +20,8 @@ LDLIBS	= $(CURL_LIBS) $(JQ_LIBS) -lm -lpthread
 
 TOOLS	= ia-mock ia-submit ia-group ia-poll ia-collect
 LIBOBJ	= $(patsubst %.c,%.o,$(wildcard lib/*.c))
+# ia-mock's parts, private to it (bin/mock/mock.h).
+MOCKOBJ	= $(patsubst %.c,%.o,$(wildcard bin/mock/*.c))
 MAN1	= $(TOOLS:%=man/%.1)
 MAN7	= $(wildcard man/*.7)
 # Small C programs that test the library's pure parts, run from tests/*.bats.
@@ -36,13 +38,14 @@ all: $(TOOLS:%=bin/%) $(TESTBIN)
 lib/libia.a: $(LIBOBJ)
 	$(AR) rcs $@ $(LIBOBJ)
 
-$(LIBOBJ) $(TOOLS:%=bin/%.o) $(TESTBIN:%=%.o): lib/ia.h
+$(LIBOBJ) $(TOOLS:%=bin/%.o) $(TESTBIN:%=%.o) $(MOCKOBJ): lib/ia.h
+bin/ia-mock.o $(MOCKOBJ): bin/mock/mock.h
 
 .c.o:
 	$(CC) $(IA_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-bin/ia-mock: bin/ia-mock.o lib/libia.a
-	$(CC) $(LDFLAGS) -o $@ bin/ia-mock.o lib/libia.a $(MHD_LIBS) $(LDLIBS)
+bin/ia-mock: bin/ia-mock.o $(MOCKOBJ) lib/libia.a
+	$(CC) $(LDFLAGS) -o $@ bin/ia-mock.o $(MOCKOBJ) lib/libia.a $(MHD_LIBS) $(LDLIBS)
 
 bin/ia-%: bin/ia-%.o lib/libia.a
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libia.a $(LDLIBS)
@@ -92,4 +95,4 @@ uninstall:
 	for m in $(MAN7); do rm -f $(DESTDIR)$(MANDIR)/man7/$${m#man/}; done
 
 clean:
-	rm -f bin/*.o lib/*.o tests/*.o lib/libia.a $(TOOLS:%=bin/%) $(TESTBIN)
+	rm -f bin/*.o $(MOCKOBJ) lib/*.o tests/*.o lib/libia.a $(TOOLS:%=bin/%) $(TESTBIN)
