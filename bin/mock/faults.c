@@ -21,6 +21,8 @@ struct fault mock_faults[] = {
 	    .kinds = { { .name = "reset" } } },
 	{ .option = "stall-rate", .how = FH_STALL, .routes = ROUTES_ANY,
 	    .kinds = { { .name = "stall" } } },
+	{ .option = "lose-rate", .how = FH_LOSE, .routes = ROUTES_SUBMIT,
+	    .kinds = { { .name = "lose" } } },
 	{ .option = NULL }
 };
 

@@ -34,6 +34,8 @@ enum route {
 };
 
 #define ROUTES_ANY	(~0u)
+#define ROUTES_SUBMIT	(1u << R_SUBMIT_CHAT | 1u << R_SUBMIT_TEXT | \
+			 1u << R_GROUP_CHAT | 1u << R_GROUP_TEXT)
 
 /* Independent random streams, so one kind of draw never shifts another. */
 enum stream {
@@ -65,6 +67,7 @@ enum fault_how {
 	FH_ANSWER,	/* answer the kind's status and message; do nothing */
 	FH_RESET,	/* close the connection with no answer; do nothing */
 	FH_STALL,	/* read the request and never answer */
+	FH_LOSE,	/* do the work, then close the connection with no answer */
 };
 
 #define FAULT_KINDS	3

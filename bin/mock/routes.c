@@ -368,7 +368,8 @@ mock_process(struct exchange *x, const char *method, const char *url)
 	if (x->route != R_STATS) {
 		seq = atomic_fetch_add(&mock_stats.seq, 1);
 		mock_fault_draw(x, seq);
-		if (x->fault != NULL) {
+		/* FH_LOSE: the request goes on; server.c drops its answer. */
+		if (x->fault != NULL && x->fault->how != FH_LOSE) {
 			if (x->fault->how == FH_ANSWER) {
 				x->status = x->fault_kind->status;
 				x->answer = error_json("%s", x->fault_kind->message);

@@ -55,13 +55,20 @@ logline(const struct exchange *x, const char *method, const char *url, const cha
 	    (double)(mock_now_us() - x->start_us) / 1000);
 }
 
-/* The log line of a fault that leaves a request unanswered. */
+/*
+ * The log line of a fault that leaves a request unanswered, with the status
+ * it would have had when it was processed (FH_LOSE).
+ */
 static void
 log_unanswered(const struct exchange *x, const char *method, const char *url)
 {
 	char	 what[64];
 
-	snprintf(what, sizeof(what), "%s (injected fault)", x->fault_kind->name);
+	if (x->status != 0)
+		snprintf(what, sizeof(what), "%s %u (injected fault)",
+		    x->fault_kind->name, x->status);
+	else
+		snprintf(what, sizeof(what), "%s (injected fault)", x->fault_kind->name);
 	logline(x, method, url, what);
 }
 
@@ -73,7 +80,7 @@ respond(struct exchange *x, const char *method, const char *url)
 	enum MHD_Result		 ret;
 	char			 what[32];
 
-	if (faulted(x, FH_RESET)) {
+	if (faulted(x, FH_RESET) || faulted(x, FH_LOSE)) {
 		log_unanswered(x, method, url);
 		return MHD_NO;
 	}
