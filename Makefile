@@ -20,6 +20,8 @@ LDLIBS	= $(CURL_LIBS) $(JQ_LIBS) -lm -lpthread
 
 TOOLS	= ia-mock ia-submit ia-group ia-poll ia-collect
 LIBOBJ	= $(patsubst %.c,%.o,$(wildcard lib/*.c))
+# ia-mock's parts, private to it (bin/mock/mock.h).
+MOCKOBJ	= $(patsubst %.c,%.o,$(wildcard bin/mock/*.c))
 MAN1	= $(TOOLS:%=man/%.1)
 MAN7	= $(wildcard man/*.7)
 # Small C programs that test the library's pure parts, run from tests/*.bats.
@@ -37,14 +39,15 @@ lib/libia.a: $(LIBOBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIBOBJ)
 
-$(LIBOBJ) $(TOOLS:%=bin/%.o) bin/tool.o $(TESTBIN:%=%.o): lib/ia.h
+$(LIBOBJ) $(TOOLS:%=bin/%.o) bin/tool.o $(TESTBIN:%=%.o) $(MOCKOBJ): lib/ia.h
 $(TOOLS:%=bin/%.o) bin/tool.o: bin/tool.h
+bin/ia-mock.o $(MOCKOBJ): bin/mock/mock.h
 
 .c.o:
 	$(CC) $(IA_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-bin/ia-mock: bin/ia-mock.o lib/libia.a
-	$(CC) $(LDFLAGS) -o $@ bin/ia-mock.o lib/libia.a $(MHD_LIBS) $(LDLIBS)
+bin/ia-mock: bin/ia-mock.o $(MOCKOBJ) lib/libia.a
+	$(CC) $(LDFLAGS) -o $@ bin/ia-mock.o $(MOCKOBJ) lib/libia.a $(MHD_LIBS) $(LDLIBS)
 
 # Every tool but the mock links the tool layer, bin/tool.o.
 bin/ia-%: bin/ia-%.o bin/tool.o lib/libia.a
@@ -95,4 +98,4 @@ uninstall:
 	for m in $(MAN7); do rm -f $(DESTDIR)$(MANDIR)/man7/$${m#man/}; done
 
 clean:
-	rm -f bin/*.o lib/*.o tests/*.o lib/libia.a $(TOOLS:%=bin/%) $(TESTBIN)
+	rm -f bin/*.o $(MOCKOBJ) lib/*.o tests/*.o lib/libia.a $(TOOLS:%=bin/%) $(TESTBIN)

@@ -255,6 +255,102 @@ TEXT='{"model":"test-model","prompt":"say hi"}'
 	[ "$(mstats .generations.total)" = "$created" ]
 }
 
+@test "--lose-rate 1: a submit does its work, then its connection closes with no answer (curl exit 52); other routes are answered" {
+	mock_start -v --lose-rate 1 --complete-after 0.1
+	local i
+	for i in 1 2 3; do
+		[ "$(req POST /v1/async/chat/completions "$(chat "q $i")")" = "000 52" ]
+	done
+	[ "$(req POST /v1/slow/completions "$TEXT")" = "000 52" ]
+	mstats
+	[ "$(mstats .faults.lose)" = 4 ]
+	[ "$(mstats .generations.total)" = 4 ]
+	[ "$(mstats .responses)" = '{}' ]
+	# a refused submit loses its answer too, and creates nothing
+	[ "$(req POST /v1/async/chat/completions '{"model":"m"}')" = "000 52" ]
+	[ "$(mstats .faults.lose)" = 5 ]
+	[ "$(mstats .generations.total)" = 4 ]
+	# GETs are never lost
+	[ "$(req GET /v1/generation/AAAAAAAAAAAAAAAAAAAAA)" = "404 0" ]
+	[ "$(req GET /v1/async/group/AAAAAAAAAAAAAAAAAAAAA/generations)" = "404 0" ]
+	[ "$(mstats .faults.lose)" = 5 ]
+	[ "$(mstats '[.faults | to_entries[] | select(.key != "lose") | .value] | add')" = 0 ]
+	[ "$(mstats .requests.total)" = 7 ]
+	# the generations whose answers were lost run to the end like any other
+	sleep 0.3
+	[ "$(mstats .generations.Success)" = 4 ]
+	wait_log '^ia-mock: POST /v1/async/chat/completions lose 200 \(injected fault\) [0-9.]+ms$' 3
+	wait_log '^ia-mock: POST /v1/slow/completions lose 200 \(injected fault\)' 1
+	wait_log '^ia-mock: POST /v1/async/chat/completions lose 400 \(injected fault\)' 1
+}
+
+@test "--lose-rate 1 --seed: a lost submit and a lost group are made under the ids the same seed gives without the fault, and complete" {
+	local id gid group
+	group="{\"requests\":[$(chat a),$(chat b),$(chat c)]}"
+	mock_start --seed 5 --complete-after 0.1 --group-delay 0
+	[ "$(req POST /v1/async/chat/completions "$(chat "lost one")")" = "200 0" ]
+	id=$(body | jq -r .id)
+	[ "$(req POST /v1/async/group/chat/completions "$group")" = "200 0" ]
+	gid=$(body | jq -r .groupId)
+	mock_stop
+
+	mock_start --seed 5 --complete-after 0.1 --group-delay 0 --lose-rate 1
+	[ "$(req POST /v1/async/chat/completions "$(chat "lost one")")" = "000 52" ]
+	[ "$(req POST /v1/async/group/chat/completions "$group")" = "000 52" ]
+	[ "$(mstats '[.generations.total, .groups, .faults.lose]')" = "[4,1,2]" ]
+	sleep 0.3
+	[ "$(req GET "/v1/generation/$id")" = "200 0" ]
+	body
+	body | jq -e --arg a "$(expected_answer "lost one")" '.state == "Success"
+	    and .request.messages[0].content == "lost one"
+	    and .response.choices[0].message.content == $a' >/dev/null
+	[ "$(req GET "/v1/async/group/$gid/generations")" = "200 0" ]
+	body | jq -e '[.generations[] | select(.state == "Success")
+	    | .request.messages[0].content] | sort == ["a", "b", "c"]' >/dev/null
+}
+
+# lose_seq FILE: 40 chat submits to the current mock, each followed by a GET
+# of an unknown generation; one line "POST-CODE CURL-EXIT GET-CODE" per pair
+# appended to FILE.
+lose_seq() {
+	local i post rc get
+	for i in $(seq 40); do
+		read -r post rc <<<"$(req POST /v1/async/chat/completions "$(chat "q $i")")"
+		read -r get _ <<<"$(req GET /v1/generation/AAAAAAAAAAAAAAAAAAAAA)"
+		echo "$post $rc $get" >>"$1"
+	done
+}
+
+@test "--lose-rate 0.5 --seed 3: about half the submits lose their answer, every one makes its generation, no GET is lost; the same seed repeats it" {
+	local a=$BATS_TEST_TMPDIR/a b=$BATS_TEST_TMPDIR/b lost
+	mock_start --lose-rate 0.5 --seed 3
+	lose_seq "$a"
+	sort "$a" | uniq -c
+	refute grep -qvE '^(200 0|000 52) 404$' "$a"
+	lost=$(grep -c '^000 52 ' "$a")
+	[ "$lost" -ge 10 ]
+	[ "$lost" -le 30 ]
+	mstats
+	[ "$(mstats .faults.lose)" = "$lost" ]
+	[ "$(mstats .generations.total)" = 40 ]
+	[ "$(mstats '.responses."200"')" = $((40 - lost)) ]
+	[ "$(mstats '.responses."404"')" = 40 ]
+	[ "$(mstats .requests.total)" = 80 ]
+	mock_stop
+	mock_start --lose-rate 0.5 --seed 3
+	lose_seq "$b"
+	cmp "$a" "$b"
+}
+
+@test "--lose-rate counts in the fault rates' sum" {
+	run --separate-stderr timeout 3 ia-mock -p 0 --lose-rate 0.5 --error-rate 0.6
+	echo "$stderr"
+	[ "$status" = 2 ]
+	[[ "$stderr" == *rate* ]]
+	mock_start --lose-rate 0.5 --error-rate 0.5
+	[ "$(stats_code)" = 200 ]
+}
+
 # submit_seq FILE: 40 sequential chat submits to the current mock; one line
 # "CODE ID" per request (ID "-" when there is none) appended to FILE.
 submit_seq() {
@@ -467,6 +563,8 @@ outcomes() {
 	--error-rate|--error-rate -1
 	--429-rate|--429-rate 1.5
 	--reset-rate|--reset-rate x
+	--lose-rate|--lose-rate 1.5
+	--lose-rate|--lose-rate -0.5
 	--latency|--latency abc
 	--complete-after|--complete-after 3,1
 	--complete-after|--complete-after soon
