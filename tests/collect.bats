@@ -13,35 +13,9 @@ FIX=$BATS_TEST_DIRNAME/fixtures/collect
 RESULTS=$FIX/results.jsonl
 INPUT=$FIX/input.jsonl
 
-# Short timings for ia-poll, so that the file runs quickly.
-POLL_OPTS=(--interval 0.1 --max-interval 0.5)
-
 setup() {
+	default_setup
 	T=$BATS_TEST_TMPDIR
-	IN=$T/in
-	OUT=$T/out
-}
-
-teardown() {
-	mock_stop
-}
-
-teardown_file() {
-	mock_stop_all
-}
-
-# poll: ia-poll with the short timings.
-poll() {
-	ia-poll "${POLL_OPTS[@]}"
-}
-
-# nlines: the number of lines in $output (0 when it is empty).
-nlines() {
-	if [ -z "$output" ]; then
-		echo 0
-	else
-		printf '%s\n' "$output" | wc -l
-	fi
 }
 
 # out_line CUSTOM_ID: the line of $output for CUSTOM_ID ("null": none).
@@ -53,14 +27,6 @@ out_line() {
 # ids: the custom_ids of the lines of $output, in order, as a JSON array.
 ids() {
 	printf '%s\n' "$output" | jq -s -c 'map(.custom_id)'
-}
-
-# reqs N [PREFIX]: N chat requests, custom_id PREFIXi and content
-# "question PREFIXi", one a line.
-reqs() {
-	jq -nc --argjson n "$1" --arg p "${2:-c}" 'range(1; $n + 1) | "\($p)\(.)" as $c
-	    | {model: "test-model", messages: [{role: "user", content: ("question " + $c)}],
-	        metadata: {custom_id: $c}}'
 }
 
 # gen_ok CUSTOM_ID CONTENT: a Success generation as ia-poll prints it.

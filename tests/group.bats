@@ -8,31 +8,12 @@
 load helper
 bats_require_minimum_version 1.5.0
 
-# Short timings, so that the file runs in well under a minute and a half.
-POLL_OPTS=(--interval 0.1 --max-interval 0.5)
+# Short mock timings, so that the file runs in well under a minute and a half.
 FAST=(--complete-after '0.1,0.3' --group-delay 0.1)
 
 setup() {
-	IN=$BATS_TEST_TMPDIR/in
-	OUT=$BATS_TEST_TMPDIR/out
+	default_setup
 	GROUPS_OUT=$BATS_TEST_TMPDIR/groups
-}
-
-teardown() {
-	mock_stop
-}
-
-teardown_file() {
-	mock_stop_all
-}
-
-# reqs N [PREFIX]: N chat requests (as helper's chat makes them), custom_id
-# PREFIXi and content "question PREFIXi", one a line.  Contents differ from
-# custom_ids, so an answer given to the wrong custom_id is seen.
-reqs() {
-	jq -nc --argjson n "$1" --arg p "${2:-c}" 'range(1; $n + 1) | "\($p)\(.)" as $c
-	    | {model: "test-model", messages: [{role: "user", content: ("question " + $c)}],
-	        metadata: {custom_id: $c}}'
 }
 
 # text CUSTOM_ID: one text completion request, prompt "question CUSTOM_ID".
@@ -48,20 +29,6 @@ ids_of() {
 # group_lines: the group lines in $output, one a line.
 group_lines() {
 	printf '%s\n' "$output" | jq -c 'select(has("group_id"))'
-}
-
-# errs: the error records in $output, one a line.
-errs() {
-	printf '%s\n' "$output" | jq -c 'select(has("error"))'
-}
-
-# nlines: the number of lines in $output (0 when it is empty).
-nlines() {
-	if [ -z "$output" ]; then
-		echo 0
-	else
-		printf '%s\n' "$output" | wc -l
-	fi
 }
 
 # check_groups FILE [SIZES]: every line of FILE is a group line with exactly
@@ -98,43 +65,6 @@ check_groups() {
 	fi
 }
 
-# check_answers OUT: OUT holds exactly one generation for each request of IN,
-# each with custom_id first, state Success, and the answer to that
-# custom_id's own request (chat or text).
-check_answers() {
-	local out=$1 bad
-	bad=$(jq -c --slurpfile in "$IN" '
-	    ($in | map((.custom_id // (.body // .).metadata.custom_id) as $c
-	        | .body // . | {key: $c,
-	            value: ((.messages // [] | last | .content) // .prompt)})
-	        | from_entries) as $q
-	    | select(((keys_unsorted[0] == "custom_id") and .state == "Success"
-	        and (.custom_id | type) == "string" and $q[.custom_id] != null
-	        and .request.metadata.custom_id == .custom_id
-	        and (.response.choices[0] | .message.content // .text)
-	            == "Answer to: " + $q[.custom_id])
-	        | not)' "$out") || return 1
-	if [ -n "$bad" ]; then
-		echo "not the right generation: $bad" >&2
-		return 1
-	fi
-	check_once "$out"
-}
-
-# check_once OUT: the custom_ids of the records in OUT are those of IN, each
-# exactly once.
-check_once() {
-	local got want
-	got=$(jq -s -c 'map(.custom_id) | sort' "$1")
-	want=$(jq -s -c 'map(.metadata.custom_id // .custom_id) | sort' "$IN")
-	if [ "$got" != "$want" ]; then
-		echo "the custom_ids out are not those in, each once:" >&2
-		jq -n -c --argjson g "$got" --argjson w "$want" \
-		    '{missing: ($w - $g), extra: ($g - $w), out: ($g | length), in: ($w | length)}' >&2
-		return 1
-	fi
-}
-
 # pipeline [ia-group options]: ia-group < IN | tee GROUPS_OUT | ia-poll > OUT,
 # and the exit status of the pipeline (pipefail) in $status.
 pipeline() {
@@ -153,7 +83,7 @@ group_posts() {
 stamp() {
 	local l
 	while IFS= read -r l; do
-		printf '%s %s\n' "$(awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.3f", a - b }')" "$l"
+		printf '%s %s\n' "$(since "$1")" "$l"
 	done
 }
 
@@ -177,7 +107,7 @@ stamp() {
 		[ "$(wc -l < "$GROUPS_OUT")" -eq "$(jq -n "$sizes | length")" ]
 		check_groups "$GROUPS_OUT" "$sizes"
 		[ "$(wc -l < "$OUT")" -eq "$n" ]
-		check_answers "$OUT"
+		check_answers "$IN" "$OUT"
 		[ "$(stats '.requests["POST /v1/async/group/chat/completions"]')" -eq "$(jq -n "$sizes | length")" ]
 		[ "$(stats '.requests["POST /v1/async/chat/completions"]')" -eq 0 ]
 		[ "$(stats .groups)" -eq "$(jq -n "$sizes | length")" ]
@@ -235,7 +165,7 @@ stamp() {
 	[ "$(stats '.requests["POST /v1/async/group/completions"]')" -eq 1 ]
 	[ "$(stats '.requests["POST /v1/async/chat/completions"] + .requests["POST /v1/async/completions"]')" -eq 0 ]
 	[ "$(wc -l < "$OUT")" -eq 5 ]
-	check_answers "$OUT"
+	check_answers "$IN" "$OUT"
 	# The text ones were text completions.
 	[ "$(jq -s -c 'map(select(.response.choices[0].text != null) | .custom_id) | sort' "$OUT")" = '["k3","k4"]' ]
 }
@@ -533,7 +463,7 @@ stamp() {
 	[ "$(stats '.requests["POST /v1/async/group/chat/completions"]')" -eq 2 ]
 	[ "$(stats '.requests["POST /v1/async/group/completions"]')" -eq 1 ]
 	[ "$(wc -l < "$OUT")" -eq 4 ]
-	check_answers "$OUT"
+	check_answers "$IN" "$OUT"
 	# The body is what was sent, with the line's custom_id as metadata.custom_id.
 	for i in 1 2 3 4; do
 		[ "$(jq -c --arg c "b$i" 'select(.custom_id == $c) | .request' "$OUT")" = \
@@ -561,7 +491,7 @@ stamp() {
 	echo "status $status"
 	cat "$GROUPS_OUT"
 	[ "$(wc -l < "$OUT")" -eq 500 ]
-	check_once "$OUT"
+	check_once "$IN" "$OUT"
 	# Whatever did not succeed is an error record, not a line lost.
 	[ "$(jq -s 'all(.state == "Success" or has("error"))' "$OUT")" = true ]
 	# The group lines and any group error records cover the input once.
@@ -580,14 +510,14 @@ stamp() {
 	set -o pipefail
 	ia-submit < "$IN" | ia-poll "${opts[@]}" > "$OUT"
 	set +o pipefail
-	check_answers "$OUT"
+	check_answers "$IN" "$OUT"
 	single=$(stats .requests.total)
 	mock_stop
 	mock_start --seed 3 --complete-after 1,3
 	set -o pipefail
 	ia-group < "$IN" | ia-poll "${opts[@]}" > "$OUT"
 	set +o pipefail
-	check_answers "$OUT"
+	check_answers "$IN" "$OUT"
 	grouped=$(stats .requests.total)
 	echo "single: $single HTTP requests; grouped: $grouped"
 	stats .requests

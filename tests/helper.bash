@@ -37,14 +37,10 @@ mock_start() {
 # mock_stop: stop the last mock started (SIGTERM); it must exit 0 within 5 s.
 mock_stop() {
 	[ -n "${MOCK_PID:-}" ] || return 0
-	local pid=$MOCK_PID i rc
+	local pid=$MOCK_PID rc
 	MOCK_PID=
 	kill -TERM "$pid" 2>/dev/null || true
-	for i in $(seq 200); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.025
-	done
-	if kill -0 "$pid" 2>/dev/null; then
+	if ! wait_gone "$pid" 5; then
 		kill -KILL "$pid"
 		echo "ia-mock did not stop on SIGTERM within 5 s" >&2
 		return 1
@@ -66,6 +62,17 @@ mock_stop_all() {
 		kill -KILL "$pid" 2>/dev/null || true
 	done <"${BATS_FILE_TMPDIR:-/tmp}/mock.pids"
 	rm -f "${BATS_FILE_TMPDIR:-/tmp}/mock.pids"
+}
+
+# wait_gone PID SECONDS: wait until process PID has exited, at most SECONDS;
+# fails if it has not.
+wait_gone() {
+	local i
+	for i in $(seq $(($2 * 50))); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.02
+	done
+	! kill -0 "$1" 2>/dev/null
 }
 
 # http METHOD PATH [BODY]: one request to the current mock with the test key.
@@ -121,4 +128,161 @@ ge() {
 }
 lt() {
 	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'
+}
+
+# POLL_OPTS: short ia-poll timings, so that the files run quickly.
+POLL_OPTS=(--interval 0.1 --max-interval 0.5)
+
+# poll [ia-poll options]: ia-poll with the short timings of POLL_OPTS.
+poll() {
+	ia-poll "${POLL_OPTS[@]}" "$@"
+}
+
+# reqs N [PREFIX]: N chat requests (as chat makes them), custom_id PREFIXi
+# (PREFIX: c) and content "question PREFIXi", one a line.  Contents differ
+# from custom_ids, so an answer given to the wrong custom_id is seen.
+reqs() {
+	jq -nc --argjson n "$1" --arg p "${2:-c}" 'range(1; $n + 1) | "\($p)\(.)" as $c
+	    | {model: "test-model", messages: [{role: "user", content: ("question " + $c)}],
+	        metadata: {custom_id: $c}}'
+}
+
+# nlines: the number of lines in $output (0 when it is empty).
+nlines() {
+	if [ -z "$output" ]; then
+		echo 0
+	else
+		printf '%s\n' "$output" | wc -l
+	fi
+}
+
+# file_lines FILE: the number of lines in FILE.
+file_lines() {
+	wc -l < "$1" | tr -d ' '
+}
+
+# wait_lines FILE N SECONDS: wait until FILE has at least N lines, at most
+# SECONDS; fails if it does not.
+wait_lines() {
+	local i
+	for i in $(seq $(($3 * 20))); do
+		[ -f "$1" ] && [ "$(file_lines "$1")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	echo "$1: $(file_lines "$1") lines after $3 s, not $2" >&2
+	return 1
+}
+
+# errs: the error records in $output, one a line.
+errs() {
+	printf '%s\n' "$output" | jq -c 'select(has("error"))'
+}
+
+# gets: the GET /v1/generation/{id} the mock has answered.
+gets() {
+	stats '.requests["GET /v1/generation/{id}"] // 0'
+}
+
+# check_answers IN OUT: OUT holds exactly one generation for each request of
+# IN (chat or text, bare or as {custom_id, body}), each with custom_id as its
+# first key, state Success, and the answer to that custom_id's own request.
+check_answers() {
+	local in=$1 out=$2 bad
+	bad=$(jq -c --slurpfile in "$in" '
+	    ($in | map((.custom_id // (.body // .).metadata.custom_id) as $c
+	        | .body // . | {key: $c,
+	            value: ((.messages // [] | last | .content) // .prompt)})
+	        | from_entries) as $q
+	    | select(((keys_unsorted[0] == "custom_id") and .state == "Success"
+	        and (.custom_id | type) == "string" and $q[.custom_id] != null
+	        and .request.metadata.custom_id == .custom_id
+	        and (.response.choices[0] | .message.content // .text)
+	            == "Answer to: " + $q[.custom_id])
+	        | not)' "$out") || return 1
+	if [ -n "$bad" ]; then
+		echo "not the right generation: $bad" >&2
+		return 1
+	fi
+	check_once "$in" "$out"
+}
+
+# check_once IN OUT: the custom_ids of the records in OUT are those of the
+# requests in IN, each exactly once.
+check_once() {
+	local got want
+	got=$(jq -s -c 'map(.custom_id) | sort' "$2")
+	want=$(jq -s -c 'map(.metadata.custom_id // .custom_id) | sort' "$1")
+	if [ "$got" != "$want" ]; then
+		echo "the custom_ids out are not those in, each once:" >&2
+		jq -n -c --argjson g "$got" --argjson w "$want" \
+		    '{missing: ($w - $g), extra: ($g - $w), out: ($g | length), in: ($w | length)}' >&2
+		return 1
+	fi
+}
+
+# py_server [ARG...]: in the background, a Python HTTP server on a free
+# loopback port, whose handler class H is the Python code on stdin (with
+# http.server, os and sys imported; sys.argv[2:] are the ARGs; no request
+# log).  Sets SERVER_PID (also added to BG_PIDS) and SERVER_URL; fails if it
+# does not listen within 5 s.
+py_server() {
+	local dir
+	dir=$(mktemp -d "$BATS_TEST_TMPDIR/server.XXXXXX")
+	{
+		echo 'import http.server, os, sys'
+		cat
+		cat <<-'PY'
+		H.log_message = lambda self, *a: None
+		s = http.server.HTTPServer(("127.0.0.1", 0), H)
+		open(sys.argv[1] + ".tmp", "w").write(str(s.server_port))
+		os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+		s.serve_forever()
+		PY
+	} >"$dir/server.py"
+	"${PYTHON:-/usr/bin/python3}" "$dir/server.py" "$dir/port" "$@" 3>&- &
+	SERVER_PID=$!
+	BG_PIDS="${BG_PIDS:-} $SERVER_PID"
+	for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.05; done
+	if [ ! -s "$dir/port" ]; then
+		echo "py_server: no server listening after 5 s" >&2
+		return 1
+	fi
+	# shellcheck disable=SC2034 # for the caller
+	SERVER_URL="http://127.0.0.1:$(cat "$dir/port")"
+}
+
+# The default set-up, which a file may replace by defining its own setup,
+# teardown or teardown_file after "load helper".
+
+# default_setup: what setup does: IN and OUT name files in the test's own
+# directory, and BG_PIDS (the processes default_teardown ends) is empty.
+default_setup() {
+	# shellcheck disable=SC2034 # for the tests
+	IN=$BATS_TEST_TMPDIR/in
+	# shellcheck disable=SC2034 # for the tests
+	OUT=$BATS_TEST_TMPDIR/out
+	BG_PIDS=
+}
+
+# default_teardown [SIGNAL]: what teardown does: send SIGNAL (TERM) to the
+# processes in BG_PIDS, then stop the test's mock (mock_stop).
+default_teardown() {
+	local pid
+	for pid in ${BG_PIDS:-}; do
+		kill -"${1:-TERM}" "$pid" 2>/dev/null || true
+	done
+	mock_stop
+}
+
+setup() {
+	default_setup
+}
+
+teardown() {
+	default_teardown TERM
+}
+
+# teardown_file: stop any mock a test left running.
+teardown_file() {
+	mock_stop_all
 }

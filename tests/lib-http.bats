@@ -10,10 +10,6 @@ setup() {
 	[ -x "$T_HTTP" ] || { echo "tests/t_http is not built" >&2; return 1; }
 }
 
-teardown() {
-	mock_stop
-}
-
 # submits N [FIRST]: N chat submissions "POST /v1/async/chat/completions BODY".
 submits() {
 	local i
@@ -171,10 +167,7 @@ submits() {
 	pid=$!
 	exec 4> "$BATS_TEST_TMPDIR/fifo"
 	submits 1 >&4
-	for _ in $(seq 100); do
-		[ -s "$BATS_TEST_TMPDIR/out" ] && break
-		sleep 0.05
-	done
+	wait_lines "$BATS_TEST_TMPDIR/out" 1 5
 	# The first answer is out while stdin is still open.
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/out")" -eq 1 ]
 	kill -0 "$pid"
@@ -199,9 +192,7 @@ submits() {
 }
 
 @test "a response over 64 MiB is refused, not retried" {
-	python=${PYTHON:-/usr/bin/python3}
-	"$python" - "$BATS_TEST_TMPDIR/port" <<-'EOF' 3>&- &
-	import http.server, os, sys
+	py_server <<-'EOF'
 	class H(http.server.BaseHTTPRequestHandler):
 	    def do_GET(self):
 	        n = 65 * 1024 * 1024
@@ -214,17 +205,9 @@ submits() {
 	                self.wfile.write(chunk)
 	        except OSError:
 	            pass
-	    def log_message(self, *a):
-	        pass
-	s = http.server.HTTPServer(("127.0.0.1", 0), H)
-	open(sys.argv[1] + ".tmp", "w").write(str(s.server_port))
-	os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-	s.serve_forever()
 	EOF
-	server=$!
-	for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.05; done
-	run "$T_HTTP" run --base-url "http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")" <<< "GET /big"
-	kill "$server"
+	run "$T_HTTP" run --base-url "$SERVER_URL" <<< "GET /big"
+	kill "$SERVER_PID"
 	echo "${output:0:300}"
 	[ "$status" -eq 1 ]
 	[ "$(echo "$output" | jq -r .attempts)" = 1 ]

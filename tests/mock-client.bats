@@ -19,10 +19,6 @@ teardown() {
 	mock_stop || true
 }
 
-teardown_file() {
-	mock_stop_all
-}
-
 # run_client: run the sample client against the current mock, polling fast.
 # Its stdout is in $output and in $BATS_TEST_TMPDIR/out, its stderr in $stderr.
 run_client() {

@@ -10,41 +10,6 @@
 load helper
 bats_require_minimum_version 1.5.0
 
-# Short timings, so that the file runs in well under a minute and a half.
-POLL_OPTS=(--interval 0.1 --max-interval 0.5)
-
-setup() {
-	IN=$BATS_TEST_TMPDIR/in
-	OUT=$BATS_TEST_TMPDIR/out
-	STUB_PID=
-}
-
-teardown() {
-	if [ -n "${STUB_PID:-}" ]; then
-		kill "$STUB_PID" 2>/dev/null || true
-	fi
-	mock_stop
-}
-
-teardown_file() {
-	mock_stop_all
-}
-
-# poll [options]: ia-poll with the short timings.
-poll() {
-	ia-poll "${POLL_OPTS[@]}" "$@"
-}
-
-# reqs N [PREFIX]: N chat requests, custom_id PREFIXi and content
-# "question PREFIXi", one a line.  Contents differ from custom_ids, so an
-# answer given to the wrong custom_id is seen.
-reqs() {
-	local i p=${2:-c}
-	for i in $(seq "$1"); do
-		chat "question $p$i" "{\"metadata\": {\"custom_id\": \"$p$i\"}}"
-	done
-}
-
 # mkgroup REQUEST...: create one group straight on the mock (not through
 # ia-group) from the request bodies given, and print its groupId.
 mkgroup() {
@@ -58,43 +23,10 @@ mkgroup() {
 	body | jq -r .groupId
 }
 
-# lines FILE: the number of lines in FILE.
-lines() {
-	wc -l < "$1" | tr -d ' '
-}
-
 # ggets: the group listings (GET /v1/async/group/{id}/generations) the mock
-# has answered; gets: the GET /v1/generation/{id}.
+# has answered.
 ggets() {
 	stats '.requests["GET /v1/async/group/{id}/generations"] // 0'
-}
-gets() {
-	stats '.requests["GET /v1/generation/{id}"] // 0'
-}
-
-# check_answers IN OUT: OUT holds exactly one generation for each request of
-# IN (reqs lines), each with custom_id as its first key, state Success, and
-# the answer to that custom_id's own request.
-check_answers() {
-	local in=$1 out=$2 bad
-	bad=$(jq -c --slurpfile in "$in" '
-	    ($in | map({key: .metadata.custom_id, value: (.messages | last | .content)})
-	        | from_entries) as $q
-	    | select(((keys_unsorted[0] == "custom_id") and .state == "Success"
-	        and (.custom_id | type) == "string" and $q[.custom_id] != null
-	        and .request.metadata.custom_id == .custom_id
-	        and .response.choices[0].message.content == "Answer to: " + $q[.custom_id])
-	        | not)' "$out") || return 1
-	if [ -n "$bad" ]; then
-		echo "not the right generation: $bad" >&2
-		return 1
-	fi
-	if [ "$(jq -s -c 'map(.custom_id) | sort' "$out")" != \
-	    "$(jq -s -c 'map(.metadata.custom_id) | sort' "$in")" ]; then
-		echo "the custom_ids out are not those in, each once:" >&2
-		jq -s -c 'map(.custom_id) | sort' "$out" >&2
-		return 1
-	fi
 }
 
 # --- the pipeline ------------------------------------------------------------------
@@ -106,7 +38,7 @@ check_answers() {
 	    "$IN" "$OUT" "${POLL_OPTS[@]}"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(lines "$OUT")" -eq 120 ]
+	[ "$(file_lines "$OUT")" -eq 120 ]
 	check_answers "$IN" "$OUT"
 	# Three groups (50, 50, 20), followed by their listings, never id by id.
 	[ "$(stats .groups)" -eq 3 ]
@@ -118,7 +50,7 @@ check_answers() {
 	mock_start --seed 4 --complete-after 0.2,4 --group-delay 0.1
 	reqs 10 > "$IN"
 	ia-group -n 10 < "$IN" > "$BATS_TEST_TMPDIR/group"
-	[ "$(lines "$BATS_TEST_TMPDIR/group")" -eq 1 ]
+	[ "$(file_lines "$BATS_TEST_TMPDIR/group")" -eq 1 ]
 	# Each line out with the time it came.
 	run bash -c 'set -o pipefail; ia-poll "${@:3}" < "$1" |
 	    while IFS= read -r l; do printf "%s\t%s\n" "$(date +%s.%N)" "$l"; done > "$2"' _ \
@@ -172,7 +104,7 @@ check_answers() {
 	echo "took $took s"
 	[ "$status" -eq 1 ]
 	printf '%s\n' "$output" > "$OUT"
-	[ "$(lines "$OUT")" -eq 3 ]
+	[ "$(file_lines "$OUT")" -eq 3 ]
 	[ "$(jq -s -c 'map(.custom_id) | sort' "$OUT")" = '["c1","c2","c3"]' ]
 	[ "$(jq -s --arg g "$g" 'all(keys_unsorted == ["custom_id", "error", "request", "line"]
 	    and .error.stage == "poll" and .error.status == 404 and .line == 1
@@ -205,7 +137,7 @@ check_answers() {
 	echo "$output"
 	[ "$status" -eq 1 ]
 	printf '%s\n' "$output" > "$OUT"
-	[ "$(lines "$OUT")" -eq 3 ]
+	[ "$(file_lines "$OUT")" -eq 3 ]
 	jq -c 'select(has("state"))' "$OUT" > "$BATS_TEST_TMPDIR/gens"
 	check_answers "$IN" "$BATS_TEST_TMPDIR/gens"
 	[ "$(jq -c 'select(has("error")) | [keys_unsorted[0], .custom_id, .error.stage, .error.status, .line, .request]' "$OUT")" = \
@@ -236,7 +168,7 @@ check_answers() {
 	jq -nc --arg g "$g" '{group_id: $g, custom_ids: ["c4", "c2"]}' |
 	    poll -q > "$OUT"
 	cat "$OUT"
-	[ "$(lines "$OUT")" -eq 2 ]
+	[ "$(file_lines "$OUT")" -eq 2 ]
 	check_answers "$IN" "$OUT"
 }
 
@@ -251,7 +183,7 @@ check_answers() {
 	for rec in '{"group_id": $g}' '{"group_id": $g, "custom_ids": null}'; do
 		jq -nc --arg g "$g" "$rec" | poll -q > "$OUT"
 		cat "$OUT"
-		[ "$(lines "$OUT")" -eq 4 ]
+		[ "$(file_lines "$OUT")" -eq 4 ]
 		# Four generations, none twice.
 		[ "$(jq -s 'map(.id) | unique | length' "$OUT")" -eq 4 ]
 		[ "$(jq -s 'all(keys_unsorted[0] == "custom_id" and .state == "Success")' "$OUT")" = true ]
@@ -269,7 +201,7 @@ check_answers() {
 	echo "$output"
 	cat "$OUT"
 	[ "$status" -eq 1 ]
-	[ "$(lines "$OUT")" -eq 12 ]
+	[ "$(file_lines "$OUT")" -eq 12 ]
 	[ "$(jq -s -c 'map(.custom_id) | sort' "$OUT")" = "$(jq -s -c 'map(.metadata.custom_id) | sort' "$IN")" ]
 	[ "$(jq -s 'all(keys_unsorted[0] == "custom_id")' "$OUT")" = true ]
 	failed=$(jq -s 'map(select(.state == "Failed")) | length' "$OUT")
@@ -336,9 +268,9 @@ check_answers() {
 	echo "$output"
 	[ "$status" -eq 1 ]
 	printf '%s\n' "$output" > "$OUT"
-	[ "$(lines "$OUT")" -eq 9 ]
+	[ "$(file_lines "$OUT")" -eq 9 ]
 	jq -c 'select(has("error"))' "$OUT" > "$BATS_TEST_TMPDIR/errs"
-	[ "$(lines "$BATS_TEST_TMPDIR/errs")" -eq 7 ]
+	[ "$(file_lines "$BATS_TEST_TMPDIR/errs")" -eq 7 ]
 	for n in 1 2 3 4 5 6 7; do
 		e=$(jq -c --argjson n "$n" 'select(.line == $n)' "$BATS_TEST_TMPDIR/errs")
 		echo "$n: $e"
@@ -382,7 +314,7 @@ check_answers() {
 	cat "$p1"
 	[ "$status" -eq 0 ]
 	printf '%s\n' "$output" | sed '/^$/d' > "$BATS_TEST_TMPDIR/out1"
-	n1=$(lines "$BATS_TEST_TMPDIR/out1")
+	n1=$(file_lines "$BATS_TEST_TMPDIR/out1")
 	# Partly done, or this test proves nothing.
 	[ "$n1" -ge 2 ]
 	[ "$n1" -le 14 ]
@@ -403,7 +335,7 @@ check_answers() {
 	[ ! -s "$p2" ]
 	cat "$BATS_TEST_TMPDIR/out1" "$BATS_TEST_TMPDIR/out2" > "$OUT"
 	# Both runs together: all 16 generations, each exactly once.
-	[ "$(lines "$OUT")" -eq 16 ]
+	[ "$(file_lines "$OUT")" -eq 16 ]
 	[ "$(jq -s 'map(.id) | unique | length' "$OUT")" -eq 16 ]
 	jq -c 'select(.custom_id != null and (.custom_id | startswith("a")))' "$OUT" > "$BATS_TEST_TMPDIR/outa"
 	check_answers "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/outa"
@@ -474,7 +406,7 @@ check_answers() {
 	mock_start --complete-after 2 --group-delay 0.1
 	reqs 150 > "$IN"
 	ia-group < "$IN" > "$BATS_TEST_TMPDIR/groups"
-	[ "$(lines "$BATS_TEST_TMPDIR/groups")" -eq 3 ]
+	[ "$(file_lines "$BATS_TEST_TMPDIR/groups")" -eq 3 ]
 	run --separate-stderr ia-poll --interval 0.5 --max-interval 0.5 < "$BATS_TEST_TMPDIR/groups"
 	[ "$status" -eq 0 ]
 	printf '%s\n' "$output" > "$OUT"
@@ -498,7 +430,7 @@ check_answers() {
 	    ia-poll --retries 20 "${@:3}" > "$2"' _ "$IN" "$OUT" "${POLL_OPTS[@]}"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(lines "$OUT")" -eq 300 ]
+	[ "$(file_lines "$OUT")" -eq 300 ]
 	[ "$(jq -s 'map(select(has("error"))) | length' "$OUT")" -eq 0 ]
 	check_answers "$IN" "$OUT"
 	stats .faults
@@ -532,7 +464,7 @@ check_answers() {
 	echo "$output"
 	[ "$status" -eq 1 ]
 	printf '%s\n' "$output" > "$OUT"
-	[ "$(lines "$OUT")" -eq 9 ]
+	[ "$(file_lines "$OUT")" -eq 9 ]
 	# Untouched, byte for byte, and before any generation.
 	[ "$(head -n 2 "$OUT")" = "$(cat "$pass")" ]
 	sed -n '3,$p' "$OUT" > "$BATS_TEST_TMPDIR/gens"
@@ -555,9 +487,7 @@ check_answers() {
 
 # stub BODY: a server that answers every GET with 200 and BODY; sets STUB_URL.
 stub() {
-	python=${PYTHON:-/usr/bin/python3}
-	"$python" - "$BATS_TEST_TMPDIR/stubport" "$1" <<-'PY' 3>&- &
-	import http.server, os, sys
+	py_server "$1" <<-'PY'
 	body = sys.argv[2].encode()
 	class H(http.server.BaseHTTPRequestHandler):
 	    def do_GET(self):
@@ -566,17 +496,8 @@ stub() {
 	        self.send_header("Content-Length", str(len(body)))
 	        self.end_headers()
 	        self.wfile.write(body)
-	    def log_message(self, *a):
-	        pass
-	s = http.server.HTTPServer(("127.0.0.1", 0), H)
-	open(sys.argv[1] + ".tmp", "w").write(str(s.server_port))
-	os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-	s.serve_forever()
 	PY
-	STUB_PID=$!
-	for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/stubport" ] && break; sleep 0.05; done
-	[ -s "$BATS_TEST_TMPDIR/stubport" ]
-	STUB_URL="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/stubport")"
+	STUB_URL=$SERVER_URL
 }
 
 @test "a group listed whole that answers no generations is not done: it is waited for until --deadline" {

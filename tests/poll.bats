@@ -7,41 +7,6 @@
 load helper
 bats_require_minimum_version 1.5.0
 
-# Short timings, so that the file runs in about a minute.
-POLL_OPTS=(--interval 0.1 --max-interval 0.5)
-
-setup() {
-	IN=$BATS_TEST_TMPDIR/in
-	OUT=$BATS_TEST_TMPDIR/out
-	BG_PID=
-}
-
-teardown() {
-	if [ -n "${BG_PID:-}" ]; then
-		kill "$BG_PID" 2>/dev/null || true
-	fi
-	mock_stop
-}
-
-teardown_file() {
-	mock_stop_all
-}
-
-# poll [options]: ia-poll with the short timings.
-poll() {
-	ia-poll "${POLL_OPTS[@]}" "$@"
-}
-
-# reqs N [PREFIX]: N chat requests, custom_id PREFIXi and content
-# "question PREFIXi", one a line.  Contents differ from custom_ids, so an
-# answer given to the wrong custom_id is seen.
-reqs() {
-	local i p=${2:-c}
-	for i in $(seq "$1"); do
-		chat "question $p$i" "{\"metadata\": {\"custom_id\": \"$p$i\"}}"
-	done
-}
-
 # post CONTENT [CUSTOM_ID]: submit one chat request straight to the mock
 # (not through ia-submit) and print the generation id.
 post() {
@@ -55,53 +20,6 @@ post() {
 	body | jq -r .id
 }
 
-# lines FILE: the number of lines in FILE.
-lines() {
-	wc -l < "$1" | tr -d ' '
-}
-
-# wait_lines FILE N SECONDS: wait until FILE has at least N lines, at most
-# SECONDS; fails if it does not.
-wait_lines() {
-	local i
-	for i in $(seq $(($3 * 20))); do
-		[ -f "$1" ] && [ "$(lines "$1")" -ge "$2" ] && return 0
-		sleep 0.05
-	done
-	echo "$1: $(lines "$1") lines after $3 s, not $2" >&2
-	return 1
-}
-
-# gets: the GET /v1/generation/{id} the mock has seen.
-gets() {
-	stats '.requests["GET /v1/generation/{id}"] // 0'
-}
-
-# check_answers IN OUT: OUT holds exactly one generation for each request of
-# IN (reqs lines), each with custom_id as its first key, state Success, and
-# the answer to that custom_id's own request.
-check_answers() {
-	local in=$1 out=$2 bad
-	bad=$(jq -c --slurpfile in "$in" '
-	    ($in | map({key: .metadata.custom_id, value: (.messages | last | .content)})
-	        | from_entries) as $q
-	    | select(((keys_unsorted[0] == "custom_id") and .state == "Success"
-	        and (.custom_id | type) == "string" and $q[.custom_id] != null
-	        and .request.metadata.custom_id == .custom_id
-	        and .response.choices[0].message.content == "Answer to: " + $q[.custom_id])
-	        | not)' "$out") || return 1
-	if [ -n "$bad" ]; then
-		echo "not the right generation: $bad" >&2
-		return 1
-	fi
-	if [ "$(jq -s -c 'map(.custom_id) | sort' "$out")" != \
-	    "$(jq -s -c 'map(.metadata.custom_id) | sort' "$in")" ]; then
-		echo "the custom_ids out are not those in, each once:" >&2
-		jq -s -c 'map(.custom_id) | sort' "$out" >&2
-		return 1
-	fi
-}
-
 # --- the pipeline ------------------------------------------------------------------
 
 @test "ia-submit | ia-poll: one generation per request, custom_id first, the right answer" {
@@ -112,7 +30,7 @@ check_answers() {
 	echo "$output"
 	cat "$OUT"
 	[ "$status" -eq 0 ]
-	[ "$(lines "$OUT")" -eq 20 ]
+	[ "$(file_lines "$OUT")" -eq 20 ]
 	[ "$(jq -s 'all(keys_unsorted[0] == "custom_id")' "$OUT")" = true ]
 	[ "$(jq -s 'all(.state == "Success")' "$OUT")" = true ]
 	check_answers "$IN" "$OUT"
@@ -175,24 +93,24 @@ check_answers() {
 	} > "$pass"
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
 	poll < "$BATS_TEST_TMPDIR/fifo" > "$OUT" 2>/dev/null 3>&- &
-	BG_PID=$!
+	BG_PIDS=$!
 	exec 4> "$BATS_TEST_TMPDIR/fifo"
 	printf '{"custom_id": "s1", "id": "%s"}\n' "$slow" >&4
 	cat "$pass" >&4
 	# Out before the generation (2 s) and before the input ends.
 	wait_lines "$OUT" 3 1
 	cat "$OUT"
-	[ "$(lines "$OUT")" -eq 3 ]
+	[ "$(file_lines "$OUT")" -eq 3 ]
 	cmp "$pass" "$OUT"
-	kill -0 "$BG_PID"
+	kill -0 "$BG_PIDS"
 	exec 4>&-
 	rc=0
-	wait "$BG_PID" || rc=$?
-	BG_PID=
+	wait "$BG_PIDS" || rc=$?
+	BG_PIDS=
 	cat "$OUT"
 	# The error record makes it exit 1.
 	[ "$rc" -eq 1 ]
-	[ "$(lines "$OUT")" -eq 4 ]
+	[ "$(file_lines "$OUT")" -eq 4 ]
 	[ "$(sed -n 4p "$OUT" | jq -c '[.custom_id, .state, .response.choices[0].message.content]')" = \
 	    '["s1","Success","Answer to: slow one"]' ]
 	# The record with a state was not followed.
@@ -225,7 +143,7 @@ check_answers() {
 	echo "$output"
 	cat "$OUT"
 	[ "$status" -eq 1 ]
-	[ "$(lines "$OUT")" -eq 3 ]
+	[ "$(file_lines "$OUT")" -eq 3 ]
 	[ "$(jq -s -c 'map(.custom_id) | sort' "$OUT")" = '["c1","c2","c3"]' ]
 	[ "$(jq -s 'all(keys_unsorted[0] == "custom_id" and .state == "Failed"
 	    and (.stateMessage | type == "string" and length > 0) and (has("response") | not))' "$OUT")" = true ]
@@ -277,13 +195,13 @@ check_answers() {
 	mock_start --seed 3 --complete-after 0.2,0.2
 	printf '{"custom_id": "late", "id": "%s"}\n' "$id" > "$IN"
 	poll --grace 10 < "$IN" > "$OUT" 2>/dev/null 3>&- &
-	BG_PID=$!
+	BG_PIDS=$!
 	sleep 1
 	[ "$(stats '.responses["404"]')" -ge 1 ]
 	[ "$(post "late comer" late)" = "$id" ]
 	rc=0
-	wait "$BG_PID" || rc=$?
-	BG_PID=
+	wait "$BG_PIDS" || rc=$?
+	BG_PIDS=
 	cat "$OUT"
 	[ "$rc" -eq 0 ]
 	[ "$(jq -c '[.custom_id, .id, .state, .response.choices[0].message.content]' "$OUT")" = \
@@ -299,7 +217,7 @@ check_answers() {
 	    ia-poll --retries 20 "${@:3}" > "$2"' _ "$IN" "$OUT" "${POLL_OPTS[@]}"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(lines "$OUT")" -eq 300 ]
+	[ "$(file_lines "$OUT")" -eq 300 ]
 	[ "$(jq -s 'map(select(has("error"))) | length' "$OUT")" -eq 0 ]
 	check_answers "$IN" "$OUT"
 	[ "$(stats '.faults | add')" -gt 0 ]
@@ -315,7 +233,7 @@ check_answers() {
 	echo "status $status"
 	echo "$output" | tail -n 5
 	[ "$status" -ne 124 ]
-	[ "$(lines "$OUT")" -eq 50 ]
+	[ "$(file_lines "$OUT")" -eq 50 ]
 	[ "$(jq -s -c 'map(.custom_id) | sort' "$OUT")" = "$(jq -s -c 'map(.metadata.custom_id) | sort' "$IN")" ]
 	# Each a right answer or an error record.
 	jq -c 'select(has("error") | not)' "$OUT" > "$BATS_TEST_TMPDIR/ok"
@@ -335,20 +253,20 @@ check_answers() {
 	id2=$(post "streamed 2" st2)
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
 	poll < "$BATS_TEST_TMPDIR/fifo" > "$OUT" 2>/dev/null 3>&- &
-	BG_PID=$!
+	BG_PIDS=$!
 	exec 4> "$BATS_TEST_TMPDIR/fifo"
 	printf '{"custom_id": "st1", "id": "%s"}\n' "$id1" >&4
 	wait_lines "$OUT" 1 5
-	[ "$(lines "$OUT")" -eq 1 ]
+	[ "$(file_lines "$OUT")" -eq 1 ]
 	[ "$(jq -c '[.custom_id, .state]' "$OUT")" = '["st1","Success"]' ]
-	kill -0 "$BG_PID"
+	kill -0 "$BG_PIDS"
 	printf '{"custom_id": "st2", "id": "%s"}\n' "$id2" >&4
 	exec 4>&-
 	rc=0
-	wait "$BG_PID" || rc=$?
-	BG_PID=
+	wait "$BG_PIDS" || rc=$?
+	BG_PIDS=
 	[ "$rc" -eq 0 ]
-	[ "$(lines "$OUT")" -eq 2 ]
+	[ "$(file_lines "$OUT")" -eq 2 ]
 	[ "$(sed -n 2p "$OUT" | jq -c '[.custom_id, .state, .response.choices[0].message.content]')" = \
 	    '["st2","Success","Answer to: streamed 2"]' ]
 }

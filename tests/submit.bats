@@ -7,45 +7,14 @@
 load helper
 bats_require_minimum_version 1.5.0
 
-teardown() {
-	mock_stop
-}
-
-teardown_file() {
-	mock_stop_all
-}
-
-setup() {
-	IN=$BATS_TEST_TMPDIR/in
-}
-
-# req CONTENT [EXTRA-JSON]: a chat request (helper's chat), one line.
-req() {
-	chat "$@"
-}
-
 # posts: the POSTs of requests the mock saw, chat and text (GETs not counted).
 posts() {
 	stats '.requests["POST /v1/async/chat/completions"] + .requests["POST /v1/async/completions"]'
 }
 
-# lines: the number of lines in $output (0 when it is empty).
-lines() {
-	if [ -z "$output" ]; then
-		echo 0
-	else
-		printf '%s\n' "$output" | wc -l
-	fi
-}
-
 # oks: the acknowledgements in $output, one a line.
 oks() {
 	printf '%s\n' "$output" | jq -c 'select(has("error") | not)'
-}
-
-# errs: the error records in $output, one a line.
-errs() {
-	printf '%s\n' "$output" | jq -c 'select(has("error"))'
 }
 
 # err_at N: the error record of input line N in $output.
@@ -134,16 +103,16 @@ check_input_error() {
 @test "request objects: one {custom_id, id} per line, custom_id from metadata, sent as read" {
 	mock_start
 	{
-		req "first" '{"metadata": {"custom_id": "q1"}}'
-		req "second" '{"metadata": {"custom_id": "q2", "tag": "kept"}, "max_tokens": 5}'
-		req "third" '{"metadata": {"custom_id": "q3"}, "temperature": 0.5, "seed": 7}'
+		chat "first" '{"metadata": {"custom_id": "q1"}}'
+		chat "second" '{"metadata": {"custom_id": "q2", "tag": "kept"}, "max_tokens": 5}'
+		chat "third" '{"metadata": {"custom_id": "q3"}, "temperature": 0.5, "seed": 7}'
 		jq -nc '{model: "text-model", prompt: "fourth", metadata: {custom_id: "q4"}}'
-		req "fifth" '{"metadata": {"custom_id": "q5"}, "messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": "fifth"}]}'
+		chat "fifth" '{"metadata": {"custom_id": "q5"}, "messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": "fifth"}]}'
 	} > "$IN"
 	run ia-submit < "$IN"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(lines)" -eq 5 ]
+	[ "$(nlines)" -eq 5 ]
 	[ "$(printf '%s\n' "$output" | jq -s -c 'map(.custom_id) | sort')" = '["q1","q2","q3","q4","q5"]' ]
 	[ "$(printf '%s\n' "$output" | jq -s 'all(.id | type == "string" and length > 0)')" = true ]
 	check_acks_match_input "$IN"
@@ -153,16 +122,16 @@ check_input_error() {
 @test "text completions go to /v1/async/completions, chat to /v1/async/chat/completions" {
 	mock_start
 	{
-		req "chat one"
+		chat "chat one"
 		jq -nc '{model: "m", prompt: "text one"}'
 		jq -nc '{model: "m", prompt: ["text", "two"]}'
-		req "chat two"
+		chat "chat two"
 		jq -nc '{model: "m", prompt: "text three", max_tokens: 3}'
 	} > "$IN"
 	run ia-submit < "$IN"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(lines)" -eq 5 ]
+	[ "$(nlines)" -eq 5 ]
 	[ "$(stats '.requests["POST /v1/async/chat/completions"]')" -eq 2 ]
 	[ "$(stats '.requests["POST /v1/async/completions"]')" -eq 3 ]
 	[ "$(posts)" -eq 5 ]
@@ -179,7 +148,7 @@ check_input_error() {
 	run ia-submit < "$IN"
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[ "$(lines)" -eq 3 ]
+	[ "$(nlines)" -eq 3 ]
 	[ "$(oks | jq -s -c 'map(.custom_id) | sort')" = '["b-chat","b-text"]' ]
 	# The body is what is sent, with the line's custom_id as metadata.custom_id.
 	id=$(oks | jq -r 'select(.custom_id == "b-chat") | .id')
@@ -199,7 +168,7 @@ check_input_error() {
 	run ia-submit -t -m text-model < "$IN"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(lines)" -eq 2 ]
+	[ "$(nlines)" -eq 2 ]
 	for text in 'What is 2 + 2?' 'say "hi" {not json}'; do
 		r=$(sent_by_content "$text")
 		cid=$(jq -r .metadata.custom_id <<<"$r")
@@ -229,7 +198,7 @@ check_input_error() {
 	[ "$status" -eq 2 ]
 	[ -z "$output" ]
 	[[ "$stderr" == "ia-submit: "*"-m"* ]]
-	run --separate-stderr ia-submit --system 'be brief' -m m <<< "$(req hello)"
+	run --separate-stderr ia-submit --system 'be brief' -m m <<< "$(chat hello)"
 	echo "$stderr"
 	[ "$status" -eq 2 ]
 	[ -z "$output" ]
@@ -245,7 +214,7 @@ check_input_error() {
 	run ia-submit -e '{model: "m", messages: [{role: "user", content: ("Summarize: " + .text)}]}' < "$IN"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(lines)" -eq 2 ]
+	[ "$(nlines)" -eq 2 ]
 	for t in alpha 'beta gamma'; do
 		r=$(sent_by_content "Summarize: $t")
 		cid=$(jq -r .metadata.custom_id <<<"$r")
@@ -261,7 +230,7 @@ check_input_error() {
 	    {model: "m", prompt: ("B " + .text)}' < "$IN"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(lines)" -eq 4 ]
+	[ "$(nlines)" -eq 4 ]
 	[ "$(printf '%s\n' "$output" | jq -s 'map(.custom_id) | unique | length')" -eq 4 ]
 	for t in "A one" "B one" "A two" "B two"; do
 		sent_by_content "$t" >/dev/null
@@ -283,14 +252,14 @@ check_input_error() {
 @test "-e failing at run time makes that line an input error record; the rest goes on" {
 	mock_start
 	{
-		jq -nc --argjson r "$(req "via x one")" '{x: {y: $r}}'
+		jq -nc --argjson r "$(chat "via x one")" '{x: {y: $r}}'
 		echo '"just a string"'
-		jq -nc --argjson r "$(req "via x three")" '{x: {y: $r}}'
+		jq -nc --argjson r "$(chat "via x three")" '{x: {y: $r}}'
 	} > "$IN"
 	run ia-submit -e '.x.y' < "$IN"
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[ "$(lines)" -eq 3 ]
+	[ "$(nlines)" -eq 3 ]
 	[ "$(oks | grep -c .)" -eq 2 ]
 	check_input_error 2 '-e'
 	[ "$(err_at 2 | jq -c .request)" = '"just a string"' ]
@@ -301,7 +270,7 @@ check_input_error() {
 	run ia-submit -e 'if .fail then error("boom") else {model: "m", messages: [{role: "user", content: .t}]} end' < "$IN"
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[ "$(lines)" -eq 3 ]
+	[ "$(nlines)" -eq 3 ]
 	[ "$(oks | grep -c .)" -eq 2 ]
 	check_input_error 2 'boom'
 	[ "$(err_at 2 | jq -c .request)" = '{"t":"b","fail":true}' ]
@@ -319,7 +288,7 @@ check_input_error() {
 	run ia-submit -m fill-model < "$IN"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(lines)" -eq 3 ]
+	[ "$(nlines)" -eq 3 ]
 	[ "$(sent_by_content "no model" | jq -r .model)" = fill-model ]
 	[ "$(sent_by_content "has model" | jq -r .model)" = own-model ]
 	[ "$(sent_by_content "text without model" | jq -r .model)" = fill-model ]
@@ -328,13 +297,13 @@ check_input_error() {
 @test "--webhook-id sets metadata.webhook_id" {
 	mock_start
 	{
-		req "hooked one" '{"metadata": {"custom_id": "w1", "tag": "kept"}}'
-		req "hooked two"
+		chat "hooked one" '{"metadata": {"custom_id": "w1", "tag": "kept"}}'
+		chat "hooked two"
 	} > "$IN"
 	run ia-submit --webhook-id hook-42 < "$IN"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(lines)" -eq 2 ]
+	[ "$(nlines)" -eq 2 ]
 	[ "$(sent_by_content "hooked one" | jq -c '.metadata | to_entries | sort_by(.key) | from_entries')" = '{"custom_id":"w1","tag":"kept","webhook_id":"hook-42"}' ]
 	r=$(sent_by_content "hooked two")
 	[ "$(jq -r .metadata.webhook_id <<<"$r")" = hook-42 ]
@@ -346,7 +315,7 @@ check_input_error() {
 @test "--dry-run prints the requests, key redacted, and sends nothing, without a key" {
 	mock_start
 	{
-		req "dry chat" '{"metadata": {"custom_id": "d1"}}'
+		chat "dry chat" '{"metadata": {"custom_id": "d1"}}'
 		jq -nc '{model: "m", prompt: "dry text", metadata: {custom_id: "d2"}}'
 	} > "$IN"
 	run --separate-stderr ia-submit --dry-run < "$IN"
@@ -362,14 +331,14 @@ check_input_error() {
 	[ "$(stats .requests.total)" -eq 0 ]
 
 	# No key at all, and an assigned custom_id shows in the body.
-	req "no key" > "$IN"
+	chat "no key" > "$IN"
 	run --separate-stderr env -u INFERENCE_API_KEY ia-submit --dry-run < "$IN"
 	echo "$output"
 	echo "$stderr"
 	[ "$status" -eq 0 ]
 	[ "$(printf '%s\n' "$output" | sed -n 1p)" = "POST $MOCK_URL/v1/async/chat/completions" ]
 	[[ "$(grep '^{' <<<"$output" | jq -r .metadata.custom_id)" =~ ^req-[0-9a-f]{16}$ ]]
-	[ "$(grep '^{' <<<"$output" | jq -c 'del(.metadata)')" = "$(req "no key")" ]
+	[ "$(grep '^{' <<<"$output" | jq -c 'del(.metadata)')" = "$(chat "no key")" ]
 	[ "$(stats .requests.total)" -eq 0 ]
 }
 
@@ -377,11 +346,11 @@ check_input_error() {
 
 @test "custom_ids are assigned as req- and 16 hex digits, the same on every run" {
 	mock_start
-	for i in 1 2 3 4; do req "assigned $i"; done > "$IN"
+	for i in 1 2 3 4; do chat "assigned $i"; done > "$IN"
 	run ia-submit < "$IN"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(lines)" -eq 4 ]
+	[ "$(nlines)" -eq 4 ]
 	[ "$(printf '%s\n' "$output" | jq -s 'all(.custom_id | test("^req-[0-9a-f]{16}$"))')" = true ]
 	[ "$(printf '%s\n' "$output" | jq -s 'map(.custom_id) | unique | length')" -eq 4 ]
 	check_acks_match_input "$IN"
@@ -393,11 +362,11 @@ check_input_error() {
 
 @test "the same request twice in one run gets X and X-2" {
 	mock_start
-	{ req "twice"; req "twice"; } > "$IN"
+	{ chat "twice"; chat "twice"; } > "$IN"
 	run ia-submit -j 1 < "$IN"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(lines)" -eq 2 ]
+	[ "$(nlines)" -eq 2 ]
 	x=$(printf '%s\n' "$output" | sed -n 1p | jq -r .custom_id)
 	[[ "$x" =~ ^req-[0-9a-f]{16}$ ]]
 	[ "$(printf '%s\n' "$output" | sed -n 2p | jq -r .custom_id)" = "$x-2" ]
@@ -409,7 +378,7 @@ check_input_error() {
 
 @test "a numeric metadata.custom_id 7 becomes \"7\"" {
 	mock_start
-	req "numbered" '{"metadata": {"custom_id": 7}}' > "$IN"
+	chat "numbered" '{"metadata": {"custom_id": 7}}' > "$IN"
 	run ia-submit < "$IN"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -422,7 +391,7 @@ check_input_error() {
 @test "every kind of bad line is an input error record with its line; the rest are sent" {
 	mock_start
 	{
-		req "good 1"                                                    # 1
+		chat "good 1"                                                   # 1
 		echo '{"model": "m", "messages": '                              # 2 not JSON
 		echo '[1, 2]'                                                   # 3 array
 		echo '"a string"'                                               # 4 string
@@ -432,15 +401,15 @@ check_input_error() {
 		echo '{"model": "m", "messages": [{"content": "x"}]}'           # 8 no role
 		echo '{"model": "m", "messages": [{"role": "user"}]}'           # 9 no content
 		echo '{"model": "m", "prompt": 42}'                             # 10 prompt a number
-		req "bad metadata" '{"metadata": "x"}'                          # 11 metadata
-		req "good 12" '{"metadata": {"custom_id": "dup"}}'              # 12
-		req "again 13" '{"metadata": {"custom_id": "dup"}}'             # 13 duplicate
-		req "good 14"                                                   # 14
+		chat "bad metadata" '{"metadata": "x"}'                         # 11 metadata
+		chat "good 12" '{"metadata": {"custom_id": "dup"}}'             # 12
+		chat "again 13" '{"metadata": {"custom_id": "dup"}}'            # 13 duplicate
+		chat "good 14"                                                  # 14
 	} > "$IN"
 	run ia-submit < "$IN"
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[ "$(lines)" -eq 14 ]
+	[ "$(nlines)" -eq 14 ]
 	[ "$(oks | grep -c .)" -eq 3 ]
 	[ "$(errs | grep -c .)" -eq 11 ]
 	check_input_error 2 'JSON'
@@ -470,8 +439,8 @@ check_input_error() {
 	# pad N: a chat request of exactly N bytes.
 	pad() {
 		local base
-		base=$(req "" | tr -d '\n' | wc -c)
-		req "$(head -c $(($1 - base)) /dev/zero | tr '\0' x)"
+		base=$(chat "" | tr -d '\n' | wc -c)
+		chat "$(head -c $(($1 - base)) /dev/zero | tr '\0' x)"
 	}
 	{ pad 100; pad 200; pad 100 | sed 's/x/y/'; } > "$IN"
 	[ "$(sed -n 1p "$IN" | tr -d '\n' | wc -c)" -eq 100 ]
@@ -479,7 +448,7 @@ check_input_error() {
 	run ia-submit --max-line 100 < "$IN"
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[ "$(lines)" -eq 3 ]
+	[ "$(nlines)" -eq 3 ]
 	[ "$(oks | grep -c .)" -eq 2 ]
 	check_input_error 2 '--max-line'
 	[ "$(err_at 2 | jq -c .request)" = null ]
@@ -489,20 +458,20 @@ check_input_error() {
 @test "empty lines are skipped but counted, CRLF works, a last line without newline is sent" {
 	mock_start
 	{
-		printf '%s\r\n' "$(req "crlf one")"   # 1
+		printf '%s\r\n' "$(chat "crlf one")"  # 1
 		printf '\r\n'                         # 2
 		printf '\n'                           # 3
 		printf 'not json\r\n'                 # 4
 		printf '\n'                           # 5
-		printf '%s' "$(req "no newline")"     # 6
+		printf '%s' "$(chat "no newline")"    # 6
 	} > "$IN"
 	run ia-submit < "$IN"
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[ "$(lines)" -eq 3 ]
+	[ "$(nlines)" -eq 3 ]
 	check_input_error 4 'JSON'
-	[ "$(sent_by_content "crlf one" | jq -c 'del(.metadata)')" = "$(req "crlf one")" ]
-	[ "$(sent_by_content "no newline" | jq -c 'del(.metadata)')" = "$(req "no newline")" ]
+	[ "$(sent_by_content "crlf one" | jq -c 'del(.metadata)')" = "$(chat "crlf one")" ]
+	[ "$(sent_by_content "no newline" | jq -c 'del(.metadata)')" = "$(chat "no newline")" ]
 	[ "$(posts)" -eq 2 ]
 
 	# With -t, the line end is not part of the prompt.
@@ -510,7 +479,7 @@ check_input_error() {
 	run ia-submit -t -m m < "$IN"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(lines)" -eq 2 ]
+	[ "$(nlines)" -eq 2 ]
 	sent_by_content "text one" >/dev/null
 	sent_by_content "text two" >/dev/null
 }
@@ -520,12 +489,12 @@ check_input_error() {
 @test "files are read in turn, and an error names FILE:LINE" {
 	mock_start
 	a=$BATS_TEST_TMPDIR/a.jsonl b=$BATS_TEST_TMPDIR/b.jsonl
-	{ req "a1" '{"metadata": {"custom_id": "a1"}}'; req "a2" '{"metadata": {"custom_id": "a2"}}'; } > "$a"
-	{ req "b1" '{"metadata": {"custom_id": "b1"}}'; echo '[]'; } > "$b"
+	{ chat "a1" '{"metadata": {"custom_id": "a1"}}'; chat "a2" '{"metadata": {"custom_id": "a2"}}'; } > "$a"
+	{ chat "b1" '{"metadata": {"custom_id": "b1"}}'; echo '[]'; } > "$b"
 	run ia-submit -j 1 "$a" "$b"
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[ "$(lines)" -eq 4 ]
+	[ "$(nlines)" -eq 4 ]
 	[ "$(oks | jq -s -c 'map(.custom_id)')" = '["a1","a2","b1"]' ]
 	rec=$(errs)
 	[ "$(jq -c '[.error.stage, .error.status, .error.attempts, .line]' <<<"$rec")" = '["input",null,0,2]' ]
@@ -534,7 +503,7 @@ check_input_error() {
 
 @test "a file that does not exist is exit 2 before any request" {
 	mock_start
-	req "exists" > "$IN"
+	chat "exists" > "$IN"
 	run --separate-stderr ia-submit "$IN" "$BATS_TEST_TMPDIR/no-such-file"
 	echo "$stderr"
 	[ "$status" -eq 2 ]
@@ -545,11 +514,11 @@ check_input_error() {
 
 @test "- reads standard input among the files" {
 	mock_start
-	req "from file" > "$IN"
-	run ia-submit "$IN" - <<< "$(req "from stdin")"
+	chat "from file" > "$IN"
+	run ia-submit "$IN" - <<< "$(chat "from stdin")"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(lines)" -eq 2 ]
+	[ "$(nlines)" -eq 2 ]
 	sent_by_content "from file" >/dev/null
 	sent_by_content "from stdin" >/dev/null
 }
@@ -558,11 +527,11 @@ check_input_error() {
 
 @test "a refused key makes every record a submit error record with its request and line" {
 	mock_start --key other-key
-	for i in 1 2 3; do req "refused $i" "{\"metadata\": {\"custom_id\": \"r$i\"}}"; done > "$IN"
+	for i in 1 2 3; do chat "refused $i" "{\"metadata\": {\"custom_id\": \"r$i\"}}"; done > "$IN"
 	run ia-submit < "$IN"
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[ "$(lines)" -eq 3 ]
+	[ "$(nlines)" -eq 3 ]
 	for i in 1 2 3; do
 		rec=$(printf '%s\n' "$output" | jq -c --arg c "r$i" 'select(.custom_id == $c)')
 		[ "$(jq -c '[.error.stage, .error.status, .error.attempts, .line]' <<<"$rec")" = "[\"submit\",401,1,$i]" ]
@@ -581,7 +550,7 @@ check_input_error() {
 	done > "$IN"
 	run ia-submit -j 16 < "$IN"
 	[ "$status" -eq 0 ]
-	[ "$(lines)" -eq 300 ]
+	[ "$(nlines)" -eq 300 ]
 	[ "$(errs | grep -c .)" -eq 0 ]
 	[ "$(printf '%s\n' "$output" | jq -s -c 'map(.custom_id) | sort')" = \
 	    "$(jq -nc '[range(1; 301) | "c\(.)"] | sort')" ]
@@ -591,11 +560,11 @@ check_input_error() {
 
 @test "stalled requests are timed out and retried, and the run ends" {
 	mock_start --seed 2 --stall-rate 0.2
-	for i in $(seq 20); do req "stall $i"; done > "$IN"
+	for i in $(seq 20); do chat "stall $i"; done > "$IN"
 	run timeout 60 ia-submit --timeout 1 --retries 5 < "$IN"
 	echo "$output"
 	[ "$status" -ne 124 ]
-	[ "$(lines)" -eq 20 ]
+	[ "$(nlines)" -eq 20 ]
 	[ "$(printf '%s\n' "$output" | jq -s 'map(.custom_id) | unique | length')" -eq 20 ]
 	[ "$(stats .faults.stall)" -gt 0 ]
 	# A stalled request created nothing, so no generation was made twice.
@@ -610,14 +579,11 @@ check_input_error() {
 	ia-submit < "$BATS_TEST_TMPDIR/fifo" > "$BATS_TEST_TMPDIR/out" 3>&- &
 	pid=$!
 	exec 4> "$BATS_TEST_TMPDIR/fifo"
-	req "streamed 1" >&4
-	for _ in $(seq 100); do
-		[ -s "$BATS_TEST_TMPDIR/out" ] && break
-		sleep 0.05
-	done
+	chat "streamed 1" >&4
+	wait_lines "$BATS_TEST_TMPDIR/out" 1 5
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/out")" -eq 1 ]
 	kill -0 "$pid"
-	req "streamed 2" >&4
+	chat "streamed 2" >&4
 	exec 4>&-
 	wait "$pid"
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/out")" -eq 2 ]
@@ -627,11 +593,11 @@ check_input_error() {
 
 @test "-v logs the exchanges with the key redacted, and never prints the key" {
 	mock_start
-	for i in 1 2; do req "verbose $i"; done > "$IN"
+	for i in 1 2; do chat "verbose $i"; done > "$IN"
 	run --separate-stderr ia-submit -v < "$IN"
 	echo "$stderr"
 	[ "$status" -eq 0 ]
-	[ "$(lines)" -eq 2 ]
+	[ "$(nlines)" -eq 2 ]
 	[[ "$stderr" == *"POST $MOCK_URL/v1/async/chat/completions"* ]]
 	[[ "$stderr" == *"Bearer <redacted>"* ]]
 	[[ "$stderr" != *"$INFERENCE_API_KEY"* ]]
@@ -640,7 +606,7 @@ check_input_error() {
 
 @test "no key is exit 2 naming INFERENCE_API_KEY, and nothing is sent" {
 	mock_start
-	run --separate-stderr env -u INFERENCE_API_KEY ia-submit <<< "$(req "no key")"
+	run --separate-stderr env -u INFERENCE_API_KEY ia-submit <<< "$(chat "no key")"
 	echo "$stderr"
 	[ "$status" -eq 2 ]
 	[ -z "$output" ]
@@ -672,10 +638,10 @@ check_input_error() {
 
 @test "a reader that goes away ends ia-submit" {
 	mock_start --latency 50
-	for i in $(seq 50); do req "piped $i"; done > "$IN"
+	for i in $(seq 50); do chat "piped $i"; done > "$IN"
 	run bash -c 'timeout 30 ia-submit < "$1" | head -n 1; echo "ia-submit: ${PIPESTATUS[0]}"' _ "$IN"
 	echo "$output"
-	[ "$(lines)" -eq 2 ]
+	[ "$(nlines)" -eq 2 ]
 	printf '%s\n' "$output" | sed -n 1p | jq -e 'has("custom_id") and has("id")'
 	# Not killed by timeout (124): ended by SIGPIPE as cat(1) is, or done.
 	[[ "$(printf '%s\n' "$output" | sed -n 2p)" =~ ^ia-submit:\ (141|0)$ ]]
