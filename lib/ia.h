@@ -434,4 +434,24 @@ void	 ia_progress_init(struct ia_progress *, FILE *, bool);
 void	 ia_progress_update(struct ia_progress *, unsigned long, unsigned long, size_t, bool);
 void	 ia_progress_done(struct ia_progress *);
 
+/*
+ * format.c: the forms ia-collect prints results in, one table row each.
+ * ia_format_find() looks a row up by name: -f names those with by_name
+ * set; -r is "raw", and -r -0 "raw0".
+ */
+struct ia_format {
+	const char	*name;
+	bool		 by_name;	/* -f NAME chooses it */
+	bool		 answers_only;	/* a failure prints nothing in it */
+	const char	*header;	/* printed once before any row, or NULL */
+	/* Append one result's text; 0, or -1 when out of memory. */
+	int		(*row)(struct ia_buf *, const struct ia_result *);
+};
+
+const struct ia_format *ia_format_find(const char *);
+/* Append r's row in form f (nothing for a failure in a form of answers only). */
+int	 ia_format_row(const struct ia_format *, struct ia_buf *, const struct ia_result *);
+/* Append v (consumed) as jq prints it: JSON, or with raw a string as it is. */
+int	 ia_format_value(struct ia_buf *, jv, bool);
+
 #endif /* IA_H */
