@@ -454,4 +454,51 @@ int	 ia_format_row(const struct ia_format *, struct ia_buf *, const struct ia_re
 /* Append v (consumed) as jq prints it: JSON, or with raw a string as it is. */
 int	 ia_format_value(struct ia_buf *, jv, bool);
 
+/*
+ * summary.c: the counts of a run of ia-collect, which feeds it results as
+ * they come and the failures that stand at the end, and prints
+ * ia_summary_json().  Latencies (finishedAt - dispatchedAt) are kept in a
+ * histogram of buckets 2% wide, so quantiles are good to 2%.
+ */
+#define IA_SUMMARY_LAT_MIN	0.001	/* seconds: the upper edge of bucket 0 */
+#define IA_SUMMARY_LAT_STEP	1.02	/* each bucket's edge to the next */
+#define IA_SUMMARY_BUCKETS	1100	/* up to about 2.9e6 s, past the 72 h limit */
+
+struct ia_summary {
+	unsigned long	 records;	/* lines read */
+	unsigned long	 others;	/* records that are not results */
+	unsigned long	 dups;		/* results for a custom_id already settled */
+	unsigned long	 recovered;	/* failures a later success replaced */
+	unsigned long	 success;
+	unsigned long	 failed;	/* failures that stand at the end */
+	double		 tok_prompt, tok_completion, tok_total;
+	unsigned long	 lat_n;
+	unsigned long	 lat[IA_SUMMARY_BUCKETS];
+	double		 lat_max;
+	double		 first, last;	/* epoch seconds of the span, or -1 */
+	jv		 stages;	/* stage -> failures */
+	jv		 messages;	/* message -> failures */
+};
+
+void	 ia_summary_init(struct ia_summary *);
+/* An answer: its tokens, its latency and its times. */
+void	 ia_summary_add_success(struct ia_summary *, const struct ia_result *);
+/* A result's times only, into the span: a failure as it comes. */
+void	 ia_summary_add_times(struct ia_summary *, const struct ia_result *);
+/* One latency in seconds; a negative one is passed over. */
+void	 ia_summary_add_latency(struct ia_summary *, double);
+/* A failure that stands (an error record, consumed): by stage and message. */
+void	 ia_summary_add_failure(struct ia_summary *, jv);
+/* The q-quantile of the latencies: the upper edge of its bucket, at most the max. */
+double	 ia_summary_quantile(const struct ia_summary *, double);
+/*
+ * {"records", "success", "failed", "success_rate", "errors", "top_failures",
+ *  "recovered", "duplicates", "other_records", "tokens", "latency_seconds",
+ *  "span_seconds", "answers_per_second"}, null for what is not known.
+ */
+jv	 ia_summary_json(const struct ia_summary *);
+/* Append the summary as ia-collect -s prints it; 0, or -1 out of memory. */
+int	 ia_summary_text(const struct ia_summary *, struct ia_buf *);
+void	 ia_summary_free(struct ia_summary *);
+
 #endif /* IA_H */
