@@ -501,4 +501,40 @@ jv	 ia_summary_json(const struct ia_summary *);
 int	 ia_summary_text(const struct ia_summary *, struct ia_buf *);
 void	 ia_summary_free(struct ia_summary *);
 
+/*
+ * pending.c: custom_ids submitted and not answered (yet), each with the
+ * generation or the group it went in, looked up by custom_id (bytes and a
+ * length: a JSON string may hold a NUL).
+ */
+enum ia_pending_kind {
+	IA_PENDING_GENERATION,	/* id is the generation's */
+	IA_PENDING_GROUP	/* id is the group's */
+};
+
+struct ia_pending_entry {
+	char			*custom_id;	/* len bytes and a NUL; NULL: a free slot */
+	size_t			 len;
+	enum ia_pending_kind	 kind;
+	char			*id;		/* NULL: not known (still running) */
+};
+
+struct ia_pending {
+	struct ia_pending_entry	*slots;
+	size_t			 cap, count;
+};
+
+void	 ia_pending_init(struct ia_pending *);
+/* Add a custom_id, or replace what it had; id is copied.  0, or -1 out of memory. */
+int	 ia_pending_add(struct ia_pending *, const char *, size_t, enum ia_pending_kind,
+	    const char *);
+const struct ia_pending_entry *ia_pending_find(const struct ia_pending *, const char *,
+	    size_t);
+/* Forget a custom_id (it has a result); whether it was there. */
+bool	 ia_pending_remove(struct ia_pending *, const char *, size_t);
+/* The entries in custom_id order, NULL-terminated, to free(); NULL out of memory. */
+const struct ia_pending_entry **ia_pending_sort(const struct ia_pending *);
+/* The failure of stage collect for an entry: its request is what ia-poll follows. */
+jv	 ia_pending_error(const struct ia_pending_entry *);
+void	 ia_pending_free(struct ia_pending *);
+
 #endif /* IA_H */
