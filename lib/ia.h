@@ -537,4 +537,47 @@ const struct ia_pending_entry **ia_pending_sort(const struct ia_pending *);
 jv	 ia_pending_error(const struct ia_pending_entry *);
 void	 ia_pending_free(struct ia_pending *);
 
+/*
+ * collect.c: one outcome per custom_id from a results stream, for
+ * ia-collect.  The first success of a custom_id is its answer, before or
+ * after any failure of it; failures are held until ia_collect_end(), which
+ * turns what is still pending into failures of stage collect and counts the
+ * failures that stand into sum.
+ */
+struct ia_collect {
+	struct ia_ids	  ok;		/* custom_ids answered */
+	jv		  fails;	/* custom_id -> its last failure, as JSON text */
+	jv		  order;	/* custom_ids, in the order they first failed */
+	jv		  anon;		/* failures without a custom_id */
+	struct ia_pending pending;	/* submitted, with no result yet */
+	struct ia_summary sum;
+};
+
+void	 ia_collect_init(struct ia_collect *);
+/*
+ * Take one record (consumed) and read it into r, to ia_result_free() after.
+ * 1: r is the first answer of its custom_id, to print now; 0: nothing to
+ * print yet; -1: out of memory.
+ */
+int	 ia_collect_add(struct ia_collect *, jv, struct ia_result *);
+/* At the end of the input.  0, or -1 when out of memory. */
+int	 ia_collect_end(struct ia_collect *);
+/*
+ * Call fn(arg, custom_id, record) on each failure that stands, in order:
+ * those of a custom_id as they first failed, then the others (custom_id
+ * null).  fn takes both.
+ */
+void	 ia_collect_each_failure(struct ia_collect *, void (*)(void *, jv, jv), void *);
+/* The custom_ids whose failure stands, as an object custom_id -> true. */
+jv	 ia_collect_failed(const struct ia_collect *);
+/*
+ * --sort --input: the custom_ids of an array (consumed) in the places an
+ * index (consumed: custom_id -> place from 0) gives them, then the others
+ * in the order they had.
+ */
+jv	 ia_collect_order(jv, jv);
+/* Whether a failure's request (consumed) can go to ia-submit as it is. */
+bool	 ia_collect_can_resubmit(jv);
+void	 ia_collect_free(struct ia_collect *);
+
 #endif /* IA_H */
