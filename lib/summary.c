@@ -94,7 +94,8 @@ ia_summary_add_times(struct ia_summary *sum, const struct ia_result *r)
 void
 ia_summary_add_success(struct ia_summary *sum, const struct ia_result *r)
 {
-	jv	 usage = jv_object_get(jv_copy(r->answer), jv_string("usage"));
+	jv	 usage = jv_get_kind(r->answer) == JV_KIND_OBJECT ?
+	    jv_object_get(jv_copy(r->answer), jv_string("usage")) : jv_invalid();
 
 	sum->success++;
 	sum->tok_prompt += num(jv_copy(usage), "prompt_tokens");
@@ -122,7 +123,8 @@ tally(jv counts, jv v, const char *dflt)
 void
 ia_summary_add_failure(struct ia_summary *sum, jv rec)
 {
-	jv	 e = jv_object_get(rec, jv_string("error"));
+	jv	 e = jv_get_kind(rec) == JV_KIND_OBJECT ?
+	    jv_object_get(rec, jv_string("error")) : (jv_free(rec), jv_invalid());
 	bool	 obj = jv_get_kind(e) == JV_KIND_OBJECT;
 
 	sum->failed++;
