@@ -16,9 +16,7 @@
 void
 ia_pending_init(struct ia_pending *p)
 {
-	p->slots = NULL;
-	p->cap = 0;
-	p->count = 0;
+	memset(p, 0, sizeof(*p));
 }
 
 /* Any spread will do: nothing outside this file sees it. */
