@@ -493,4 +493,150 @@ void	 ia_progress_init(struct ia_progress *, FILE *, bool);
 void	 ia_progress_update(struct ia_progress *, unsigned long, unsigned long, size_t, bool);
 void	 ia_progress_done(struct ia_progress *);
 
+/*
+ * format.c: the forms ia-collect prints results in, one table row each.
+ * ia_format_find() looks a row up by name: -f names those with by_name
+ * set; -r is "raw", and -r -0 "raw0".
+ */
+struct ia_format {
+	const char	*name;
+	bool		 by_name;	/* -f NAME chooses it */
+	bool		 answers_only;	/* a failure prints nothing in it */
+	const char	*header;	/* printed once before any row, or NULL */
+	/* Append one result's text; 0, or -1 when out of memory. */
+	int		(*row)(struct ia_buf *, const struct ia_result *);
+};
+
+const struct ia_format *ia_format_find(const char *);
+/* Append r's row in form f (nothing for a failure in a form of answers only). */
+int	 ia_format_row(const struct ia_format *, struct ia_buf *, const struct ia_result *);
+/* Append v (consumed) as jq prints it: JSON, or with raw a string as it is. */
+int	 ia_format_value(struct ia_buf *, jv, bool);
+
+/*
+ * summary.c: the counts of a run of ia-collect, which feeds it results as
+ * they come and the failures that stand at the end, and prints
+ * ia_summary_json().  Latencies (finishedAt - dispatchedAt) are kept in a
+ * histogram of buckets 2% wide, so quantiles are good to 2%.
+ */
+#define IA_SUMMARY_LAT_MIN	0.001	/* seconds: the upper edge of bucket 0 */
+#define IA_SUMMARY_LAT_STEP	1.02	/* each bucket's edge to the next */
+#define IA_SUMMARY_BUCKETS	1100	/* up to about 2.9e6 s, past the 72 h limit */
+
+struct ia_summary {
+	unsigned long	 records;	/* lines read */
+	unsigned long	 others;	/* records that are not results */
+	unsigned long	 dups;		/* results for a custom_id already settled */
+	unsigned long	 recovered;	/* failures a later success replaced */
+	unsigned long	 success;
+	unsigned long	 failed;	/* failures that stand at the end */
+	double		 tok_prompt, tok_completion, tok_total;
+	unsigned long	 lat_n;
+	unsigned long	 lat[IA_SUMMARY_BUCKETS];
+	double		 lat_max;
+	double		 first, last;	/* epoch seconds of the span, or -1 */
+	jv		 stages;	/* stage -> failures */
+	jv		 messages;	/* message -> failures */
+};
+
+void	 ia_summary_init(struct ia_summary *);
+/* An answer: its tokens, its latency and its times. */
+void	 ia_summary_add_success(struct ia_summary *, const struct ia_result *);
+/* A result's times only, into the span: a failure as it comes. */
+void	 ia_summary_add_times(struct ia_summary *, const struct ia_result *);
+/* One latency in seconds; a negative one is passed over. */
+void	 ia_summary_add_latency(struct ia_summary *, double);
+/* A failure that stands (an error record, consumed): by stage and message. */
+void	 ia_summary_add_failure(struct ia_summary *, jv);
+/* The q-quantile of the latencies: the upper edge of its bucket, at most the max. */
+double	 ia_summary_quantile(const struct ia_summary *, double);
+/*
+ * {"records", "success", "failed", "success_rate", "errors", "top_failures",
+ *  "recovered", "duplicates", "other_records", "tokens", "latency_seconds",
+ *  "span_seconds", "answers_per_second"}, null for what is not known.
+ */
+jv	 ia_summary_json(const struct ia_summary *);
+/* Append the summary as ia-collect -s prints it; 0, or -1 out of memory. */
+int	 ia_summary_text(const struct ia_summary *, struct ia_buf *);
+void	 ia_summary_free(struct ia_summary *);
+
+/*
+ * pending.c: custom_ids submitted and not answered (yet), each with the
+ * generation or the group it went in, looked up by custom_id (bytes and a
+ * length: a JSON string may hold a NUL).
+ */
+enum ia_pending_kind {
+	IA_PENDING_GENERATION,	/* id is the generation's */
+	IA_PENDING_GROUP	/* id is the group's */
+};
+
+struct ia_pending_entry {
+	char			*custom_id;	/* len bytes and a NUL; NULL: a free slot */
+	size_t			 len;
+	enum ia_pending_kind	 kind;
+	char			*id;		/* NULL: not known (still running) */
+};
+
+struct ia_pending {
+	struct ia_pending_entry	*slots;
+	size_t			 cap, count;
+};
+
+void	 ia_pending_init(struct ia_pending *);
+/* Add a custom_id, or replace what it had; id is copied.  0, or -1 out of memory. */
+int	 ia_pending_add(struct ia_pending *, const char *, size_t, enum ia_pending_kind,
+	    const char *);
+const struct ia_pending_entry *ia_pending_find(const struct ia_pending *, const char *,
+	    size_t);
+/* Forget a custom_id (it has a result); whether it was there. */
+bool	 ia_pending_remove(struct ia_pending *, const char *, size_t);
+/* The entries in custom_id order, NULL-terminated, to free(); NULL out of memory. */
+const struct ia_pending_entry **ia_pending_sort(const struct ia_pending *);
+/* The failure of stage collect for an entry: its request is what ia-poll follows. */
+jv	 ia_pending_error(const struct ia_pending_entry *);
+void	 ia_pending_free(struct ia_pending *);
+
+/*
+ * collect.c: one outcome per custom_id from a results stream, for
+ * ia-collect.  The first success of a custom_id is its answer, before or
+ * after any failure of it; failures are held until ia_collect_end(), which
+ * turns what is still pending into failures of stage collect and counts the
+ * failures that stand into sum.
+ */
+struct ia_collect {
+	struct ia_ids	  ok;		/* custom_ids answered */
+	jv		  fails;	/* custom_id -> its last failure, as JSON text */
+	jv		  order;	/* custom_ids, in the order they first failed */
+	jv		  anon;		/* failures without a custom_id */
+	struct ia_pending pending;	/* submitted, with no result yet */
+	struct ia_summary sum;
+};
+
+void	 ia_collect_init(struct ia_collect *);
+/*
+ * Take one record (consumed) and read it into r, to ia_result_free() after.
+ * 1: r is the first answer of its custom_id, to print now; 0: nothing to
+ * print yet; -1: out of memory.
+ */
+int	 ia_collect_add(struct ia_collect *, jv, struct ia_result *);
+/* At the end of the input.  0, or -1 when out of memory. */
+int	 ia_collect_end(struct ia_collect *);
+/*
+ * Call fn(arg, custom_id, record) on each failure that stands, in order:
+ * those of a custom_id as they first failed, then the others (custom_id
+ * null).  fn takes both.
+ */
+void	 ia_collect_each_failure(struct ia_collect *, void (*)(void *, jv, jv), void *);
+/* The custom_ids whose failure stands, as an object custom_id -> true. */
+jv	 ia_collect_failed(const struct ia_collect *);
+/*
+ * --sort --input: the custom_ids of an array (consumed) in the places an
+ * index (consumed: custom_id -> place from 0) gives them, then the others
+ * in the order they had.
+ */
+jv	 ia_collect_order(jv, jv);
+/* Whether a failure's request (consumed) can go to ia-submit as it is. */
+bool	 ia_collect_can_resubmit(jv);
+void	 ia_collect_free(struct ia_collect *);
+
 #endif /* IA_H */

@@ -1,0 +1,274 @@
+/*
+ * One outcome per custom_id from a results stream, as ia-collect gives it.
+ * The first success of a custom_id is its answer, whether its failures come
+ * before or after; a later record of it is a duplicate.  Failures are held
+ * until the end, each as its JSON text (a parsed record costs several times
+ * more, and there may be a million of them), and what was submitted with no
+ * result by then becomes a failure of stage collect.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "ia.h"
+
+void
+ia_collect_init(struct ia_collect *c)
+{
+	ia_ids_init(&c->ok);
+	c->fails = jv_object();
+	c->order = jv_array();
+	c->anon = jv_array();
+	ia_pending_init(&c->pending);
+	ia_summary_init(&c->sum);
+}
+
+void
+ia_collect_free(struct ia_collect *c)
+{
+	ia_ids_free(&c->ok);
+	jv_free(c->fails);
+	jv_free(c->order);
+	jv_free(c->anon);
+	c->fails = c->order = c->anon = jv_invalid();
+	ia_pending_free(&c->pending);
+	ia_summary_free(&c->sum);
+}
+
+/* The failure held for a custom_id (consumed), or jv_invalid(). */
+static jv
+fail_get(struct ia_collect *c, jv cid)
+{
+	jv	 t = jv_object_get(jv_copy(c->fails), cid), rec;
+
+	if (!jv_is_valid(t))
+		return t;
+	rec = jv_parse(jv_string_value(t));
+	jv_free(t);
+	return rec;
+}
+
+static void
+fail_put(struct ia_collect *c, jv cid, jv rec)
+{
+	c->fails = jv_object_set(c->fails, cid, jv_dump_string(rec, 0));
+}
+
+/* The length of a string, which may hold a NUL. */
+static size_t
+len_of(jv str)
+{
+	return (size_t)jv_string_length_bytes(jv_copy(str));
+}
+
+bool
+ia_collect_can_resubmit(jv req)
+{
+	bool	 yes = jv_get_kind(req) == JV_KIND_OBJECT &&
+	    (jv_object_has(jv_copy(req), jv_string("messages")) ||
+	    jv_object_has(jv_copy(req), jv_string("prompt")) ||
+	    jv_object_has(jv_copy(req), jv_string("body")));
+
+	jv_free(req);
+	return yes;
+}
+
+/* 1 for a custom_id's first success, 0 for a duplicate, -1 out of memory. */
+static int
+on_success(struct ia_collect *c, const struct ia_result *r)
+{
+	jv	 cid = r->custom_id;
+	int	 added;
+
+	if (jv_get_kind(cid) == JV_KIND_STRING) {
+		if ((added = ia_ids_add(&c->ok, jv_string_value(cid))) != 1) {
+			c->sum.dups += added == 0;
+			return added;
+		}
+		if (jv_object_has(jv_copy(c->fails), jv_copy(cid))) {
+			c->sum.recovered++;
+			c->sum.dups++;
+			c->fails = jv_object_delete(c->fails, jv_copy(cid));
+		}
+		ia_pending_remove(&c->pending, jv_string_value(cid), len_of(cid));
+	}
+	ia_summary_add_success(&c->sum, r);
+	return 1;
+}
+
+/* A failure is held: it stands at the end unless a success comes. */
+static void
+on_failure(struct ia_collect *c, struct ia_result *r)
+{
+	jv	 cid = r->custom_id, old, req;
+
+	if (jv_get_kind(cid) != JV_KIND_STRING) {
+		ia_summary_add_times(&c->sum, r);
+		c->anon = jv_array_append(c->anon, jv_copy(r->answer));
+		return;
+	}
+	if (ia_ids_has(&c->ok, jv_string_value(cid))) {
+		c->sum.dups++;
+		return;
+	}
+	ia_summary_add_times(&c->sum, r);
+	old = fail_get(c, jv_copy(cid));
+	if (jv_is_valid(old)) {
+		c->sum.dups++;
+		/*
+		 * Keep a request that can be resubmitted, if only the older one
+		 * had it: a poll error carries only the id it followed.
+		 */
+		req = jv_object_get(jv_copy(r->answer), jv_string("request"));
+		if (!ia_collect_can_resubmit(req)) {
+			req = jv_object_get(jv_copy(old), jv_string("request"));
+			if (ia_collect_can_resubmit(jv_copy(req)))
+				r->answer = jv_object_set(r->answer, jv_string("request"),
+				    jv_copy(req));
+			jv_free(req);
+		}
+	} else
+		c->order = jv_array_append(c->order, jv_copy(cid));
+	jv_free(old);
+	ia_pending_remove(&c->pending, jv_string_value(cid), len_of(cid));
+	fail_put(c, jv_copy(cid), jv_copy(r->answer));
+}
+
+/* Submitted but not answered (yet): remembered, in case no answer comes. */
+static int
+on_pending(struct ia_collect *c, const struct ia_result *r)
+{
+	enum ia_pending_kind kind = r->group ? IA_PENDING_GROUP : IA_PENDING_GENERATION;
+	const char	*id = jv_get_kind(r->id) == JV_KIND_STRING ?
+	    jv_string_value(r->id) : NULL;
+	jv		 ids = r->custom_ids;
+	int		 rc = 0;
+
+	if (jv_get_kind(ids) != JV_KIND_ARRAY) {
+		/* A group that names none of its requests: nothing to wait for. */
+		if (r->group || jv_get_kind(r->custom_id) != JV_KIND_STRING) {
+			c->sum.others++;
+			return 0;
+		}
+		ids = JV_ARRAY(jv_copy(r->custom_id));
+	} else
+		ids = jv_copy(ids);
+	jv_array_foreach(ids, i, cid) {
+		if (rc == 0 && jv_get_kind(cid) == JV_KIND_STRING &&
+		    !ia_ids_has(&c->ok, jv_string_value(cid)) &&
+		    !jv_object_has(jv_copy(c->fails), jv_copy(cid)))
+			rc = ia_pending_add(&c->pending, jv_string_value(cid), len_of(cid),
+			    kind, id);
+		jv_free(cid);
+	}
+	jv_free(ids);
+	return rc;
+}
+
+int
+ia_collect_add(struct ia_collect *c, jv rec, struct ia_result *r)
+{
+	c->sum.records++;
+	ia_result_read(rec, r);
+	switch (r->kind) {
+	case IA_RESULT_SUCCESS:
+		return on_success(c, r);
+	case IA_RESULT_FAILURE:
+		on_failure(c, r);
+		return 0;
+	case IA_RESULT_PENDING:
+		return on_pending(c, r);
+	case IA_RESULT_OTHER:
+		break;
+	}
+	c->sum.others++;
+	return 0;
+}
+
+void
+ia_collect_each_failure(struct ia_collect *c, void (*fn)(void *, jv, jv), void *arg)
+{
+	jv	 rec;
+
+	jv_array_foreach(c->order, i, cid) {
+		if (jv_is_valid(rec = fail_get(c, jv_copy(cid))))
+			fn(arg, cid, rec);
+		else {
+			jv_free(rec);
+			jv_free(cid);
+		}
+	}
+	jv_array_foreach(c->anon, i, a)
+		fn(arg, jv_null(), a);
+}
+
+jv
+ia_collect_failed(const struct ia_collect *c)
+{
+	jv	 set = jv_object();
+
+	jv_array_foreach(c->order, i, cid) {
+		if (jv_object_has(jv_copy(c->fails), jv_copy(cid)) &&
+		    !ia_ids_has(&c->ok, jv_string_value(cid)))
+			set = jv_object_set(set, cid, jv_true());
+		else
+			jv_free(cid);
+	}
+	return set;
+}
+
+/* Those index places first, by place; the others after, in their order. */
+jv
+ia_collect_order(jv ids, jv index)
+{
+	jv	 placed = jv_array(), rest = jv_array(), out = jv_array(), v;
+
+	jv_array_foreach(ids, i, cid) {
+		v = jv_object_get(jv_copy(index), jv_copy(cid));
+		if (jv_get_kind(v) == JV_KIND_NUMBER)
+			placed = jv_array_set(placed, (int)jv_number_value(v), cid);
+		else
+			rest = jv_array_append(rest, cid);
+		jv_free(v);
+	}
+	jv_free(ids);
+	jv_free(index);
+	jv_array_foreach(placed, i, cid) {
+		if (jv_get_kind(cid) == JV_KIND_STRING)
+			out = jv_array_append(out, cid);
+		else
+			jv_free(cid);
+	}
+	jv_free(placed);
+	return jv_array_concat(out, rest);
+}
+
+static void
+count_failure(void *arg, jv cid, jv rec)
+{
+	jv_free(cid);
+	ia_summary_add_failure(arg, rec);
+}
+
+/*
+ * Pending work becomes failures of stage collect, in custom_id order, whose
+ * request is what ia-poll needs to follow it again; then the failures that
+ * stand are counted.
+ */
+int
+ia_collect_end(struct ia_collect *c)
+{
+	const struct ia_pending_entry **list, **e;
+	jv		 cid;
+
+	if ((list = ia_pending_sort(&c->pending)) == NULL)
+		return -1;
+	for (e = list; *e != NULL; e++) {
+		cid = jv_string_sized((*e)->custom_id, (int)(*e)->len);
+		c->order = jv_array_append(c->order, jv_copy(cid));
+		fail_put(c, cid, ia_pending_error(*e));
+	}
+	free(list);
+	ia_pending_free(&c->pending);
+	ia_collect_each_failure(c, count_failure, &c->sum);
+	return 0;
+}

@@ -1,0 +1,387 @@
+/*
+ * t_collect: checks of lib/pending.c and lib/collect.c, what ia-collect makes
+ * of a results stream.  "t_collect GROUP" runs one group of checks (pending,
+ * pending_many, pending_error, outcomes, failures, pending_end, order) or all
+ * of them; it prints one line per group and a summary, or each failing check.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ia.h"
+
+static int	checks, failures;
+
+#define CHECK(e)		check((e), __FILE__, __LINE__, #e)
+#define CHECK_JSON(v, want)	check_json((v), (want), __FILE__, __LINE__, #v)
+
+static void
+check(int ok, const char *file, int line, const char *expr)
+{
+	checks++;
+	if (!ok) {
+		failures++;
+		fprintf(stderr, "%s:%d: %s\n", file, line, expr);
+	}
+}
+
+/* v (consumed) as compact JSON against want. */
+static void
+check_json(jv v, const char *want, const char *file, int line, const char *expr)
+{
+	jv	 d = jv_dump_string(v, 0);
+
+	checks++;
+	if (strcmp(jv_string_value(d), want) != 0) {
+		failures++;
+		fprintf(stderr, "%s:%d: %s\n  got:  %s\n  want: %s\n", file, line,
+		    expr, jv_string_value(d), want);
+	}
+	jv_free(d);
+}
+
+static bool
+has(const struct ia_pending *p, const char *cid)
+{
+	return ia_pending_find(p, cid, strlen(cid)) != NULL;
+}
+
+static void
+t_pending(void)
+{
+	struct ia_pending p;
+	const struct ia_pending_entry *e, **list;
+
+	ia_pending_init(&p);
+	CHECK(!has(&p, "a"));
+	CHECK(!ia_pending_remove(&p, "a", 1));
+	CHECK(ia_pending_add(&p, "a", 1, IA_PENDING_GENERATION, "gen-a") == 0);
+	CHECK(ia_pending_add(&p, "b", 1, IA_PENDING_GENERATION, NULL) == 0);
+	CHECK(p.count == 2);
+	e = ia_pending_find(&p, "a", 1);
+	CHECK(e != NULL && e->kind == IA_PENDING_GENERATION && strcmp(e->id, "gen-a") == 0);
+	e = ia_pending_find(&p, "b", 1);
+	CHECK(e != NULL && e->id == NULL);
+	/* Submitted again: what was known is replaced, not added. */
+	CHECK(ia_pending_add(&p, "a", 1, IA_PENDING_GROUP, "grp-1") == 0);
+	CHECK(p.count == 2);
+	e = ia_pending_find(&p, "a", 1);
+	CHECK(e != NULL && e->kind == IA_PENDING_GROUP && strcmp(e->id, "grp-1") == 0);
+	/* A NUL inside a custom_id: its own entry, not "a"'s. */
+	CHECK(ia_pending_add(&p, "a\0z", 3, IA_PENDING_GENERATION, "gen-nul") == 0);
+	CHECK(p.count == 3);
+	e = ia_pending_find(&p, "a\0z", 3);
+	CHECK(e != NULL && e->len == 3 && strcmp(e->id, "gen-nul") == 0);
+	CHECK(ia_pending_add(&p, "ab", 2, IA_PENDING_GENERATION, "") == 0);
+	CHECK(ia_pending_add(&p, "", 0, IA_PENDING_GENERATION, "gen-empty") == 0);
+	/* In jq's order of strings: bytes, then the shorter first. */
+	list = ia_pending_sort(&p);
+	CHECK(list != NULL);
+	if (list != NULL) {
+		CHECK(list[0] != NULL && list[0]->len == 0);
+		CHECK(list[1] != NULL && list[1]->len == 1 && list[1]->custom_id[0] == 'a');
+		CHECK(list[2] != NULL && list[2]->len == 3 &&
+		    memcmp(list[2]->custom_id, "a\0z", 3) == 0);
+		CHECK(list[3] != NULL && strcmp(list[3]->custom_id, "ab") == 0);
+		CHECK(list[4] != NULL && strcmp(list[4]->custom_id, "b") == 0);
+		CHECK(list[5] == NULL);
+	}
+	free(list);
+	CHECK(ia_pending_remove(&p, "a", 1));
+	CHECK(!ia_pending_remove(&p, "a", 1));
+	CHECK(!has(&p, "a") && has(&p, "ab") && ia_pending_find(&p, "a\0z", 3) != NULL);
+	CHECK(p.count == 4);
+	ia_pending_free(&p);
+	CHECK(p.count == 0 && p.slots == NULL);
+	/* Nothing pending: an empty list, not NULL. */
+	list = ia_pending_sort(&p);
+	CHECK(list != NULL && list[0] == NULL);
+	free(list);
+}
+
+/* Many entries, so that probes collide and removals shift entries back. */
+static void
+t_pending_many(void)
+{
+	struct ia_pending p;
+	const struct ia_pending_entry *e, **list;
+	char		 cid[32], id[32];
+	int		 i, found = 0, wrong = 0, sorted = 1;
+
+	ia_pending_init(&p);
+	for (i = 0; i < 5000; i++) {
+		snprintf(cid, sizeof(cid), "c%d", i);
+		snprintf(id, sizeof(id), "gen-%d", i);
+		if (ia_pending_add(&p, cid, strlen(cid), IA_PENDING_GENERATION, id) == -1)
+			wrong++;
+	}
+	CHECK(wrong == 0 && p.count == 5000);
+	CHECK(p.cap >= 2 * p.count);
+	for (i = 0; i < 5000; i += 3) {
+		snprintf(cid, sizeof(cid), "c%d", i);
+		if (!ia_pending_remove(&p, cid, strlen(cid)))
+			wrong++;
+	}
+	CHECK(wrong == 0 && p.count == 5000 - 1667);
+	for (i = 0; i < 5000; i++) {
+		snprintf(cid, sizeof(cid), "c%d", i);
+		snprintf(id, sizeof(id), "gen-%d", i);
+		e = ia_pending_find(&p, cid, strlen(cid));
+		if (e != NULL) {
+			found++;
+			if (i % 3 == 0 || strcmp(e->id, id) != 0)
+				wrong++;
+		} else if (i % 3 != 0)
+			wrong++;
+	}
+	CHECK(found == 3333 && wrong == 0);
+	list = ia_pending_sort(&p);
+	CHECK(list != NULL);
+	for (i = 0; list != NULL && list[i] != NULL; i++)
+		if (i > 0 && strcmp(list[i - 1]->custom_id, list[i]->custom_id) >= 0)
+			sorted = 0;
+	CHECK(i == 3333 && sorted);
+	free(list);
+	ia_pending_free(&p);
+}
+
+static void
+t_pending_error(void)
+{
+	struct ia_pending_entry e;
+	char		 cid[] = "c1", id[] = "gen-1", empty[] = "", grp[] = "grp-9";
+
+	e.custom_id = cid;
+	e.len = 2;
+	e.kind = IA_PENDING_GENERATION;
+	e.id = id;
+	CHECK_JSON(ia_pending_error(&e), "{\"custom_id\":\"c1\",\"error\":{\"stage\":"
+	    "\"collect\",\"status\":null,\"message\":\"no result in the input: "
+	    "submitted as gen-1 (follow it with ia-poll)\",\"attempts\":0},"
+	    "\"request\":{\"id\":\"gen-1\",\"custom_id\":\"c1\"},\"line\":null}");
+	/* No id, or an empty one: still running when last seen. */
+	e.id = NULL;
+	CHECK_JSON(ia_pending_error(&e), "{\"custom_id\":\"c1\",\"error\":{\"stage\":"
+	    "\"collect\",\"status\":null,\"message\":\"no result in the input: still "
+	    "running when last seen\",\"attempts\":0},\"request\":{\"id\":null,"
+	    "\"custom_id\":\"c1\"},\"line\":null}");
+	e.id = empty;
+	CHECK_JSON(jv_object_get(ia_pending_error(&e), jv_string("request")),
+	    "{\"id\":null,\"custom_id\":\"c1\"}");
+	e.kind = IA_PENDING_GROUP;
+	e.id = grp;
+	CHECK_JSON(ia_pending_error(&e), "{\"custom_id\":\"c1\",\"error\":{\"stage\":"
+	    "\"collect\",\"status\":null,\"message\":\"no result in the input: "
+	    "submitted in group grp-9 (follow it with ia-poll)\",\"attempts\":0},"
+	    "\"request\":{\"group_id\":\"grp-9\",\"custom_ids\":[\"c1\"]},"
+	    "\"line\":null}");
+}
+
+/* ia_collect_add() of a record (JSON text); r is freed. */
+static int
+add(struct ia_collect *c, const char *json)
+{
+	struct ia_result r;
+	int		 rc;
+
+	rc = ia_collect_add(c, jv_parse(json), &r);
+	ia_result_free(&r);
+	return rc;
+}
+
+#define OK(cid, content) "{\"custom_id\":\"" cid "\",\"id\":\"gen-" cid "\"," \
+	"\"state\":\"Success\",\"response\":{\"choices\":[{\"message\":{\"content\":" \
+	"\"" content "\"}}]}}"
+#define FAILED(cid, msg) "{\"custom_id\":\"" cid "\",\"id\":\"gen-" cid "\"," \
+	"\"state\":\"Failed\",\"stateMessage\":\"" msg "\",\"request\":{\"model\":" \
+	"\"m\",\"prompt\":\"" cid "\"}}"
+#define POLL_ERROR(cid) "{\"custom_id\":\"" cid "\",\"error\":{\"stage\":\"poll\"," \
+	"\"status\":null,\"message\":\"deadline\",\"attempts\":1},\"request\":{\"id\":" \
+	"\"gen-" cid "\",\"custom_id\":\"" cid "\"},\"line\":null}"
+#define ACK(cid) "{\"custom_id\":\"" cid "\",\"id\":\"gen-" cid "\"}"
+
+/* Collects each failure's custom_id (null for none) and message. */
+static void
+collect_failure(void *arg, jv cid, jv rec)
+{
+	jv	*list = arg;
+
+	*list = jv_array_append(*list, JV_ARRAY(cid, jv_object_get(jv_object_get(rec,
+	    jv_string("error")), jv_string("message"))));
+}
+
+static void
+t_outcomes(void)
+{
+	struct ia_collect c;
+
+	ia_collect_init(&c);
+	/* The first success prints; a second is a duplicate. */
+	CHECK(add(&c, OK("a", "one")) == 1);
+	CHECK(add(&c, OK("a", "two")) == 0);
+	/* A failure after a success is a duplicate too. */
+	CHECK(add(&c, FAILED("a", "late")) == 0);
+	/* A failure, then a success: recovered, and the success prints. */
+	CHECK(add(&c, FAILED("b", "early")) == 0);
+	CHECK(add(&c, OK("b", "won")) == 1);
+	/* Pending and not a result: nothing to print. */
+	CHECK(add(&c, ACK("p")) == 0);
+	CHECK(add(&c, "{\"foo\":1}") == 0);
+	CHECK(add(&c, "[1]") == 0);
+	/* A group that names none of its requests is not a result either. */
+	CHECK(add(&c, "{\"group_id\":\"grp-0\"}") == 0);
+	/* An answer without a custom_id prints: there is nothing to match. */
+	CHECK(add(&c, "{\"state\":\"Success\",\"response\":{}}") == 1);
+	CHECK(add(&c, "{\"state\":\"Success\",\"response\":{}}") == 1);
+	CHECK(c.sum.records == 11);
+	CHECK(c.sum.success == 4);
+	CHECK(c.sum.dups == 3);
+	CHECK(c.sum.recovered == 1);
+	CHECK(c.sum.others == 3);
+	CHECK(c.pending.count == 1);
+	CHECK(ia_collect_end(&c) == 0);
+	CHECK(c.sum.failed == 1);
+	CHECK(c.pending.count == 0);
+	CHECK_JSON(ia_collect_failed(&c), "{\"p\":true}");
+	ia_collect_free(&c);
+}
+
+static void
+t_failures(void)
+{
+	struct ia_collect c;
+	jv		 list = jv_array(), text;
+
+	ia_collect_init(&c);
+	CHECK(add(&c, FAILED("x", "first x")) == 0);
+	CHECK(add(&c, FAILED("y", "only y")) == 0);
+	/* The last failure is kept, with the request of the one before. */
+	CHECK(add(&c, POLL_ERROR("x")) == 0);
+	/* Without a custom_id: held apart, in the order they came. */
+	CHECK(add(&c, "{\"error\":{\"stage\":\"input\",\"message\":\"bad 1\"}}") == 0);
+	CHECK(add(&c, "{\"error\":{\"stage\":\"input\",\"message\":\"bad 2\"}}") == 0);
+	CHECK(c.sum.dups == 1);
+	CHECK(ia_collect_end(&c) == 0);
+	CHECK(c.sum.failed == 4);
+	ia_collect_each_failure(&c, collect_failure, &list);
+	CHECK_JSON(list, "[[\"x\",\"deadline\"],[\"y\",\"only y\"],[null,\"bad 1\"],"
+	    "[null,\"bad 2\"]]");
+	text = jv_object_get(jv_copy(c.fails), jv_string("x"));
+	CHECK_JSON(jv_object_get(jv_parse(jv_string_value(text)), jv_string("request")),
+	    "{\"model\":\"m\",\"prompt\":\"x\"}");
+	jv_free(text);
+	CHECK_JSON(ia_collect_failed(&c), "{\"x\":true,\"y\":true}");
+	CHECK_JSON(jv_copy(c.sum.stages), "{\"poll\":1,\"generation\":1,\"input\":2}");
+	ia_collect_free(&c);
+
+	CHECK(ia_collect_can_resubmit(jv_parse("{\"messages\":[]}")));
+	CHECK(ia_collect_can_resubmit(jv_parse("{\"prompt\":\"p\"}")));
+	CHECK(ia_collect_can_resubmit(jv_parse("{\"body\":{}}")));
+	CHECK(!ia_collect_can_resubmit(jv_parse("{\"id\":\"gen-1\",\"custom_id\":\"c\"}")));
+	CHECK(!ia_collect_can_resubmit(jv_null()));
+	CHECK(!ia_collect_can_resubmit(jv_invalid()));
+}
+
+static void
+t_pending_end(void)
+{
+	struct ia_collect c;
+	jv		 list = jv_array();
+
+	ia_collect_init(&c);
+	CHECK(add(&c, ACK("z")) == 0);
+	CHECK(add(&c, ACK("m")) == 0);
+	CHECK(add(&c, ACK("answered")) == 0);
+	CHECK(add(&c, OK("answered", "yes")) == 1);
+	/* A group names its requests; one already answered is not pending. */
+	CHECK(add(&c, OK("g2", "yes")) == 1);
+	CHECK(add(&c, "{\"group_id\":\"grp-1\",\"custom_ids\":[\"g1\",\"g2\",7]}") == 0);
+	/* Still running, without an id. */
+	CHECK(add(&c, "{\"custom_id\":\"r\",\"state\":\"Running\"}") == 0);
+	/* A failure ends the wait; a later ack does not start it again. */
+	CHECK(add(&c, ACK("f")) == 0);
+	CHECK(add(&c, FAILED("f", "boom")) == 0);
+	CHECK(add(&c, ACK("f")) == 0);
+	CHECK(c.pending.count == 4);
+	CHECK(ia_collect_end(&c) == 0);
+	ia_collect_each_failure(&c, collect_failure, &list);
+	/* The failure first, as it came; then the pending ones in custom_id order. */
+	CHECK_JSON(list, "[[\"f\",\"boom\"],"
+	    "[\"g1\",\"no result in the input: submitted in group grp-1 (follow it "
+	    "with ia-poll)\"],"
+	    "[\"m\",\"no result in the input: submitted as gen-m (follow it with "
+	    "ia-poll)\"],"
+	    "[\"r\",\"no result in the input: still running when last seen\"],"
+	    "[\"z\",\"no result in the input: submitted as gen-z (follow it with "
+	    "ia-poll)\"]]");
+	CHECK(c.sum.failed == 5);
+	CHECK_JSON(jv_copy(c.sum.stages), "{\"generation\":1,\"collect\":4}");
+	ia_collect_free(&c);
+}
+
+static void
+t_order(void)
+{
+	/* Placed first by place, the others after in their order. */
+	CHECK_JSON(ia_collect_order(jv_parse("[\"a\",\"b\",\"c\",\"d\"]"),
+	    jv_parse("{\"d\":0,\"b\":2,\"x\":1}")), "[\"d\",\"b\",\"a\",\"c\"]");
+	CHECK_JSON(ia_collect_order(jv_parse("[\"a\",\"b\"]"), jv_object()),
+	    "[\"a\",\"b\"]");
+	CHECK_JSON(ia_collect_order(jv_array(), jv_parse("{\"a\":3}")), "[]");
+	CHECK_JSON(ia_collect_order(jv_parse("[\"a\"]"), jv_parse("{\"a\":5}")),
+	    "[\"a\"]");
+}
+
+static const struct group {
+	const char	*name;
+	void		(*fn)(void);
+} groups[] = {
+	{ "pending", t_pending },
+	{ "pending_many", t_pending_many },
+	{ "pending_error", t_pending_error },
+	{ "outcomes", t_outcomes },
+	{ "failures", t_failures },
+	{ "pending_end", t_pending_end },
+	{ "order", t_order },
+};
+
+static void
+usage(void)
+{
+	size_t	 i;
+
+	fprintf(stderr, "usage: t_collect all");
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		fprintf(stderr, " | %s", groups[i].name);
+	fprintf(stderr, "\n");
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	size_t	 i;
+	int	 ran = 0, before, failed;
+
+	if (argc != 2)
+		usage();
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		if (strcmp(argv[1], "all") != 0 && strcmp(argv[1], groups[i].name) != 0)
+			continue;
+		before = checks;
+		failed = failures;
+		groups[i].fn();
+		printf("%s: %d checks, %s\n", groups[i].name, checks - before,
+		    failures == failed ? "ok" : "FAILED");
+		fflush(stdout);
+		ran++;
+	}
+	if (ran == 0)
+		usage();
+	if (failures > 0) {
+		printf("t_collect: %d of %d checks failed\n", failures, checks);
+		return 1;
+	}
+	printf("t_collect: %d checks passed\n", checks);
+	return 0;
+}
