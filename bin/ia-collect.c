@@ -12,20 +12,24 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "ia.h"
+#include "tool.h"
+
+static const char synopsis[] =
+    "ia-collect [-0hqrsV] [-e filter] [-f format] [--failed] [--sort]\n"
+    "                  [--input file] [--summary-json file] [--max-line bytes]\n"
+    "                  [file ...]";
+
+static struct tool	 t;
 
 static struct {
 	const struct ia_format *fmt;
-	bool		 raw, nul, failed, sort, summary;
+	bool		 raw, nul, want_failed, sort, summary;
 	const char	*input, *summary_json;
-	const char	*file;		/* being read, for messages; NULL: stdin */
 	FILE		*summary_fp;
 	size_t		 max_line;
 	struct ia_jq	*jq;		/* -e */
@@ -35,45 +39,6 @@ static struct {
 	bool		 write_failed;	/* an -e program failed on a record */
 } s = { .max_line = IA_DEFAULT_MAX_LINE };
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-	    "usage: ia-collect [-0hqrsV] [-e filter] [-f format] [--failed] [--sort]\n"
-	    "                  [--input file] [--summary-json file] [--max-line bytes]\n"
-	    "                  [file ...]\n");
-	exit(status);
-}
-
-/* Where a line is, for messages (one at a time). */
-static const char *
-where(long line)
-{
-	static char	 buf[512];
-
-	return ia_source_where(s.file, line, buf, sizeof(buf));
-}
-
-static void
-out_error(void)
-{
-	if (errno == EPIPE) {
-		signal(SIGPIPE, SIG_DFL);
-		raise(SIGPIPE);
-	}
-	err(IA_EXIT_USAGE, "stdout");
-}
-
-/* Write text, then flush: each record reaches the reader whole, at once. */
-static void
-put_text(const char *text, size_t len)
-{
-	clearerr(stdout);
-	if (fwrite(text, 1, len, stdout) != len || fflush(stdout) == EOF ||
-	    ferror(stdout))
-		out_error();
-}
-
 /*
  * What a result prints as, in the chosen form, appended to b.  rec is the
  * record as it came, for -e, which runs on failures too; the answer-only
@@ -81,9 +46,10 @@ put_text(const char *text, size_t len)
  * ia-collect --failed gives it.
  */
 static void
-render(struct ia_buf *b, struct ia_result *r, jv rec, bool ok, long line)
+render(struct ia_buf *b, struct ia_result *r, jv rec, bool ok,
+    const struct ia_line *l)
 {
-	char	 end = s.nul ? '\0' : '\n';
+	char	 end = s.nul ? '\0' : '\n', at[512];
 	jv	 v, msg;
 
 	if (s.jq == NULL) {
@@ -99,8 +65,9 @@ render(struct ia_buf *b, struct ia_result *r, jv rec, bool ok, long line)
 		if (ia_format_value(b, v, s.raw) == -1 || ia_buf_add(b, &end, 1) == -1)
 			err(IA_EXIT_USAGE, NULL);
 	if (jv_is_valid(msg = ia_jq_error(s.jq, v))) {
-		if (line > 0)
-			warnx("%s: -e: %s", where(line), jv_string_value(msg));
+		if (l != NULL)
+			warnx("%s: -e: %s", ia_source_where(l->file, l->lineno, at,
+			    sizeof(at)), jv_string_value(msg));
 		else
 			warnx("-e: %s", jv_string_value(msg));
 		s.write_failed = true;
@@ -110,15 +77,15 @@ render(struct ia_buf *b, struct ia_result *r, jv rec, bool ok, long line)
 
 /* Print a result now, or keep its text for --sort. */
 static void
-emit(struct ia_result *r, jv rec, bool ok, long line)
+emit(struct ia_result *r, jv rec, bool ok, const struct ia_line *l)
 {
 	struct ia_buf	 b = { 0 };
 
-	render(&b, r, rec, ok, line);
+	render(&b, r, rec, ok, l);
 	if (b.data == NULL)
 		return;
 	if (!s.sort)
-		put_text(b.data, b.len);
+		tool_put_text(b.data, b.len);
 	else if (jv_get_kind(r->custom_id) == JV_KIND_STRING)
 		s.sorted = jv_object_set(s.sorted, jv_copy(r->custom_id),
 		    jv_string_sized(b.data, (int)b.len));
@@ -133,7 +100,7 @@ static void
 on_line(const struct ia_line *l)
 {
 	struct ia_result r;
-	char		 msg[600];
+	char		 msg[600], at[512];
 	jv		 rec;
 	int		 rc;
 
@@ -141,13 +108,14 @@ on_line(const struct ia_line *l)
 		rec = ia_input_too_long(l, s.max_line);
 	else if (!jv_is_valid(rec = jv_parse_sized(l->text, (int)l->len))) {
 		jv_free(rec);
-		snprintf(msg, sizeof(msg), "%s: not JSON", where(l->lineno));
+		snprintf(msg, sizeof(msg), "%s: not JSON", ia_source_where(l->file,
+		    l->lineno, at, sizeof(at)));
 		rec = ia_record_error(NULL, "input", 0, msg, 0, jv_null(), l->lineno);
 	}
 	if ((rc = ia_collect_add(&s.c, jv_copy(rec), &r)) == -1)
 		err(IA_EXIT_USAGE, NULL);
-	if (rc == 1 && !s.failed)
-		emit(&r, rec, true, l->lineno);
+	if (rc == 1 && !s.want_failed)
+		emit(&r, rec, true, l);
 	else
 		jv_free(rec);
 	ia_result_free(&r);
@@ -160,7 +128,7 @@ put_json(jv v)
 
 	if (ia_format_value(&b, v, false) == -1 || ia_buf_add(&b, "\n", 1) == -1)
 		err(IA_EXIT_USAGE, NULL);
-	put_text(b.data, b.len);
+	tool_put_text(b.data, b.len);
 	ia_buf_free(&b);
 }
 
@@ -192,28 +160,6 @@ failed_item(void *arg, struct ia_item *item)
 }
 
 /*
- * The next line, waiting for it: ia-collect has nothing else to do.  A
- * status other than IA_LINE_NONE, or -1 with errno.
- */
-static int
-next_line(struct ia_source *src, struct ia_line *line)
-{
-	enum ia_line_status st;
-	struct pollfd	 pfd;
-	int		 rc;
-
-	while ((st = ia_source_next(src, line)) == IA_LINE_NONE) {
-		if ((rc = ia_source_fill(src)) == -1)
-			return -1;
-		pfd.fd = ia_source_fd(src);
-		pfd.events = POLLIN;
-		if (rc == 0 && poll(&pfd, 1, -1) == -1 && errno != EINTR)
-			return -1;
-	}
-	return (int)st;
-}
-
-/*
  * Read --input as ia-submit reads its input, calling fn per item.  0, or -1
  * with a message.
  */
@@ -232,7 +178,7 @@ read_input(void (*fn)(void *, struct ia_item *), void *arg, char *msg, size_t le
 		ia_input_free(&in);
 		return -1;
 	}
-	while ((rc = next_line(&src, &line)) != IA_LINE_EOF && rc != -1)
+	while ((rc = tool_wait_line(&src, &line)) != IA_LINE_EOF && rc != -1)
 		if (rc == IA_LINE_OK)
 			ia_input_line(&in, &line, fn, arg);
 	if (rc == -1)
@@ -293,7 +239,7 @@ print_failure(void *arg, jv cid, jv rec)
 	(void)arg;
 	jv_free(cid);
 	ia_result_read(jv_copy(rec), &r);
-	emit(&r, rec, false, 0);
+	emit(&r, rec, false, NULL);
 	ia_result_free(&r);
 }
 
@@ -329,12 +275,12 @@ print_sorted(void)
 	keys = ia_collect_order(jv_keys(jv_copy(s.sorted)), op.index);
 	jv_array_foreach(keys, i, k) {
 		v = jv_object_get(jv_copy(s.sorted), k);
-		put_text(jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)));
+		tool_put_text(jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)));
 		jv_free(v);
 	}
 	jv_free(keys);
 	jv_array_foreach(s.sorted_anon, i, t) {
-		put_text(jv_string_value(t), (size_t)jv_string_length_bytes(jv_copy(t)));
+		tool_put_text(jv_string_value(t), (size_t)jv_string_length_bytes(jv_copy(t)));
 		jv_free(t);
 	}
 }
@@ -376,16 +322,13 @@ main(int argc, char *argv[])
 		{ "version",		no_argument,		NULL,	'V' },
 		{ NULL,			0,			NULL,	0 }
 	};
-	struct ia_config	 cfg;
-	struct ia_source	 src;
 	struct ia_line		 line;
 	const char		*filter = NULL, *format = NULL;
 	char			 msg[1024];
-	bool			 quiet = false, want_summary = false;
-	int			 ch, rc, status;
+	bool			 want_summary = false;
+	int			 ch, rc;
 
-	signal(SIGPIPE, SIG_IGN);
-	ia_config_init(&cfg);
+	tool_init(&t, "ia-collect", synopsis, 0, argv);
 	while ((ch = getopt_long(argc, argv, "0e:f:hqrsV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case '0':
@@ -400,9 +343,6 @@ main(int argc, char *argv[])
 				errx(IA_EXIT_USAGE, "-f: %s: not a format (ndjson, openai, "
 				    "tsv, csv)", optarg);
 			break;
-		case 'q':
-			quiet = true;
-			break;
 		case 'r':
 			s.raw = true;
 			break;
@@ -410,7 +350,7 @@ main(int argc, char *argv[])
 			want_summary = true;
 			break;
 		case O_FAILED:
-			s.failed = true;
+			s.want_failed = true;
 			break;
 		case O_SORT:
 			s.sort = true;
@@ -421,37 +361,25 @@ main(int argc, char *argv[])
 		case O_SUMMARY_JSON:
 			s.summary_json = optarg;
 			break;
-		case IA_OPT_MAX_LINE:
-			if (ia_config_option(&cfg, IA_OPT_MAX_LINE, optarg, msg,
-			    sizeof(msg)) == -1)
-				errx(IA_EXIT_USAGE, "%s", msg);
-			s.max_line = cfg.max_line;
-			break;
-		case 'h':
-			usage(IA_EXIT_OK);
-		case 'V':
-			printf("ia-collect %s\n", IA_VERSION);
-			return IA_EXIT_OK;
 		default:
-			usage(IA_EXIT_USAGE);
+			tool_option(&t, ch, optarg);
 		}
 	}
+	s.max_line = t.cfg.max_line;
 	if (s.nul && !s.raw && filter == NULL)
 		errx(IA_EXIT_USAGE, "-0 goes with -r or -e");
 	if ((s.raw || filter != NULL) && format != NULL)
 		errx(IA_EXIT_USAGE, "-f does not go with -r or -e");
-	if (s.failed && (s.raw || filter != NULL || format != NULL))
+	if (s.want_failed && (s.raw || filter != NULL || format != NULL))
 		errx(IA_EXIT_USAGE, "--failed prints requests: not with -r, -e or -f");
-	if (s.input != NULL && !s.sort && !s.failed)
+	if (s.input != NULL && !s.sort && !s.want_failed)
 		errx(IA_EXIT_USAGE, "--input goes with --sort or --failed");
 	if (s.input != NULL && access(s.input, R_OK) == -1)
 		err(IA_EXIT_USAGE, "%s", s.input);
 	if (filter != NULL && (s.jq = ia_jq_compile(filter, msg, sizeof(msg))) == NULL)
 		errx(IA_EXIT_USAGE, "%s", msg);
-	s.summary = want_summary || (!quiet && isatty(STDERR_FILENO));
-	if (ia_source_init(&src, argv + optind, argc - optind, s.max_line, msg,
-	    sizeof(msg)) == -1)
-		errx(IA_EXIT_USAGE, "%s", msg);
+	s.summary = want_summary || (!t.cfg.quiet && isatty(STDERR_FILENO));
+	tool_setup(&t, argc - optind, argv + optind);
 	/* Opened now, so that a bad path costs nothing. */
 	if (s.summary_json != NULL && (s.summary_fp = fopen(s.summary_json, "w")) == NULL)
 		err(IA_EXIT_USAGE, "%s", s.summary_json);
@@ -459,38 +387,33 @@ main(int argc, char *argv[])
 		s.fmt = ia_format_find(s.nul ? "raw0" : "raw");
 	else if (s.fmt == NULL)
 		s.fmt = ia_format_find("ndjson");
-	if (s.fmt->header != NULL && !s.failed)
-		put_text(s.fmt->header, strlen(s.fmt->header));
+	if (s.fmt->header != NULL && !s.want_failed)
+		tool_put_text(s.fmt->header, strlen(s.fmt->header));
 	ia_collect_init(&s.c);
 	s.sorted = jv_object();
 	s.sorted_anon = jv_array();
 
-	while ((rc = next_line(&src, &line)) != IA_LINE_EOF) {
-		s.file = ia_source_name(&src);
+	while ((rc = tool_wait_line(&t.src, &line)) != IA_LINE_EOF) {
 		if (rc == -1)
-			err(IA_EXIT_USAGE, "%s", s.file ? s.file : "stdin");
+			err(IA_EXIT_USAGE, "%s", line.file ? line.file : "stdin");
 		on_line(&line);
 	}
-	ia_source_free(&src);
 	if (ia_collect_end(&s.c) == -1)
 		err(IA_EXIT_USAGE, NULL);
-	if (s.failed)
+	if (s.want_failed)
 		print_failed();
 	else
 		ia_collect_each_failure(&s.c, print_failure, NULL);
-	if (s.sort && !s.failed)
+	if (s.sort && !s.want_failed)
 		print_sorted();
-	status = s.c.sum.failed > 0 || s.write_failed ? IA_EXIT_FAILED : IA_EXIT_OK;
+	t.failed = s.c.sum.failed + (s.write_failed ? 1 : 0);
 	if (s.summary_json != NULL)
 		write_summary_json(ia_summary_json(&s.c.sum));
 	if (s.summary)
 		print_summary();
-	if (ia_record_close(stdout) == -1)
-		err(IA_EXIT_USAGE, "stdout");
 	ia_collect_free(&s.c);
 	jv_free(s.sorted);
 	jv_free(s.sorted_anon);
-	ia_config_free(&cfg);
 	ia_jq_free(s.jq);
-	return status;
+	return tool_finish(&t);
 }

@@ -185,6 +185,22 @@ wait_input(int fd, int timeout_ms)
 	return 0;
 }
 
+int
+tool_wait_line(struct ia_source *src, struct ia_line *line)
+{
+	enum ia_line_status	 st;
+	int			 rc;
+
+	while ((st = ia_source_next(src, line)) == IA_LINE_NONE) {
+		line->file = ia_source_name(src);
+		if ((rc = ia_source_fill(src)) == -1)
+			return -1;
+		if (rc == 0 && wait_input(ia_source_fd(src), -1) == -1)
+			return -1;
+	}
+	return (int)st;
+}
+
 void
 tool_turn(struct tool *t, int timeout_ms, void (*fn)(struct ia_xfer *))
 {

@@ -54,6 +54,12 @@ void	 tool_read(struct tool *, void (*)(const struct ia_line *));
  * there is room, for input; then hand each finished transfer to fn.
  */
 void	 tool_turn(struct tool *, int, void (*)(struct ia_xfer *));
+/*
+ * For a tool with nothing else to do (ia-collect): the next line, waiting
+ * for it as long as it takes.  IA_LINE_OK, IA_LINE_TOO_LONG (text NULL),
+ * IA_LINE_EOF, or -1 with errno (line->file names the file).
+ */
+int	 tool_wait_line(struct ia_source *, struct ia_line *);
 /* Whether another transfer would start at once. */
 bool	 tool_room(const struct tool *);
 /* Clear the progress line, free it all, close stdout: the exit status. */
