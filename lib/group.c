@@ -528,8 +528,9 @@ ia_group_feed(struct ia_group *g, const struct ia_group_poll *p, jv answer)
 
 /*
  * An id followed alone is fed the same way: its answer is the generation,
- * or 404 while it is not visible yet, which it may be for --grace.  What
- * ends it is an error record whose request is the id's input record.
+ * or 404 while it is not visible yet, which it may be for --grace, or up
+ * to --deadline when that is sooner.  What ends it is an error record whose
+ * request is the id's input record.
  */
 struct ia_group_outcome
 ia_group_feed_id(const char *id, const char *custom_id, long line,
@@ -538,14 +539,15 @@ ia_group_feed_id(const char *id, const char *custom_id, long line,
 	struct ia_group_outcome	 out = outcome();
 	jv			 state, rec;
 	char			 msg[512];
+	double			 grace = p->grace < p->deadline ? p->grace : p->deadline;
 
 	state = p->status >= 200 && p->status <= 299 &&
 	    jv_get_kind(answer) == JV_KIND_OBJECT ?
 	    jv_object_get(jv_copy(answer), jv_string("state")) : jv_invalid();
 	if (p->status == 404) {
 		snprintf(msg, sizeof(msg), "generation %s not found %g s after it "
-		    "was first seen", id, p->grace);
-		out.verdict = ia_group_next(p->once, p->age, p->grace);
+		    "was first seen", id, grace);
+		out.verdict = ia_group_next(p->once, p->age, grace);
 	} else if (p->status < 200 || p->status > 299) {
 		snprintf(msg, sizeof(msg), "%s", p->error);
 		out.verdict = IA_GROUP_GAVE_UP;

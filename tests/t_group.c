@@ -635,6 +635,7 @@ feed_id(const char *custom_id, long status, const char *body, double age,
 static void
 t_id(void)
 {
+	struct ia_group_poll		 p;
 	struct ia_group_outcome		 o;
 
 	/* Final: printed with the input's custom_id, else the request's, else null. */
@@ -662,6 +663,19 @@ t_id(void)
 	drop(&o);
 	o = feed_id(NULL, 404, NULL, 1e6, true);
 	CHECK_OUT(&o, IA_GROUP_KEPT, "[]", "[]", "[{'id':'N2m'}]");
+	drop(&o);
+	/* A --deadline shorter than --grace ends the wait for a 404 too. */
+	p = opts(404, 59, false);
+	p.grace = 100;
+	o = ia_group_feed_id("N2m", "q1", 4, &p, jv_invalid());
+	CHECK_OUT(&o, IA_GROUP_WAIT, "[]", "[]", "[]");
+	drop(&o);
+	p.age = 60;
+	o = ia_group_feed_id("N2m", "q1", 4, &p, jv_invalid());
+	CHECK_OUT(&o, IA_GROUP_GAVE_UP, "[]", "[{'custom_id':'q1','error':"
+	    "{'stage':'poll','status':404,'message':'generation N2m not found 60 s "
+	    "after it was first seen','attempts':2},'request':{'id':'N2m',"
+	    "'custom_id':'q1'},'line':4}]", "[]");
 	drop(&o);
 
 	/* Running: waited for until --deadline; --once keeps it. */
