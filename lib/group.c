@@ -156,14 +156,33 @@ gen_custom_id(jv gen)
 	return ia_record_custom_id(req);
 }
 
-/* The id of a generation of a listing that is not final, else jv_invalid(). */
+/*
+ * Whether key (consumed), a custom_id for a listed group, else a generation
+ * id, is one still waited for.
+ */
+static bool
+followed(const struct ia_group *g, jv key)
+{
+	if (jv_get_kind(key) != JV_KIND_STRING) {
+		jv_free(key);
+		return false;
+	}
+	if (is_listed(g))
+		return jv_object_has(jv_copy(g->awaited), key);
+	return !jv_object_has(jv_copy(g->printed), key);
+}
+
+/*
+ * The id of a generation of a group followed whole that is not final and
+ * not printed (the same id may come twice), else jv_invalid().
+ */
 static jv
-running_id(jv gen)
+running_id(const struct ia_group *g, jv gen)
 {
 	jv	 id = jv_get_kind(gen) == JV_KIND_OBJECT ?
 	    jv_object_get(jv_copy(gen), jv_string("id")) : jv_invalid();
 
-	if (final(gen) || jv_get_kind(id) != JV_KIND_STRING) {
+	if (final(gen) || !followed(g, jv_copy(id))) {
 		jv_free(id);
 		return jv_invalid();
 	}
@@ -203,42 +222,30 @@ output(jv custom_id, jv gen)
 
 /*
  * One generation of a listing: print it if it is final, followed and not
- * printed yet.  Returns whether it is one still to wait for.
+ * printed yet; if it is not final, note it as running.
  */
-static bool
+static void
 take(struct ia_group *g, jv gen, struct ia_group_outcome *out)
 {
 	jv	 key;
-	bool	 ours;
 
 	if (jv_get_kind(gen) != JV_KIND_OBJECT) {
 		jv_free(gen);
-		return false;
+		return;
 	}
-	if (is_listed(g)) {
-		key = gen_custom_id(jv_copy(gen));
-		ours = jv_get_kind(key) == JV_KIND_STRING &&
-		    jv_object_has(jv_copy(g->awaited), jv_copy(key));
-	} else {
-		key = jv_object_get(jv_copy(gen), jv_string("id"));
-		ours = jv_get_kind(key) == JV_KIND_STRING &&
-		    !jv_object_has(jv_copy(g->printed), jv_copy(key));
-	}
-	if (!ours) {
+	key = is_listed(g) ? gen_custom_id(jv_copy(gen)) :
+	    jv_object_get(jv_copy(gen), jv_string("id"));
+	if (!followed(g, jv_copy(key))) {
 		/* Not ours to wait for: not listed, or printed already. */
 		jv_free(key);
 		jv_free(gen);
-		return false;
-	}
-	if (!final(jv_copy(gen))) {
+	} else if (!final(jv_copy(gen))) {
 		if (!holds(out->running, jv_copy(key)))
 			out->running = jv_array_append(out->running, key);
 		else
 			jv_free(key);
 		jv_free(gen);
-		return true;
-	}
-	if (is_listed(g)) {
+	} else if (is_listed(g)) {
 		g->awaited = jv_object_delete(g->awaited, jv_copy(key));
 		out->print = jv_array_append(out->print, output(key, gen));
 	} else {
@@ -246,7 +253,6 @@ take(struct ia_group *g, jv gen, struct ia_group_outcome *out)
 		out->print = jv_array_append(out->print,
 		    output(jv_invalid(), gen));
 	}
-	return false;
 }
 
 /* The listed custom_ids not printed yet, in the order the record gave them. */
@@ -294,9 +300,8 @@ give_up(struct ia_group *g, const struct ia_group_poll *p, jv gens,
 		jv_free(ids);
 	} else if (jv_get_kind(gens) == JV_KIND_ARRAY) {
 		jv_array_foreach(gens, i, gen) {
-			id = running_id(jv_copy(gen));
-			if (!jv_is_valid(id) ||
-			    jv_object_has(jv_copy(g->printed), jv_copy(id))) {
+			id = running_id(g, jv_copy(gen));
+			if (!jv_is_valid(id)) {
 				jv_free(id);
 				jv_free(gen);
 				continue;
@@ -337,7 +342,7 @@ count_of(jv counts, jv key)
  * Returns the custom_ids.
  */
 static jv
-keep_running(jv gens, struct ia_group_outcome *out)
+keep_running(const struct ia_group *g, jv gens, struct ia_group_outcome *out)
 {
 	jv	 ids = jv_array(), seen = jv_object(), cid, id, one;
 
@@ -350,7 +355,7 @@ keep_running(jv gens, struct ia_group_outcome *out)
 		jv_free(cid);
 	}
 	jv_array_foreach(gens, i, gen) {
-		id = running_id(jv_copy(gen));
+		id = running_id(g, jv_copy(gen));
 		if (!jv_is_valid(id)) {
 			jv_free(id);
 			jv_free(gen);
@@ -392,7 +397,7 @@ keep(struct ia_group *g, jv gens, struct ia_group_outcome *out)
 		jv_free(gens);
 		rec = jv_object_set(rec, jv_string("custom_ids"), awaited_ids(g));
 	} else if (jv_get_kind(gens) == JV_KIND_ARRAY) {
-		ids = keep_running(gens, out);
+		ids = keep_running(g, gens, out);
 		if (jv_array_length(jv_copy(ids)) == 0) {
 			/* Each went as a generation of its own. */
 			jv_free(ids);
@@ -425,12 +430,25 @@ later(struct ia_group *g, const struct ia_group_poll *p, jv gens,
 	}
 }
 
-/* The listed custom_ids not printed that the listing did not show running. */
+/*
+ * After a whole listing: running is what is still followed, so that a
+ * generation printed further down (one that shares its custom_id, or the
+ * same one twice) is not waited for; missing is what the listing did not
+ * have of the custom_ids listed.
+ */
 static void
-find_missing(const struct ia_group *g, struct ia_group_outcome *out)
+tally(const struct ia_group *g, struct ia_group_outcome *out)
 {
-	jv	 ids = awaited_ids(g);
+	jv	 running = out->running, ids = awaited_ids(g);
 
+	out->running = jv_array();
+	jv_array_foreach(running, i, key) {
+		if (followed(g, jv_copy(key)))
+			out->running = jv_array_append(out->running, key);
+		else
+			jv_free(key);
+	}
+	jv_free(running);
 	jv_array_foreach(ids, i, c) {
 		if (holds(out->running, jv_copy(c)))
 			jv_free(c);
@@ -468,7 +486,6 @@ ia_group_feed(struct ia_group *g, const struct ia_group_poll *p, jv answer)
 	jv			 gens;
 	char			 msg[512];
 	const char		*id = jv_string_value(g->id);
-	bool			 running = false;
 
 	if (p->status == 404) {
 		jv_free(answer);
@@ -502,10 +519,9 @@ ia_group_feed(struct ia_group *g, const struct ia_group_poll *p, jv answer)
 		return out;
 	}
 	jv_array_foreach(gens, i, gen)
-		if (take(g, gen, &out))
-			running = true;
-	find_missing(g, &out);
-	if (running) {
+		take(g, gen, &out);
+	tally(g, &out);
+	if (jv_array_length(jv_copy(out.running)) > 0) {
 		snprintf(msg, sizeof(msg), "deadline passed: group %s still "
 		    "running after %.0f s (--deadline %g s)", id, p->age,
 		    p->deadline);

@@ -49,6 +49,10 @@ group_checks() {
 	group_checks deadline
 }
 
+@test "group: what runs is judged on the whole listing: printed further down is not waited for" {
+	group_checks shared
+}
+
 @test "group: a failed GET or an answer that is not a listing ends the group" {
 	group_checks failed
 }
@@ -59,5 +63,5 @@ group_checks() {
 
 @test "group: all groups together" {
 	group_checks all
-	[ "$(grep -c '^[a-z_]*: [1-9][0-9]* checks, ok$' <<<"$output")" -eq 11 ]
+	[ "$(grep -c '^[a-z_]*: [1-9][0-9]* checks, ok$' <<<"$output")" -eq 12 ]
 }

@@ -2,7 +2,7 @@
  * t_group: checks of lib/group.c, what each answer means for a group being
  * followed, or an id followed alone.  "t_group GROUP" runs one group of
  * checks (init, next, listed, whole, missing, absent, empty, once,
- * deadline, failed, id) or all of them; it prints one line per group and a
+ * deadline, shared, failed, id) or all of them; it prints one line per group and a
  * summary, or each failing check with what it got and wanted.
  *
  * JSON here is written with ' for " (and ` for '), and outputs are compared
@@ -575,6 +575,74 @@ t_deadline(void)
 	ia_group_free(&g);
 }
 
+/*
+ * What is running is judged on the whole listing: a generation printed
+ * further down, one that shares the listed custom_id or the same one
+ * twice, is not waited for, in whatever order the listing comes.
+ */
+static void
+t_shared(void)
+{
+	struct ia_group			 g;
+	struct ia_group_outcome		 o;
+	const char			*ab, *ba;
+
+	ab = LIST(G("g1", "Queued", "a") "," G("g2", "Success", "a") ","
+	    G("g3", "Success", "b"));
+	ba = LIST(G("g3", "Success", "b") "," G("g2", "Success", "a") ","
+	    G("g1", "Queued", "a"));
+
+	/* --once: nothing kept, no {"custom_ids": []} a next run would follow whole. */
+	make(&g, "{'group_id':'G','custom_ids':['a']}");
+	o = feed(&g, 200, ab, 0, true);
+	CHECK_OUT(&o, IA_GROUP_DONE, "[" P("g2", "Success", "a") "]", "[]", "[]");
+	CHECK_LEFT(&o, "[]", "[]");
+	ia_group_free(&g);
+	make(&g, "{'group_id':'G','custom_ids':['a']}");
+	o = feed(&g, 200, ba, 0, true);
+	CHECK_OUT(&o, IA_GROUP_DONE, "[" P("g2", "Success", "a") "]", "[]", "[]");
+	CHECK_LEFT(&o, "[]", "[]");
+	ia_group_free(&g);
+
+	/* Without --once: done on that listing, no look more. */
+	make(&g, "{'group_id':'G','custom_ids':['a']}");
+	o = feed(&g, 200, ab, 1, false);
+	CHECK_OUT(&o, IA_GROUP_DONE, "[" P("g2", "Success", "a") "]", "[]", "[]");
+	drop(&o);
+	ia_group_free(&g);
+
+	/* Another custom_id still running: kept with that one alone. */
+	make(&g, "{'group_id':'G','custom_ids':['a','c']}");
+	o = feed(&g, 200, LIST(G("g1", "Queued", "a") "," G("g2", "Success", "a")
+	    "," G("g4", "Queued", "c")), 0, true);
+	CHECK_OUT(&o, IA_GROUP_KEPT, "[" P("g2", "Success", "a") "]", "[]",
+	    "[{'group_id':'G','custom_ids':['c']}]");
+	CHECK_LEFT(&o, "['c']", "[]");
+	ia_group_free(&g);
+
+	/* Followed whole, g1 running then final: printed, and not kept. */
+	make(&g, "{'group_id':'G'}");
+	o = feed(&g, 200, LIST(G0("g1", "Queued") "," G0("g1", "Success") ","
+	    G("g5", "Queued", "u")), 0, true);
+	CHECK_OUT(&o, IA_GROUP_KEPT, "[" P0("g1", "Success") "]", "[]",
+	    "[{'group_id':'G','custom_ids':['u']}]");
+	CHECK_LEFT(&o, "['g5']", "[]");
+	ia_group_free(&g);
+	make(&g, "{'group_id':'G'}");
+	o = feed(&g, 200, LIST(G0("g1", "Queued") "," G0("g1", "Success")), 1,
+	    false);
+	CHECK_OUT(&o, IA_GROUP_DONE, "[" P0("g1", "Success") "]", "[]", "[]");
+	drop(&o);
+	/* Not given up at the deadline with no record at all. */
+	ia_group_free(&g);
+	make(&g, "{'group_id':'G'}");
+	o = feed(&g, 200, LIST(G0("g1", "Queued") "," G0("g1", "Success")), 90,
+	    false);
+	CHECK_OUT(&o, IA_GROUP_DONE, "[" P0("g1", "Success") "]", "[]", "[]");
+	drop(&o);
+	ia_group_free(&g);
+}
+
 #define NOT_LISTING	"[{'custom_id':null,'error':{'stage':'poll','status':200," \
 	"'message':'the answer is not a group`s generations','attempts':2}," \
 	"'request':{'group_id':'G'},'line':7}]"
@@ -719,6 +787,7 @@ static const struct {
 	{ "empty",	t_empty },
 	{ "once",	t_once },
 	{ "deadline",	t_deadline },
+	{ "shared",	t_shared },
 	{ "failed",	t_failed },
 	{ "id",		t_id },
 };
