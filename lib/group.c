@@ -173,20 +173,24 @@ followed(const struct ia_group *g, jv key)
 }
 
 /*
- * The id of a generation of a group followed whole that is not final and
- * not printed (the same id may come twice), else jv_invalid().
+ * The generations of a listing of a group followed whole that are running
+ * and not printed (the same id may come twice); gens consumed.
  */
 static jv
-running_id(const struct ia_group *g, jv gen)
+still_running(const struct ia_group *g, jv gens)
 {
-	jv	 id = jv_get_kind(gen) == JV_KIND_OBJECT ?
-	    jv_object_get(jv_copy(gen), jv_string("id")) : jv_invalid();
+	jv	 run = jv_array(), id;
 
-	if (final(gen) || !followed(g, jv_copy(id))) {
-		jv_free(id);
-		return jv_invalid();
+	jv_array_foreach(gens, i, gen) {
+		id = jv_get_kind(gen) == JV_KIND_OBJECT ?
+		    jv_object_get(jv_copy(gen), jv_string("id")) : jv_invalid();
+		if (followed(g, id) && !final(jv_copy(gen)))
+			run = jv_array_append(run, gen);
+		else
+			jv_free(gen);
 	}
-	return id;
+	jv_free(gens);
+	return run;
 }
 
 /*
@@ -299,13 +303,9 @@ give_up(struct ia_group *g, const struct ia_group_poll *p, jv gens,
 		}
 		jv_free(ids);
 	} else if (jv_get_kind(gens) == JV_KIND_ARRAY) {
+		gens = still_running(g, gens);
 		jv_array_foreach(gens, i, gen) {
-			id = running_id(g, jv_copy(gen));
-			if (!jv_is_valid(id)) {
-				jv_free(id);
-				jv_free(gen);
-				continue;
-			}
+			id = jv_object_get(jv_copy(gen), jv_string("id"));
 			cid = gen_custom_id(gen);
 			req = jv_object_set(jv_object(), jv_string("id"), id);
 			if (jv_get_kind(cid) == JV_KIND_STRING)
@@ -344,7 +344,7 @@ count_of(jv counts, jv key)
 static jv
 keep_running(const struct ia_group *g, jv gens, struct ia_group_outcome *out)
 {
-	jv	 ids = jv_array(), seen = jv_object(), cid, id, one;
+	jv	 ids = jv_array(), seen = jv_object(), run, cid, id, one;
 
 	/* A custom_id that several generations share cannot stand for one. */
 	jv_array_foreach(gens, i, gen) {
@@ -354,13 +354,9 @@ keep_running(const struct ia_group *g, jv gens, struct ia_group_outcome *out)
 			    jv_number(count_of(jv_copy(seen), jv_copy(cid)) + 1));
 		jv_free(cid);
 	}
-	jv_array_foreach(gens, i, gen) {
-		id = running_id(g, jv_copy(gen));
-		if (!jv_is_valid(id)) {
-			jv_free(id);
-			jv_free(gen);
-			continue;
-		}
+	run = still_running(g, gens);
+	jv_array_foreach(run, i, gen) {
+		id = jv_object_get(jv_copy(gen), jv_string("id"));
 		cid = gen_custom_id(gen);
 		if (jv_get_kind(cid) == JV_KIND_STRING &&
 		    count_of(jv_copy(seen), jv_copy(cid)) == 1) {
@@ -377,7 +373,7 @@ keep_running(const struct ia_group *g, jv gens, struct ia_group_outcome *out)
 		    jv_object_set(one, jv_string("id"), id));
 	}
 	jv_free(seen);
-	jv_free(gens);
+	jv_free(run);
 	return ids;
 }
 
