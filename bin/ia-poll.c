@@ -23,20 +23,10 @@ struct pend {
 	bool			 is_group;	/* this is the head of a struct group */
 };
 
-/*
- * A group being followed: the custom_ids its record listed, each printed
- * once; or, when it listed none, every generation the group has, told apart
- * by generation id.  One GET per poll covers all of them.
- */
+/* A group being followed: lib/group.c says what each listing of it means. */
 struct group {
 	struct pend	 p;		/* first; p.id is the group id */
-	bool		 listed;	/* the record gave custom_ids */
-	size_t		 n;		/* listed: custom_ids; else printed ids */
-	size_t		 cap;
-	char		**ids;		/* custom_ids, or generation ids printed */
-	bool		*done;		/* listed: ids[i] is printed */
-	size_t		 left;		/* listed: not printed yet */
-	bool		 confirm;	/* all final, some missing: look once more */
+	struct ia_group	 g;
 };
 
 static const char synopsis[] =
@@ -54,55 +44,29 @@ static struct {
 	double			 grace;		/* a new id may answer 404 so long */
 	bool			 once;
 	const char		*pending_path;
-	const char		*file;		/* being read, for messages */
 	FILE			*pending;
 	size_t			 npending;	/* ids and groups followed */
 	size_t			 waiting;	/* generations they stand for */
 	uint64_t		 rng;
 } s = { .interval = 1, .max_interval = 30, .deadline = 72 * 3600.0, .grace = 60 };
 
-/* Where a line is, for messages (one at a time). */
-static const char *
-where(long line)
-{
-	static char	 buf[512];
-
-	return ia_source_where(s.file, line, buf, sizeof(buf));
-}
-
-/* Free what p holds, whether or not it was ever followed. */
-static void
-pend_release(struct pend *p)
-{
-	struct group	*g = (struct group *)p;
-	size_t		 i;
-
-	if (p->is_group) {
-		for (i = 0; i < g->n; i++)
-			free(g->ids[i]);
-		free(g->ids);
-		free(g->done);
-	}
-	free(p->id);
-	free(p->custom_id);
-	free(p);
-}
-
 /* How many generations p still stands for, for the progress line. */
 static size_t
 waits_for(const struct pend *p)
 {
-	const struct group *g = (const struct group *)p;
-
-	return p->is_group && g->listed ? g->left : 1;
+	return p->is_group ? ia_group_left(&((const struct group *)p)->g) : 1;
 }
 
 static void
 pend_free(struct pend *p)
 {
 	s.waiting -= waits_for(p);
-	pend_release(p);
 	s.npending--;
+	if (p->is_group)
+		ia_group_free(&((struct group *)p)->g);
+	free(p->id);
+	free(p->custom_id);
+	free(p);
 }
 
 static void
@@ -148,100 +112,31 @@ follow(const char *id, jv custom_id, long line)
 	track(p, line);
 }
 
-/* Remember one more id in a group: a custom_id listed, or a generation printed. */
-static void
-group_add(struct group *g, const char *id)
-{
-	size_t	 cap;
-
-	if (g->n == g->cap) {
-		cap = g->cap ? g->cap * 2 : 8;
-		if ((g->ids = reallocarray(g->ids, cap, sizeof(*g->ids))) == NULL ||
-		    (g->listed && (g->done = reallocarray(g->done, cap,
-		    sizeof(*g->done))) == NULL))
-			err(IA_EXIT_USAGE, NULL);
-		g->cap = cap;
-	}
-	if ((g->ids[g->n] = strdup(id)) == NULL)
-		err(IA_EXIT_USAGE, NULL);
-	if (g->listed)
-		g->done[g->n] = false;
-	g->n++;
-}
-
-/* Where id is in the group's list, or -1. */
-static long
-group_find(const struct group *g, const char *id)
-{
-	size_t	 i;
-
-	for (i = 0; i < g->n; i++)
-		if (strcmp(g->ids[i], id) == 0)
-			return (long)i;
-	return -1;
-}
-
 /*
- * A group record, {"group_id", "custom_ids"}: follow the group, waiting for
- * each custom_id listed, or for every generation it has when none are.  A
- * bad record is an input error, as a bad line is.
+ * A group record, {"group_id", "custom_ids"}: follow the group.  A bad
+ * record is an input error, as a bad line is.
  */
 static void
-follow_group(jv rec, long line)
+follow_group(jv rec, const struct ia_line *l)
 {
 	struct group	*g;
-	struct ia_ids	 seen;
-	jv		 gid, ids;
-	char		 why[256] = "", msg[800];
-	int		 i, n, added;
+	char		 why[256], msg[800], at[512];
 
-	ia_ids_init(&seen);
-	gid = jv_object_get(jv_copy(rec), jv_string("group_id"));
-	ids = jv_object_get(jv_copy(rec), jv_string("custom_ids"));
-	if (jv_get_kind(gid) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(gid)) == 0)
-		snprintf(why, sizeof(why), "group_id must be a non-empty string");
-	else if (jv_is_valid(ids) && jv_get_kind(ids) != JV_KIND_NULL &&
-	    jv_get_kind(ids) != JV_KIND_ARRAY)
-		snprintf(why, sizeof(why), "custom_ids must be an array of strings");
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		err(IA_EXIT_USAGE, NULL);
-	g->p.is_group = true;
-	/* An empty list waits for nothing: follow the whole group instead. */
-	g->listed = jv_get_kind(ids) == JV_KIND_ARRAY &&
-	    jv_array_length(jv_copy(ids)) > 0;
-	n = g->listed ? jv_array_length(jv_copy(ids)) : 0;
-	for (i = 0; i < n && why[0] == '\0'; i++) {
-		jv	 id = jv_array_get(jv_copy(ids), i);
-
-		if (jv_get_kind(id) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(id)) == 0)
-			snprintf(why, sizeof(why), "custom_ids must be an array of "
-			    "non-empty strings");
-		else if ((added = ia_ids_add(&seen, jv_string_value(id))) == 0)
-			snprintf(why, sizeof(why), "custom_ids lists \"%.200s\" twice",
-			    jv_string_value(id));
-		else if (added == -1)
-			err(IA_EXIT_USAGE, NULL);
-		else
-			group_add(g, jv_string_value(id));
-		jv_free(id);
-	}
-	jv_free(ids);
-	if (why[0] != '\0') {
-		ia_ids_free(&seen);
-		pend_release(&g->p);
-		jv_free(gid);
-		t.failed++;
-		snprintf(msg, sizeof(msg), "%s: %s", where(line), why);
-		tool_put(ia_record_error(NULL, "input", 0, msg, 0, rec, line));
+	if (ia_group_init(&g->g, jv_copy(rec), l->lineno, why, sizeof(why)) == -1) {
+		free(g);
+		snprintf(msg, sizeof(msg), "%s: %s", ia_source_where(l->file,
+		    l->lineno, at, sizeof(at)), why);
+		tool_fail(&t, ia_record_error(NULL, "input", 0, msg, 0, rec,
+		    l->lineno));
 		return;
 	}
-	ia_ids_free(&seen);
 	jv_free(rec);
-	g->left = g->n;
-	if ((g->p.id = strdup(jv_string_value(gid))) == NULL)
+	g->p.is_group = true;
+	if ((g->p.id = strdup(jv_string_value(g->g.id))) == NULL)
 		err(IA_EXIT_USAGE, NULL);
-	jv_free(gid);
-	track(&g->p, line);
+	track(&g->p, l->lineno);
 }
 
 /* A bare id: letters, digits, '-' and '_' (what the API gives out), or more. */
@@ -259,70 +154,61 @@ bare_id(const char *t, size_t len)
 	return true;
 }
 
-/* One input line: an id to follow, or a record that passes through. */
+/*
+ * One input line: an id, an acknowledgement or a group record to follow;
+ * anything else (error records, generations, what we do not know) passes
+ * through at once, as it came.
+ */
 static void
-on_line(const char *text, size_t len, long line)
+on_line(const struct ia_line *l)
 {
-	jv	 v, id, state;
-	char	*bare, msg[640];
+	jv	 v, id;
+	char	*bare, msg[640], at[512];
 
-	v = jv_parse_sized(text, (int)len);
+	v = jv_parse_sized(l->text, (int)l->len);
 	if (!jv_is_valid(v)) {
 		jv_free(v);
-		if (bare_id(text, len)) {
-			if ((bare = strndup(text, len)) == NULL)
+		if (bare_id(l->text, l->len)) {
+			if ((bare = strndup(l->text, l->len)) == NULL)
 				err(IA_EXIT_USAGE, NULL);
-			follow(bare, jv_invalid(), line);
+			follow(bare, jv_invalid(), l->lineno);
 			free(bare);
 			return;
 		}
-		t.failed++;
 		snprintf(msg, sizeof(msg), "%s: not JSON, nor a generation id",
-		    where(line));
-		tool_put(ia_record_error(NULL, "input", 0, msg, 0, jv_null(), line));
+		    ia_source_where(l->file, l->lineno, at, sizeof(at)));
+		tool_fail(&t, ia_record_error(NULL, "input", 0, msg, 0, jv_null(),
+		    l->lineno));
 		return;
 	}
 	if (jv_get_kind(v) == JV_KIND_STRING && bare_id(jv_string_value(v),
 	    (size_t)jv_string_length_bytes(jv_copy(v)))) {
-		follow(jv_string_value(v), jv_invalid(), line);
+		follow(jv_string_value(v), jv_invalid(), l->lineno);
 		jv_free(v);
 		return;
 	}
-	if (jv_get_kind(v) == JV_KIND_OBJECT && !ia_record_is_error(jv_copy(v)) &&
-	    !jv_object_has(jv_copy(v), jv_string("state"))) {
-		if (jv_object_has(jv_copy(v), jv_string("group_id"))) {
-			follow_group(v, line);
-			return;
-		}
-		id = jv_object_get(jv_copy(v), jv_string("id"));
-		if (jv_get_kind(id) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(id)) > 0) {
-			follow(jv_string_value(id), jv_object_get(jv_copy(v),
-			    jv_string("custom_id")), line);
-			jv_free(id);
-			jv_free(v);
-			return;
-		}
+	switch (ia_record_kind(jv_copy(v))) {
+	case IA_RECORD_GROUP:
+		follow_group(v, l);
+		return;
+	case IA_RECORD_ACK:
+		id = ia_record_field(jv_copy(v), "id");
+		follow(jv_string_value(id), ia_record_field(v, "custom_id"),
+		    l->lineno);
 		jv_free(id);
-	}
-	/* Error records, generations and what we do not know: untouched, at once. */
-	if (ia_record_is_error(jv_copy(v)))
+		return;
+	case IA_RECORD_ERROR:
 		t.failed++;
-	else if (jv_get_kind(v) == JV_KIND_OBJECT) {
-		state = jv_object_get(jv_copy(v), jv_string("state"));
-		if (jv_get_kind(state) == JV_KIND_STRING &&
-		    strcmp(jv_string_value(state), "Failed") == 0)
+		break;
+	case IA_RECORD_GENERATION:
+		if (ia_record_state(jv_copy(v)) == IA_STATE_FAILED)
 			t.failed++;
-		jv_free(state);
+		break;
+	default:
+		break;
 	}
-	tool_put_raw(text, len);
 	jv_free(v);
-}
-
-static void
-on_input(const struct ia_line *line)
-{
-	s.file = line->file;
-	on_line(line->text, line->len, line->lineno);
+	tool_put_raw(l->text, l->len);
 }
 
 static void
@@ -342,452 +228,77 @@ start_poll(struct pend *p)
 	ia_http_submit(t.http, x);
 }
 
+/* --once: a record for the next run goes to --pending. */
 static void
-give_up(struct pend *p, long status, const char *msg, int attempts)
+keep(jv rec)
 {
-	jv	 req = jv_object_set(jv_object(), jv_string("id"), jv_string(p->id));
-
-	if (p->custom_id != NULL)
-		req = jv_object_set(req, jv_string("custom_id"), jv_string(p->custom_id));
-	t.failed++;
-	tool_put(ia_record_error(p->custom_id, "poll", status, msg, attempts, req, p->line));
-	pend_free(p);
-}
-
-/* --once: what is still running goes to --pending, as an input record. */
-static void
-keep_pending(struct pend *p)
-{
-	jv	 rec = jv_object();
-
-	if (p->custom_id != NULL)
-		rec = jv_object_set(rec, jv_string("custom_id"), jv_string(p->custom_id));
-	rec = jv_object_set(rec, jv_string("id"), jv_string(p->id));
 	if (ia_record_write(s.pending, rec) == -1)
 		err(IA_EXIT_USAGE, "%s", s.pending_path);
-	pend_free(p);
 }
 
-/* The custom_id a generation's request carries, or jv_invalid(). */
-static jv
-gen_custom_id(jv gen)
-{
-	jv	 req;
-
-	if (jv_get_kind(gen) != JV_KIND_OBJECT) {
-		jv_free(gen);
-		return jv_invalid();
-	}
-	req = jv_object_get(gen, jv_string("request"));
-
-	if (jv_get_kind(req) != JV_KIND_OBJECT) {
-		jv_free(req);
-		return jv_invalid();
-	}
-	return ia_record_custom_id(req);
-}
-
-/* "Success" or "Failed": the generation is final. */
-static bool
-final(const char *state)
-{
-	return strcmp(state, "Success") == 0 || strcmp(state, "Failed") == 0;
-}
-
-/* A final generation: print it with its custom_id (or null) first. */
+/* A final generation, custom_id first, counted by its state. */
 static void
-print_generation(jv cid, jv gen, const char *state)
+print(jv gen)
 {
-	jv	 out = jv_object();
-
-	out = jv_object_set(out, jv_string("custom_id"), jv_is_valid(cid) ? cid :
-	    (jv_free(cid), jv_null()));
-	jv_object_foreach(gen, k, v) {
-		if (strcmp(jv_string_value(k), "custom_id") == 0) {
-			jv_free(k);
-			jv_free(v);
-			continue;
-		}
-		out = jv_object_set(out, k, v);
-	}
-	jv_free(gen);
-	if (strcmp(state, "Success") == 0)
+	if (ia_record_state(jv_copy(gen)) == IA_STATE_SUCCESS)
 		t.done++;
 	else
 		t.failed++;
-	tool_put(out);
+	tool_put(gen);
 }
 
 static void
-print_final(struct pend *p, jv gen, const char *state)
+fail(jv rec)
 {
-	print_generation(p->custom_id != NULL ? jv_string(p->custom_id) :
-	    gen_custom_id(jv_copy(gen)), gen, state);
-	pend_free(p);
+	tool_fail(&t, rec);
 }
 
-/* The id of a generation of a listing that is not final, else jv_invalid(). */
-static jv
-running_id(jv gen)
-{
-	jv	 st, id;
-
-	if (jv_get_kind(gen) != JV_KIND_OBJECT) {
-		jv_free(gen);
-		return jv_invalid();
-	}
-	st = jv_object_get(jv_copy(gen), jv_string("state"));
-	id = jv_object_get(gen, jv_string("id"));
-	if (jv_get_kind(id) != JV_KIND_STRING ||
-	    (jv_get_kind(st) == JV_KIND_STRING && final(jv_string_value(st)))) {
-		jv_free(id);
-		id = jv_invalid();
-	}
-	jv_free(st);
-	return id;
-}
-
-/*
- * A group ends without some of its generations: an error record (stage
- * poll) for each listed custom_id not printed, else for each generation
- * still running in gens, else (nothing known) for the group.  The request
- * of each is an input record that ia-poll can follow again.
- */
+/* Call fn on each element of a (consumed); fn takes it over. */
 static void
-group_give_up(struct group *g, jv gens, long status, const char *msg, int attempts)
+each(jv a, void (*fn)(jv))
 {
-	jv	 req;
-	size_t	 i;
-	bool	 any = false;
-
-	if (g->listed) {
-		for (i = 0; i < g->n; i++) {
-			if (g->done[i])
-				continue;
-			req = jv_object_set(jv_object(), jv_string("group_id"),
-			    jv_string(g->p.id));
-			req = jv_object_set(req, jv_string("custom_ids"),
-			    JV_ARRAY(jv_string(g->ids[i])));
-			t.failed++;
-			tool_put(ia_record_error(g->ids[i], "poll", status, msg, attempts, req,
-			    g->p.line));
-		}
-		goto out;
-	}
-	if (jv_get_kind(gens) == JV_KIND_ARRAY) {
-		jv_array_foreach(gens, k, gen) {
-			jv	 id, cid;
-
-			id = running_id(jv_copy(gen));
-			if (!jv_is_valid(id) || group_find(g, jv_string_value(id)) != -1) {
-				jv_free(id);
-				jv_free(gen);
-				continue;
-			}
-			cid = gen_custom_id(gen);
-			req = jv_object_set(jv_object(), jv_string("id"), jv_copy(id));
-			if (jv_get_kind(cid) == JV_KIND_STRING)
-				req = jv_object_set(req, jv_string("custom_id"), jv_copy(cid));
-			t.failed++;
-			tool_put(ia_record_error(jv_get_kind(cid) == JV_KIND_STRING ?
-			    jv_string_value(cid) : NULL, "poll", status, msg, attempts,
-			    req, g->p.line));
-			jv_free(cid);
-			jv_free(id);
-			any = true;
-		}
-	}
-	if (!any && jv_get_kind(gens) != JV_KIND_ARRAY) {
-		t.failed++;
-		tool_put(ia_record_error(NULL, "poll", status, msg, attempts,
-		    jv_object_set(jv_object(), jv_string("group_id"),
-		    jv_string(g->p.id)), g->p.line));
-	}
-out:
-	jv_free(gens);
-	pend_free(&g->p);
-}
-
-/* counts[key] as a number, 0 when absent (both consumed). */
-static double
-count_of(jv counts, jv key)
-{
-	jv	 n = jv_object_get(counts, key);
-	double	 d = jv_get_kind(n) == JV_KIND_NUMBER ? jv_number_value(n) : 0;
-
-	jv_free(n);
-	return d;
+	jv_array_foreach(a, i, v)
+		fn(v);
+	jv_free(a);
 }
 
 /*
- * --once: a group not yet complete goes to --pending with the custom_ids
- * still to come, so the next run prints none twice.  A group that listed
- * none is written as it came while nothing is known of it; once its
- * generations are known, those still running are listed by custom_id, or
- * written as {"custom_id", "id"} records when they carry none or share
- * one with another generation of the group.
+ * A poll's answer, for an id or a group: lib/group.c says what it means,
+ * and this writes it out: generations and error records to stdout, what
+ * --once keeps to --pending; then p is polled again or let go.
  */
-static void
-group_keep(struct group *g, jv gens)
-{
-	jv	 rec, ids = jv_array(), cid, one, seen = jv_object();
-	size_t	 i;
-
-	rec = jv_object_set(jv_object(), jv_string("group_id"), jv_string(g->p.id));
-	if (g->listed) {
-		for (i = 0; i < g->n; i++)
-			if (!g->done[i])
-				ids = jv_array_append(ids, jv_string(g->ids[i]));
-	} else if (jv_get_kind(gens) == JV_KIND_ARRAY) {
-		/* A custom_id that several generations share cannot stand for one. */
-		jv_array_foreach(gens, k, gen) {
-			cid = gen_custom_id(gen);
-			if (jv_get_kind(cid) == JV_KIND_STRING)
-				seen = jv_object_set(seen, jv_copy(cid),
-				    jv_number(count_of(jv_copy(seen), jv_copy(cid)) + 1));
-			jv_free(cid);
-		}
-		jv_array_foreach(gens, k, gen) {
-			jv	 id;
-
-			id = running_id(jv_copy(gen));
-			if (!jv_is_valid(id)) {
-				jv_free(id);
-				jv_free(gen);
-				continue;
-			}
-			cid = gen_custom_id(gen);
-			if (jv_get_kind(cid) == JV_KIND_STRING &&
-			    count_of(jv_copy(seen), jv_copy(cid)) == 1) {
-				ids = jv_array_append(ids, cid);
-				jv_free(id);
-			} else {
-				/* Followed as a generation of its own. */
-				one = jv_object();
-				if (jv_get_kind(cid) == JV_KIND_STRING)
-					one = jv_object_set(one, jv_string("custom_id"), cid);
-				else
-					jv_free(cid);
-				if (ia_record_write(s.pending, jv_object_set(one,
-				    jv_string("id"), id)) == -1)
-					err(IA_EXIT_USAGE, "%s", s.pending_path);
-			}
-		}
-	} else {
-		jv_free(ids);
-		ids = jv_invalid();
-	}
-	if (jv_is_valid(ids) && (g->listed || jv_array_length(jv_copy(ids)) > 0))
-		rec = jv_object_set(rec, jv_string("custom_ids"), ids);
-	else if (jv_is_valid(ids)) {
-		jv_free(ids);
-		jv_free(rec);
-		rec = jv_invalid();
-	}
-	if (jv_is_valid(rec) && ia_record_write(s.pending, rec) == -1)
-		err(IA_EXIT_USAGE, "%s", s.pending_path);
-	jv_free(seen);
-	jv_free(gens);
-	pend_free(&g->p);
-}
-
-/*
- * One generation of a group's answer: print it if it is final and not
- * printed yet.  Returns whether it is one still to wait for.
- */
-static bool
-group_take(struct group *g, jv gen)
-{
-	jv	 st, id, cid;
-	long	 i;
-	bool	 wait = false;
-
-	if (jv_get_kind(gen) != JV_KIND_OBJECT) {
-		jv_free(gen);
-		return false;
-	}
-	st = jv_object_get(jv_copy(gen), jv_string("state"));
-	if (jv_get_kind(st) != JV_KIND_STRING) {
-		jv_free(st);
-		st = jv_string("");
-	}
-	if (g->listed) {
-		cid = gen_custom_id(jv_copy(gen));
-		if (jv_get_kind(cid) != JV_KIND_STRING ||
-		    (i = group_find(g, jv_string_value(cid))) == -1 || g->done[i]) {
-			/* Not ours to wait for: not listed, or printed already. */
-			jv_free(cid);
-			jv_free(gen);
-		} else if (!final(jv_string_value(st))) {
-			wait = true;
-			jv_free(cid);
-			jv_free(gen);
-		} else {
-			g->done[i] = true;
-			g->left--;
-			s.waiting--;
-			print_generation(cid, gen, jv_string_value(st));
-		}
-	} else {
-		id = jv_object_get(jv_copy(gen), jv_string("id"));
-		if (jv_get_kind(id) != JV_KIND_STRING ||
-		    group_find(g, jv_string_value(id)) != -1)
-			jv_free(gen);
-		else if (!final(jv_string_value(st))) {
-			wait = true;
-			jv_free(gen);
-		} else {
-			group_add(g, jv_string_value(id));
-			print_generation(gen_custom_id(jv_copy(gen)), gen,
-			    jv_string_value(st));
-		}
-		jv_free(id);
-	}
-	jv_free(st);
-	return wait;
-}
-
-/*
- * A group's answer: 404 until it is available, then its generations.  It is
- * complete when none is still running; a listed custom_id the server never
- * returned then gets one more look (a listing may lag) before it becomes an
- * error record.
- */
-static void
-group_done(struct ia_xfer *x)
-{
-	struct group	*g = x->udata;
-	double		 now = ia_time_now(), age = now - g->p.first_seen;
-	jv		 ans, gens;
-	char		 msg[512];
-	bool		 running = false;
-
-	if (x->status == 404) {
-		if (s.once)
-			group_keep(g, jv_invalid());
-		else if (age < s.deadline)
-			schedule(&g->p, now);
-		else {
-			snprintf(msg, sizeof(msg), "group %s not available %.0f s after "
-			    "it was first seen (--deadline %g s)", g->p.id, age, s.deadline);
-			group_give_up(g, jv_invalid(), x->status, msg, x->attempts);
-		}
-		return;
-	}
-	if (x->status < 200 || x->status > 299) {
-		group_give_up(g, jv_invalid(), x->status, x->error, x->attempts);
-		return;
-	}
-	ans = jv_parse_sized(x->resp.data ? x->resp.data : "", (int)x->resp.len);
-	gens = jv_get_kind(ans) == JV_KIND_OBJECT ?
-	    jv_object_get(ans, jv_string("generations")) : (jv_free(ans), jv_invalid());
-	if (jv_get_kind(gens) != JV_KIND_ARRAY) {
-		jv_free(gens);
-		group_give_up(g, jv_invalid(), x->status, "the answer is not a group's "
-		    "generations", x->attempts);
-		return;
-	}
-	if (!g->listed && g->n == 0 && jv_array_length(jv_copy(gens)) == 0) {
-		/* Nothing listed and nothing yet: not available, as with 404. */
-		jv_free(gens);
-		if (s.once)
-			group_keep(g, jv_invalid());
-		else if (age < s.deadline)
-			schedule(&g->p, now);
-		else {
-			snprintf(msg, sizeof(msg), "group %s has no generations %.0f s "
-			    "after it was first seen (--deadline %g s)", g->p.id, age,
-			    s.deadline);
-			group_give_up(g, jv_invalid(), x->status, msg, x->attempts);
-		}
-		return;
-	}
-	jv_array_foreach(gens, i, gen)
-		if (group_take(g, gen))
-			running = true;
-	if (!running && (!g->listed || g->left == 0)) {
-		jv_free(gens);
-		pend_free(&g->p);
-	} else if (!running) {
-		if (!s.once && !g->confirm) {
-			g->confirm = true;
-			schedule(&g->p, now);
-			jv_free(gens);
-		} else {
-			snprintf(msg, sizeof(msg), "group %s is complete but has no "
-			    "generation for this custom_id", g->p.id);
-			group_give_up(g, gens, x->status, msg, x->attempts);
-		}
-	} else if (s.once)
-		group_keep(g, gens);
-	else if (age >= s.deadline) {
-		snprintf(msg, sizeof(msg), "deadline passed: group %s still running "
-		    "after %.0f s (--deadline %g s)", g->p.id, age, s.deadline);
-		group_give_up(g, gens, x->status, msg, x->attempts);
-	} else {
-		g->confirm = false;
-		schedule(&g->p, now);
-		jv_free(gens);
-	}
-}
-
 static void
 on_done(struct ia_xfer *x)
 {
-	struct pend	*p = x->udata;
-	double		 now = ia_time_now();
-	jv		 gen, state;
-	char		 msg[512];
+	struct pend		*p = x->udata;
+	double			 now = ia_time_now();
+	struct ia_group_poll	 poll = {
+		.status = x->status, .error = x->error, .attempts = x->attempts,
+		.age = now - p->first_seen, .deadline = s.deadline,
+		.grace = s.grace, .once = s.once
+	};
+	struct ia_group_outcome	 out;
+	size_t			 left = waits_for(p);
+	jv			 body = jv_invalid();
 
-	if (p->is_group) {
-		group_done(x);
-		ia_http_xfer_free(x);
-		return;
-	}
-	if (x->status == 404 && (s.once || now - p->first_seen < s.grace)) {
-		if (s.once)
-			keep_pending(p);
-		else
-			schedule(p, now);
-		goto out;
-	}
-	if (x->status < 200 || x->status > 299) {
-		if (x->status == 404)
-			snprintf(msg, sizeof(msg), "generation %s not found %g s after "
-			    "it was first seen", p->id, s.grace);
-		else
-			snprintf(msg, sizeof(msg), "%s", x->error);
-		give_up(p, x->status, msg, x->attempts);
-		goto out;
-	}
-	gen = jv_parse_sized(x->resp.data ? x->resp.data : "", (int)x->resp.len);
-	state = jv_get_kind(gen) == JV_KIND_OBJECT ?
-	    jv_object_get(jv_copy(gen), jv_string("state")) : jv_invalid();
-	if (jv_get_kind(state) != JV_KIND_STRING) {
-		jv_free(state);
-		jv_free(gen);
-		give_up(p, x->status, "the answer is not a generation", x->attempts);
-		goto out;
-	}
-	if (strcmp(jv_string_value(state), "Success") == 0 ||
-	    strcmp(jv_string_value(state), "Failed") == 0) {
-		print_final(p, gen, jv_string_value(state));
-		jv_free(state);
-		goto out;
-	}
-	if (s.once)
-		keep_pending(p);
-	else if (now - p->first_seen >= s.deadline) {
-		snprintf(msg, sizeof(msg), "deadline passed: still %s after %.0f s "
-		    "(--deadline %g s)", jv_string_value(state), now - p->first_seen,
-		    s.deadline);
-		give_up(p, x->status, msg, x->attempts);
-	} else
-		schedule(p, now);
-	jv_free(state);
-	jv_free(gen);
-out:
+	if (x->status >= 200 && x->status <= 299)
+		body = jv_parse_sized(x->resp.data ? x->resp.data : "",
+		    (int)x->resp.len);
+	if (p->is_group)
+		out = ia_group_feed(&((struct group *)p)->g, &poll, body);
+	else
+		out = ia_group_feed_id(p->id, p->custom_id, p->line, &poll, body);
 	ia_http_xfer_free(x);
+	s.waiting -= left - waits_for(p);
+	each(out.print, print);
+	each(out.errors, fail);
+	each(out.pending, keep);
+	jv_free(out.running);
+	jv_free(out.missing);
+	if (out.verdict == IA_GROUP_WAIT)
+		schedule(p, now);
+	else
+		pend_free(p);
 }
 
 static double
@@ -859,7 +370,7 @@ main(int argc, char *argv[])
 
 	for (;;) {
 		/* Input is not work in flight: read it only while polls have room. */
-		tool_read(&t, on_input);
+		tool_read(&t, on_line);
 		while (tool_room(&t) &&
 		    (it = ia_sched_pop_due(&s.sched, ia_time_now())) != NULL)
 			start_poll((struct pend *)it);
@@ -874,5 +385,4 @@ main(int argc, char *argv[])
 	if (s.pending != NULL && ia_record_close(s.pending) == -1)
 		err(IA_EXIT_USAGE, "%s", s.pending_path);
 	return tool_finish(&t);
-
 }

@@ -639,4 +639,74 @@ jv	 ia_collect_order(jv, jv);
 bool	 ia_collect_can_resubmit(jv);
 void	 ia_collect_free(struct ia_collect *);
 
+/*
+ * group.c: following a group, as data.  A tracker made from a group record,
+ * {"group_id", "custom_ids"}, is fed each answer to GET
+ * /v1/async/group/{id}/generations and says what it means: the generations
+ * to print now, whether the group is done, and the records that end it or
+ * carry it to the next run.  It does no I/O and reads no clock: the caller
+ * gives the age and the options.
+ */
+struct ia_group {
+	jv	 id;		/* the group's id, a non-empty string */
+	jv	 listed;	/* the custom_ids followed, in their order; or
+				   jv_null(): every generation of the group */
+	jv	 awaited;	/* listed: {custom_id: true}, those not printed */
+	jv	 printed;	/* not listed: {generation id: true}, those printed */
+	long	 line;		/* of the group record */
+	bool	 confirm;	/* none running, a listed one missing: look again */
+};
+
+/* What becomes of a group, or of an id, after an answer. */
+enum ia_group_verdict {
+	IA_GROUP_WAIT,		/* poll it again */
+	IA_GROUP_DONE,		/* each generation followed is printed */
+	IA_GROUP_GAVE_UP,	/* errors end what is left */
+	IA_GROUP_KEPT		/* --once: pending carries what is left */
+};
+
+/* One answer to a poll, and the options that weigh on it. */
+struct ia_group_poll {
+	long		 status;	/* HTTP status; 0: none came */
+	const char	*error;		/* why the GET failed; set when not 2xx */
+	int		 attempts;	/* of the GET, retries included */
+	double		 age;		/* seconds since it was first seen */
+	double		 deadline;	/* --deadline, seconds */
+	double		 grace;		/* --grace: an id alone may answer 404 so long */
+	bool		 once;		/* --once */
+};
+
+/* What an answer means; each jv is an array, the caller's to free. */
+struct ia_group_outcome {
+	enum ia_group_verdict verdict;
+	jv	 print;		/* final generations to print now, custom_id first:
+				   the input's, else request.metadata's, or null */
+	jv	 errors;	/* error records of stage poll, to print */
+	jv	 pending;	/* KEPT: records for the --pending file */
+	jv	 running;	/* followed and not final: custom_ids for a listed
+				   group, else generation ids */
+	jv	 missing;	/* custom_ids listed, not printed, not in the listing */
+};
+
+/* A tracker for a group record (consumed) read at line: 0, or -1 with why in err. */
+int	 ia_group_init(struct ia_group *, jv, long, char *, size_t);
+void	 ia_group_free(struct ia_group *);
+/* Take one answer: its parsed body (consumed), or jv_invalid() when none. */
+struct ia_group_outcome ia_group_feed(struct ia_group *,
+	    const struct ia_group_poll *, jv);
+/*
+ * The same for an id followed alone, as a group of one: the generation's
+ * id, its custom_id (NULL when the input gave none) and input line.
+ */
+struct ia_group_outcome ia_group_feed_id(const char *, const char *, long,
+	    const struct ia_group_poll *, jv);
+/* How many generations the group stands for still, for a progress line. */
+size_t	 ia_group_left(const struct ia_group *);
+/*
+ * The one ladder for ids and groups not final yet, age seconds after they
+ * were first seen: KEPT with --once (the bool), else WAIT while age is
+ * under limit, then GAVE_UP.
+ */
+enum ia_group_verdict ia_group_next(bool, double, double);
+
 #endif /* IA_H */

@@ -522,3 +522,17 @@ stub() {
 	[ "$status" -eq 0 ]
 	[ "$(cat "$BATS_TEST_TMPDIR/p")" = '{"group_id":"odd","custom_ids":["a"]}' ]
 }
+
+@test "--once: a listed custom_id printed while another generation with it runs leaves nothing pending" {
+	stub '{"generations": [{"id": "g1", "state": "Queued", "request": {"metadata": {"custom_id": "a"}}}, {"id": "g2", "state": "Success", "request": {"metadata": {"custom_id": "a"}}}, {"id": "g3", "state": "Success", "request": {"metadata": {"custom_id": "b"}}}]}'
+	echo '{"group_id": "dup", "custom_ids": ["a"]}' > "$IN"
+	run --separate-stderr ia-poll --once --pending "$BATS_TEST_TMPDIR/p" --base-url "$STUB_URL" < "$IN"
+	echo "$output"
+	cat "$BATS_TEST_TMPDIR/p"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.custom_id, .id]' <<<"$output")" = '["a","g2"]' ]
+	# Not {"group_id": "dup", "custom_ids": []}, which the next run would
+	# follow whole, printing a again and b, which was never asked for.
+	[ -f "$BATS_TEST_TMPDIR/p" ]
+	[ ! -s "$BATS_TEST_TMPDIR/p" ]
+}

@@ -462,3 +462,24 @@ post() {
 	[ "$(printf '%s\n' "$output" | sed -n 2p)" = "ia-poll: 141" ]
 	lt "$took" 10
 }
+
+@test "a --grace longer than --deadline: an id still 404 ends at the deadline, polled on its schedule" {
+	mock_start
+	t=$(now)
+	run --separate-stderr poll --deadline 1 --grace 30 <<<'{"custom_id": "q", "id": "noSuchId"}'
+	took=$(since "$t")
+	echo "$output"
+	echo "took $took s"
+	[ "$status" -eq 1 ]
+	[ "$(jq -c '[.custom_id, .error.stage, .error.status, .line, .request]' <<<"$output")" = \
+	    '["q","poll",404,1,{"id":"noSuchId","custom_id":"q"}]' ]
+	[ "$(jq -r .error.message <<<"$output")" = \
+	    "generation noSuchId not found 1 s after it was first seen" ]
+	ge "$took" 1
+	lt "$took" 3
+	# A poll every 0.1 s growing by half up to the deadline: a handful,
+	# not a GET as fast as the mock answers.
+	n=$(gets)
+	echo "$n GETs"
+	[ "$n" -le 10 ]
+}
