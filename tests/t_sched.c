@@ -1,0 +1,299 @@
+/*
+ * t_sched: checks of lib/sched.c, the poll schedule: the min-heap of items
+ * by due time, the wait until the next one, and the backoff of intervals.
+ * "t_sched GROUP" runs one group (heap, wait, backoff) or all of them; it
+ * prints one line per group and a summary, or each failing check.  Run from
+ * tests/lib-units.bats.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ia.h"
+
+static int	checks, failures;
+
+#define CHECK(e)		check((e), __FILE__, __LINE__, #e)
+#define CHECK_NUM(got, want)	check_num((got), (want), 0, __FILE__, __LINE__, #got)
+#define CHECK_NEAR(got, want)	check_num((got), (want), 1e-9, __FILE__, __LINE__, #got)
+
+static void
+check(int ok, const char *file, int line, const char *expr)
+{
+	checks++;
+	if (!ok) {
+		failures++;
+		fprintf(stderr, "%s:%d: %s\n", file, line, expr);
+	}
+}
+
+static void
+check_num(double got, double want, double eps, const char *file, int line,
+    const char *expr)
+{
+	checks++;
+	if (isnan(got) || (eps == 0 ? got != want : fabs(got - want) > eps)) {
+		failures++;
+		fprintf(stderr, "%s:%d: %s\n  got:  %.17g\n  want: %.17g\n", file,
+		    line, expr, got, want);
+	}
+}
+
+/* Every item knows its slot, and no parent is due after its children. */
+static bool
+heap_ok(const struct ia_sched *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->len; i++) {
+		if (s->heap[i]->slot != i)
+			return false;
+		if (i > 0 && s->heap[(i - 1) / 2]->due > s->heap[i]->due)
+			return false;
+	}
+	return true;
+}
+
+static int
+by_due(const void *a, const void *b)
+{
+	double	 x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+t_heap(void)
+{
+	enum { N = 5000 };
+	struct ia_sched		 s;
+	struct ia_sched_item	*items, *it, *prev, one, two, three;
+	double			*dues;
+	uint64_t		 r = 7;
+	size_t			 i, n, early, order = 0, seen = 0, wrong = 0;
+	bool			 ok = true;
+
+	/* Empty: nothing due, whatever the time. */
+	ia_sched_init(&s);
+	CHECK(s.len == 0 && s.heap == NULL);
+	CHECK(ia_sched_pop_due(&s, 1e300) == NULL);
+
+	/* Due exactly now counts as due; a moment before does not. */
+	one.due = 10;
+	CHECK(ia_sched_add(&s, &one) == 0 && s.len == 1 && one.slot == 0);
+	CHECK(ia_sched_pop_due(&s, 9.999) == NULL && s.len == 1);
+	CHECK(ia_sched_pop_due(&s, 10) == &one && s.len == 0);
+	CHECK(ia_sched_pop_due(&s, 10) == NULL);
+
+	/* Added out of order, taken in order; equal dues both come out. */
+	three.due = 3;
+	one.due = 1;
+	two.due = 3;
+	CHECK(ia_sched_add(&s, &three) == 0);
+	CHECK(ia_sched_add(&s, &one) == 0);
+	CHECK(ia_sched_add(&s, &two) == 0);
+	CHECK(s.len == 3 && heap_ok(&s) && s.heap[0] == &one);
+	CHECK(ia_sched_pop_due(&s, 2) == &one);
+	CHECK(ia_sched_pop_due(&s, 2) == NULL && s.len == 2);
+	it = ia_sched_pop_due(&s, 3);
+	prev = ia_sched_pop_due(&s, 3);
+	CHECK((it == &two && prev == &three) || (it == &three && prev == &two));
+	CHECK(s.len == 0);
+	ia_sched_free(&s);
+	CHECK(s.heap == NULL && s.len == 0 && s.cap == 0);
+
+	/* Many items with random due times, some equal, past the first growth. */
+	if ((items = calloc(N, sizeof(*items))) == NULL ||
+	    (dues = calloc(N, sizeof(*dues))) == NULL) {
+		perror("t_sched");
+		exit(2);
+	}
+	ia_sched_init(&s);
+	for (i = 0; i < N; i++) {
+		items[i].due = i % 10 == 0 ? 500 : 1000 * ia_rand_next(&r);
+		dues[i] = items[i].due;
+		if (ia_sched_add(&s, &items[i]) == -1)
+			ok = false;
+		if (i % 97 == 0 && !heap_ok(&s))
+			ok = false;
+	}
+	CHECK(ok && s.len == N && s.cap >= N && heap_ok(&s));
+	qsort(dues, N, sizeof(*dues), by_due);
+
+	/* At 250, only the ones due by then, in order, none twice. */
+	for (early = 0; early < N && dues[early] <= 250; early++)
+		;
+	CHECK(early > 1000 && early < 1500);
+	prev = NULL;
+	for (n = 0; (it = ia_sched_pop_due(&s, 250)) != NULL; n++) {
+		if (it->due > 250 || it->due != dues[n])
+			wrong++;
+		if (prev != NULL && prev->due > it->due)
+			order++;
+		if (it->interval == -1)
+			seen++;
+		it->interval = -1;
+		prev = it;
+	}
+	CHECK(n == early && wrong == 0 && order == 0 && seen == 0);
+	CHECK(s.len == N - early && heap_ok(&s));
+
+	/* Put half of them back, due later: they come out among the rest. */
+	for (i = 0; i < N; i++)
+		if (items[i].interval == -1 && i % 2 == 0) {
+			items[i].interval = 0;
+			items[i].due += 1000;
+			if (ia_sched_add(&s, &items[i]) == -1)
+				ok = false;
+		}
+	CHECK(ok && heap_ok(&s) && s.len > N - early);
+	prev = NULL;
+	n = s.len;
+	for (i = 0; (it = ia_sched_pop_due(&s, 1e9)) != NULL; i++) {
+		if (prev != NULL && prev->due > it->due)
+			order++;
+		if (it->interval == -1)
+			seen++;
+		it->interval = -1;
+		prev = it;
+	}
+	CHECK(i == n && order == 0 && seen == 0 && s.len == 0);
+	for (i = 0, n = 0; i < N; i++)
+		if (items[i].interval != -1)
+			n++;
+	CHECK(n == 0);
+	ia_sched_free(&s);
+	free(items);
+	free(dues);
+}
+
+static void
+t_wait(void)
+{
+	struct ia_sched		 s;
+	struct ia_sched_item	 a, b;
+
+	ia_sched_init(&s);
+	CHECK_NUM(ia_sched_wait(&s, 0), -1);
+	CHECK_NUM(ia_sched_wait(&s, 1e9), -1);
+	a.due = 100.5;
+	b.due = 40.25;
+	ia_sched_add(&s, &a);
+	CHECK_NUM(ia_sched_wait(&s, 100), 0.5);
+	CHECK_NUM(ia_sched_wait(&s, 100.5), 0);
+	CHECK_NUM(ia_sched_wait(&s, 200), 0);	/* overdue: 0, not negative */
+	ia_sched_add(&s, &b);
+	CHECK_NUM(ia_sched_wait(&s, 40), 0.25);	/* the earliest counts */
+	CHECK_NUM(ia_sched_wait(&s, 0), 40.25);
+	CHECK(ia_sched_pop_due(&s, 50) == &b);
+	CHECK_NUM(ia_sched_wait(&s, 50), 50.5);
+	CHECK(ia_sched_pop_due(&s, 101) == &a);
+	CHECK_NUM(ia_sched_wait(&s, 50), -1);
+	ia_sched_free(&s);
+}
+
+static void
+t_backoff(void)
+{
+	double	 cur, lo, hi, v;
+	int	 i, bad;
+
+	/* The first wait (no interval yet) is min, +-10%. */
+	CHECK_NEAR(ia_sched_backoff(0, 2, 60, 0.5), 2);
+	CHECK_NEAR(ia_sched_backoff(-1, 2, 60, 0.5), 2);
+	CHECK_NEAR(ia_sched_backoff(0, 2, 60, 0), 1.8);
+	CHECK_NEAR(ia_sched_backoff(0, 2, 60, 1), 2.2);
+	/* Then x1.5 each time. */
+	CHECK_NEAR(ia_sched_backoff(2, 2, 60, 0.5), 3);
+	CHECK_NEAR(ia_sched_backoff(3, 2, 60, 0.5), 4.5);
+	CHECK_NEAR(ia_sched_backoff(10, 1, 60, 0.5), 15);
+	CHECK_NEAR(ia_sched_backoff(10, 1, 60, 0), 13.5);
+	CHECK_NEAR(ia_sched_backoff(10, 1, 60, 1), 16.5);
+	/* Capped at max (before the jitter). */
+	CHECK_NEAR(ia_sched_backoff(50, 1, 60, 0.5), 60);
+	CHECK_NEAR(ia_sched_backoff(60, 1, 60, 0.5), 60);
+	CHECK_NEAR(ia_sched_backoff(1000, 1, 60, 0), 54);
+	CHECK_NEAR(ia_sched_backoff(1000, 1, 60, 1), 66);
+	/* Never below min: a short interval grows to min at least. */
+	CHECK_NEAR(ia_sched_backoff(0.5, 2, 60, 0.5), 2);
+	CHECK_NEAR(ia_sched_backoff(1, 2, 60, 0.5), 2);
+	CHECK_NEAR(ia_sched_backoff(1.5, 2, 60, 0.5), 2.25);
+
+	/* A chain from nothing, unjittered: 1, 1.5, 2.25, ... up to 10. */
+	cur = 0;
+	for (i = 0; i < 8; i++)
+		cur = ia_sched_backoff(cur, 1, 10, 0.5);
+	CHECK_NEAR(cur, 10);		/* 1.5^6 > 10: capped by the 7th */
+	cur = 0;
+	for (i = 0; i < 5; i++)
+		cur = ia_sched_backoff(cur, 1, 10, 0.5);
+	CHECK_NEAR(cur, 5.0625);
+
+	/* Every u in [0, 1] stays within +-10% of the unjittered value. */
+	lo = 1e9;
+	hi = 0;
+	bad = 0;
+	for (i = 0; i <= 1000; i++) {
+		v = ia_sched_backoff(4, 1, 100, i / 1000.0);
+		if (v < lo)
+			lo = v;
+		if (v > hi)
+			hi = v;
+		if (v < 6 * 0.9 - 1e-9 || v > 6 * 1.1 + 1e-9)
+			bad++;
+	}
+	CHECK(bad == 0);
+	CHECK_NEAR(lo, 5.4);
+	CHECK_NEAR(hi, 6.6);
+}
+
+static const struct group {
+	const char	*name;
+	void		(*fn)(void);
+} groups[] = {
+	{ "heap", t_heap },
+	{ "wait", t_wait },
+	{ "backoff", t_backoff },
+};
+
+static void
+usage(void)
+{
+	size_t	 i;
+
+	fprintf(stderr, "usage: t_sched all");
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		fprintf(stderr, " | %s", groups[i].name);
+	fprintf(stderr, "\n");
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	size_t	 i;
+	int	 ran = 0, before, failed;
+
+	if (argc != 2)
+		usage();
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		if (strcmp(argv[1], "all") != 0 && strcmp(argv[1], groups[i].name) != 0)
+			continue;
+		before = checks;
+		failed = failures;
+		groups[i].fn();
+		printf("%s: %d checks, %s\n", groups[i].name, checks - before,
+		    failures == failed ? "ok" : "FAILED");
+		fflush(stdout);
+		ran++;
+	}
+	if (ran == 0)
+		usage();
+	if (failures > 0) {
+		printf("t_sched: %d of %d checks failed\n", failures, checks);
+		return 1;
+	}
+	printf("t_sched: %d checks passed\n", checks);
+	return 0;
+}
