@@ -23,7 +23,7 @@ ia_time_parse(jv v)
 {
 	struct tm	 tm;
 	double		 sec;
-	int		 n = 0, oh = 0, om = 0;
+	int		 n = 0, m = 0, oh = 0, om = 0;
 	char		 sign = 0;
 	const char	*s, *rest;
 	time_t		 t;
@@ -35,19 +35,20 @@ ia_time_parse(jv v)
 	s = jv_string_value(v);
 	memset(&tm, 0, sizeof(tm));
 	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%lf%n", &tm.tm_year, &tm.tm_mon,
-	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &sec, &n) != 6 || sec < 0 ||
-	    sec >= 61) {
+	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &sec, &n) != 6 ||
+	    !(sec >= 0 && sec < 61)) {	/* NaN too */
 		jv_free(v);
 		return -1;
 	}
 	rest = s + n;
 	if (*rest == '+' || *rest == '-') {
 		sign = *rest;
-		if (sscanf(rest + 1, "%2d:%2d", &oh, &om) != 2) {
+		if (sscanf(rest + 1, "%2d:%2d%n", &oh, &om, &m) != 2 ||
+		    rest[1 + m] != '\0') {
 			jv_free(v);
 			return -1;
 		}
-	} else if (*rest != 'Z' && *rest != '\0') {
+	} else if ((*rest != 'Z' || rest[1] != '\0') && *rest != '\0') {
 		jv_free(v);
 		return -1;
 	}
