@@ -22,13 +22,16 @@
 static const char synopsis[] =
     "ia-collect [-0hqrsV] [-e filter] [-f format] [--failed] [--sort]\n"
     "                  [--input file] [--summary-json file] [--max-line bytes]\n"
-    "                  [file ...]";
+    "                  [file ...]\n"
+    "       ia-collect --pending | --status [file ...]";
 
 static struct tool	 t;
 
 static struct {
 	const struct ia_format *fmt;
 	bool		 raw, nul, want_failed, sort, summary;
+	bool		 want_pending, want_status;
+	bool		 answers;	/* print answers as they come */
 	const char	*input, *summary_json;
 	FILE		*summary_fp;
 	size_t		 max_line;
@@ -114,7 +117,7 @@ on_line(const struct ia_line *l)
 	}
 	if ((rc = ia_collect_add(&s.c, jv_copy(rec), &r)) == -1)
 		err(IA_EXIT_USAGE, NULL);
-	if (rc == 1 && !s.want_failed)
+	if (rc == 1 && s.answers)
 		emit(&r, rec, true, l);
 	else
 		jv_free(rec);
@@ -285,6 +288,35 @@ print_sorted(void)
 	}
 }
 
+/*
+ * --pending: what was submitted and has no result, as the records ia-poll
+ * follows, so that a resumed job polls it instead of paying for it again.
+ */
+static void
+print_pending(void)
+{
+	const struct ia_pending_entry **list, **e;
+
+	if ((list = ia_pending_sort(&s.c.pending)) == NULL)
+		err(IA_EXIT_USAGE, NULL);
+	for (e = list; *e != NULL; e++)
+		tool_put(jv_object_get(ia_pending_error(*e), jv_string("request")));
+	free(list);
+}
+
+/* --status: where a job stands, in one line. */
+static void
+print_status(void)
+{
+	char	 line[256];
+	int	 n;
+
+	n = snprintf(line, sizeof(line), "submitted %zu, done %lu, failed %lu, "
+	    "pending %lu\n", s.c.sent.count, s.c.sum.success,
+	    s.c.sum.failed - s.c.npending, s.c.npending);
+	tool_put_text(line, (size_t)n);
+}
+
 static void
 print_summary(void)
 {
@@ -306,7 +338,7 @@ write_summary_json(jv sum)
 }
 
 enum {
-	O_FAILED = 256, O_SORT, O_INPUT, O_SUMMARY_JSON
+	O_FAILED = 256, O_SORT, O_INPUT, O_SUMMARY_JSON, O_PENDING, O_STATUS
 };
 
 int
@@ -314,6 +346,8 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "failed",		no_argument,		NULL,	O_FAILED },
+		{ "pending",		no_argument,		NULL,	O_PENDING },
+		{ "status",		no_argument,		NULL,	O_STATUS },
 		{ "sort",		no_argument,		NULL,	O_SORT },
 		{ "input",		required_argument,	NULL,	O_INPUT },
 		{ "summary-json",	required_argument,	NULL,	O_SUMMARY_JSON },
@@ -352,6 +386,12 @@ main(int argc, char *argv[])
 		case O_FAILED:
 			s.want_failed = true;
 			break;
+		case O_PENDING:
+			s.want_pending = true;
+			break;
+		case O_STATUS:
+			s.want_status = true;
+			break;
 		case O_SORT:
 			s.sort = true;
 			break;
@@ -372,6 +412,11 @@ main(int argc, char *argv[])
 		errx(IA_EXIT_USAGE, "-f does not go with -r or -e");
 	if (s.want_failed && (s.raw || filter != NULL || format != NULL))
 		errx(IA_EXIT_USAGE, "--failed prints requests: not with -r, -e or -f");
+	if ((s.want_pending || s.want_status) && (s.want_failed || s.sort ||
+	    s.raw || filter != NULL || format != NULL || s.input != NULL ||
+	    s.want_pending == s.want_status))
+		errx(IA_EXIT_USAGE, "--pending and --status go alone");
+	s.answers = !s.want_failed && !s.want_pending && !s.want_status;
 	if (s.input != NULL && !s.sort && !s.want_failed)
 		errx(IA_EXIT_USAGE, "--input goes with --sort or --failed");
 	if (s.input != NULL && access(s.input, R_OK) == -1)
@@ -387,7 +432,7 @@ main(int argc, char *argv[])
 		s.fmt = ia_format_find(s.nul ? "raw0" : "raw");
 	else if (s.fmt == NULL)
 		s.fmt = ia_format_find("ndjson");
-	if (s.fmt->header != NULL && !s.want_failed)
+	if (s.fmt->header != NULL && s.answers)
 		tool_put_text(s.fmt->header, strlen(s.fmt->header));
 	ia_collect_init(&s.c);
 	s.sorted = jv_object();
@@ -398,15 +443,21 @@ main(int argc, char *argv[])
 			err(IA_EXIT_USAGE, "%s", line.file ? line.file : "stdin");
 		on_line(&line);
 	}
+	if (s.want_pending)
+		print_pending();
 	if (ia_collect_end(&s.c) == -1)
 		err(IA_EXIT_USAGE, NULL);
 	if (s.want_failed)
 		print_failed();
-	else
+	else if (s.answers)
 		ia_collect_each_failure(&s.c, print_failure, NULL);
-	if (s.sort && !s.want_failed)
+	if (s.sort && s.answers)
 		print_sorted();
+	if (s.want_status)
+		print_status();
 	t.failed = s.c.sum.failed + (s.write_failed ? 1 : 0);
+	if (s.want_pending || s.want_status)
+		t.failed -= s.c.npending;	/* still on its way: no failure */
 	if (s.summary_json != NULL)
 		write_summary_json(ia_summary_json(&s.c.sum));
 	if (s.summary)

@@ -28,7 +28,8 @@ struct group {
 static const char synopsis[] =
     "ia-group [-hqtVv] [-e filter] [-j n] [-m model] [-n size]\n"
     "                [--linger ms] [--system text] [--webhook-id id]\n"
-    "                [--dry-run] [--skip-done file] [--base-url url]\n"
+    "                [--dry-run] [--skip-done file]\n"
+    "                [--journal file] [--base-url url]\n"
     "                [--api-key-file file] [--timeout duration] [--retries n]\n"
     "                [--max-line bytes] [file ...]";
 
@@ -147,7 +148,7 @@ on_done(struct ia_xfer *x)
 		ids = jv_array();
 		for (i = 0; i < g->n; i++)
 			ids = jv_array_append(ids, jv_string(g->custom_ids[i]));
-		tool_put(jv_object_set(jv_object_set(jv_object(), jv_string("group_id"),
+		tool_submitted(&t, jv_object_set(jv_object_set(jv_object(), jv_string("group_id"),
 		    id), jv_string("custom_ids"), ids));
 		t.done += (unsigned long)g->n;
 	} else {

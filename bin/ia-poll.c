@@ -6,6 +6,7 @@
  */
 #include <err.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,6 +302,64 @@ on_done(struct ia_xfer *x)
 		pend_free(p);
 }
 
+/* What p still stands for, as the input record that follows it. */
+static jv
+record_of(const struct pend *p)
+{
+	jv	 rec = jv_object();
+
+	if (p->is_group)
+		return ia_group_record(&((const struct group *)p)->g);
+	if (p->custom_id != NULL)
+		rec = jv_object_set(rec, jv_string("custom_id"), jv_string(p->custom_id));
+	return jv_object_set(rec, jv_string("id"), jv_string(p->id));
+}
+
+/*
+ * A signal: stop polling.  What is still pending goes to --pending, else
+ * stderr says how much was left and how to collect it; the generations
+ * themselves go on (and are paid for) on the server either way.
+ */
+static void
+stop(struct tool *tt)
+{
+	struct ia_xfer		*x;
+	struct ia_sched_item	*it;
+	struct pend		*p;
+	size_t			 n = 0;
+
+	ia_http_cancel(tt->http);
+	while ((x = ia_http_next_done(tt->http)) != NULL) {
+		if (x->status != 0 || strcmp(x->error, "cancelled") != 0) {
+			on_done(x);	/* it came back in time: take it */
+			continue;
+		}
+		p = x->udata;
+		ia_http_xfer_free(x);
+		if (s.pending != NULL)
+			keep(record_of(p));
+		pend_free(p);
+		n++;
+	}
+	while ((it = ia_sched_pop_due(&s.sched, INFINITY)) != NULL) {
+		p = (struct pend *)it;
+		if (s.pending != NULL)
+			keep(record_of(p));
+		pend_free(p);
+		n++;
+	}
+	ia_progress_done(&tt->progress);
+	if (s.pending != NULL) {
+		if (ia_record_close(s.pending) == -1)
+			err(IA_EXIT_USAGE, "%s", s.pending_path);
+		warnx("stopped by a signal: %zu still pending, written to %s", n,
+		    s.pending_path);
+	} else if (n > 0)
+		warnx("stopped by a signal: %zu ids and groups still pending were "
+		    "not followed to the end; their generations go on: give ia-poll "
+		    "the same input again (or --pending FILE) to collect them", n);
+}
+
 static double
 duration(const char *arg, const char *name)
 {
@@ -360,11 +419,12 @@ main(int argc, char *argv[])
 	}
 	if (s.max_interval < s.interval)
 		s.max_interval = s.interval;
-	if (s.once != (s.pending_path != NULL))
-		errx(IA_EXIT_USAGE, "--once and --pending go together");
+	if (s.once && s.pending_path == NULL)
+		errx(IA_EXIT_USAGE, "--once needs --pending FILE");
 	tool_setup(&t, argc - optind, argv + optind);
-	if (s.once && (s.pending = fopen(s.pending_path, "w")) == NULL)
+	if (s.pending_path != NULL && (s.pending = fopen(s.pending_path, "w")) == NULL)
 		err(IA_EXIT_USAGE, "%s", s.pending_path);
+	t.on_stop = stop;
 	s.rng = ia_rand_seed();
 	ia_sched_init(&s.sched);
 

@@ -14,6 +14,7 @@
 static const char synopsis[] =
     "ia-submit [-hqtVv] [-e filter] [-j n] [-m model] [--system text]\n"
     "                 [--webhook-id id] [--dry-run] [--skip-done file]\n"
+    "                 [--journal file]\n"
     "                 [--base-url url] [--api-key-file file]\n"
     "                 [--timeout duration] [--retries n] [--max-line bytes]\n"
     "                 [file ...]";
@@ -74,7 +75,7 @@ on_done(struct ia_xfer *x)
 	jv		 id;
 
 	if (jv_is_valid(id = ia_http_answer(x, "id"))) {
-		tool_put(jv_object_set(jv_object_set(jv_object(), jv_string("custom_id"),
+		tool_submitted(&t, jv_object_set(jv_object_set(jv_object(), jv_string("custom_id"),
 		    jv_string(j->custom_id)), jv_string("id"), id));
 		t.done++;
 	} else {

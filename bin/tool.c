@@ -18,6 +18,73 @@
 
 #include "tool.h"
 
+static void	 tool_sync(struct tool *);
+
+static volatile sig_atomic_t	 stop_sig;	/* the signal that came, or 0 */
+static int			 wake[2] = { -1, -1 };	/* the self-pipe */
+
+/* Note the signal and wake the loop; a second one is obeyed at once. */
+static void
+on_signal(int sig)
+{
+	int	 saved = errno;
+
+	if (stop_sig != 0) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	stop_sig = sig;
+	if (write(wake[1], "", 1) == -1) {
+		/* Full: the loop is being woken already. */
+	}
+	errno = saved;
+}
+
+/* Catch the signals that ask us to stop, with a pipe that wakes the loop. */
+static void
+catch_signals(void)
+{
+	static const int	 sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction	 sa;
+	size_t			 i;
+
+	if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) == -1)
+		err(IA_EXIT_USAGE, "pipe");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction	 old;
+
+		/* A signal ignored by whoever started us stays ignored (nohup). */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+int
+tool_signalled(void)
+{
+	return stop_sig;
+}
+
+/* Save what the tool must, then end by the signal that asked us to stop. */
+static void __attribute__((noreturn))
+die(struct tool *t)
+{
+	int	 sig = stop_sig;
+
+	if (t->on_stop != NULL)
+		t->on_stop(t);
+	tool_sync(t);
+	ia_progress_done(&t->progress);
+	fflush(stdout);
+	signal(sig, SIG_DFL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
 void
 tool_init(struct tool *t, const char *name, const char *synopsis, unsigned uses,
     char **argv)
@@ -26,6 +93,8 @@ tool_init(struct tool *t, const char *name, const char *synopsis, unsigned uses,
 	t->name = name;
 	t->synopsis = synopsis;
 	t->uses = uses;
+	t->journal = -1;
+	t->held = jv_array();
 	/* getopt(3) and err(3) name argv[0]: the tool, not the path to it. */
 	argv[0] = (char *)name;
 	signal(SIGPIPE, SIG_IGN);
@@ -63,6 +132,32 @@ tool_option(struct tool *t, int ch, const char *arg)
 }
 
 /*
+ * --journal FILE, opened for appending.  A line cut short by a kill is
+ * ended first, so that it costs that line only, never the next record.
+ */
+static void
+journal_open(struct tool *t, const char *path)
+{
+	struct stat	 st;
+	char		 last;
+
+	if ((t->journal = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0666)) == -1)
+		err(IA_EXIT_USAGE, "%s", path);
+	if (fstat(t->journal, &st) == -1)
+		err(IA_EXIT_USAGE, "%s", path);
+	if (st.st_size > 0) {
+		int	 fd = open(path, O_RDONLY | O_CLOEXEC);
+
+		if (fd == -1 || pread(fd, &last, 1, st.st_size - 1) != 1)
+			err(IA_EXIT_USAGE, "%s", path);
+		close(fd);
+		if (last != '\n' && write(t->journal, "\n", 1) != 1)
+			err(IA_EXIT_USAGE, "%s", path);
+	}
+}
+
+/*
  * Everything that can be wrong with the options or the files is found here,
  * before the first byte of input is read or the first request sent.
  */
@@ -79,10 +174,14 @@ tool_setup(struct tool *t, int argc, char **argv)
 	if (ia_source_init(&t->src, argv, argc, t->cfg.max_line, msg,
 	    sizeof(msg)) == -1)
 		errx(IA_EXIT_USAGE, "%s", msg);
+	if ((t->uses & TOOL_INPUT) && t->in.journal != NULL && !t->dry_run)
+		journal_open(t, t->in.journal);
 	if ((t->uses & TOOL_HTTP) && (t->http = ia_http_new(&t->cfg,
 	    t->cfg.verbose ? stderr : NULL, msg, sizeof(msg))) == NULL)
 		errx(IA_EXIT_USAGE, "%s", msg);
 	ia_progress_init(&t->progress, stderr, !t->cfg.quiet && !t->cfg.verbose);
+	if (t->uses & TOOL_HTTP)
+		catch_signals();
 }
 
 /* stdout failed: a reader that went away ends us as it would end cat(1). */
@@ -128,6 +227,63 @@ tool_put_raw(const char *text, size_t len)
 			errno = EIO;
 		out_failed();
 	}
+}
+
+void
+tool_submitted(struct tool *t, jv record)
+{
+	if (t->journal == -1)
+		tool_put(record);
+	else
+		t->held = jv_array_append(t->held, record);
+}
+
+/* Write all of buf to fd, or exit: a journal that misses a line is no journal. */
+static void
+write_all(int fd, const char *buf, size_t len, const char *name)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		if ((n = write(fd, buf, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			err(IA_EXIT_USAGE, "%s", name);
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/*
+ * The records submitted this turn: into the journal and onto the disk,
+ * then downstream.  A kill at any moment leaves each of them either in
+ * the journal or not yet acknowledged, never only in a pipe.
+ */
+static void
+tool_sync(struct tool *t)
+{
+	struct ia_buf	 b = { 0 };
+	jv		 line;
+
+	if (jv_array_length(jv_copy(t->held)) == 0)
+		return;
+	jv_array_foreach(t->held, i, rec) {
+		line = jv_dump_string(rec, 0);
+		if (ia_buf_add(&b, jv_string_value(line),
+		    (size_t)jv_string_length_bytes(jv_copy(line))) == -1 ||
+		    ia_buf_add(&b, "\n", 1) == -1)
+			err(IA_EXIT_USAGE, NULL);
+		jv_free(line);
+	}
+	write_all(t->journal, b.data, b.len, t->in.journal);
+	if (fdatasync(t->journal) == -1)
+		err(IA_EXIT_USAGE, "%s", t->in.journal);
+	ia_buf_free(&b);
+	jv_array_foreach(t->held, i, rec)
+		tool_put(rec);
+	jv_free(t->held);
+	t->held = jv_array();
 }
 
 void
@@ -204,44 +360,80 @@ tool_wait_line(struct ia_source *src, struct ia_line *line)
 void
 tool_turn(struct tool *t, int timeout_ms, void (*fn)(struct ia_xfer *))
 {
-	struct curl_waitfd	 wfd;
+	struct curl_waitfd	 wfd[2];
 	struct ia_xfer		*x;
-	const char		*name;
+	const char		*name, *why;
+	char			 drain[64];
 	bool			 want;
 	int			 fd = ia_source_fd(&t->src);
 
+	if (stop_sig != 0)
+		die(t);
 	want = !t->input_done && tool_room(t) && fd != -1;
-	wfd.fd = fd;
-	wfd.events = CURL_WAIT_POLLIN;
-	wfd.revents = 0;
+	wfd[0].fd = fd;
+	wfd[1].fd = wake[0];
+	wfd[0].events = wfd[1].events = CURL_WAIT_POLLIN;
+	wfd[0].revents = wfd[1].revents = 0;
 	if (t->http != NULL) {
-		if (ia_http_poll(t->http, want ? &wfd : NULL, want ? 1 : 0,
+		if (ia_http_poll(t->http, want ? wfd : wfd + 1, want ? 2 : 1,
 		    timeout_ms) == -1)
 			errx(IA_EXIT_USAGE, "the curl multi interface failed");
 	} else if (want && wait_input(fd, timeout_ms) == -1)
 		err(IA_EXIT_USAGE, "poll");
+	while (wake[0] != -1 && read(wake[0], drain, sizeof(drain)) > 0)
+		;
+	if (stop_sig != 0)
+		die(t);
 	if (want && ia_source_fill(&t->src) == -1) {
 		name = ia_source_name(&t->src);
 		err(IA_EXIT_USAGE, "%s", name != NULL ? name : "stdin");
 	}
+	if (t->http != NULL && ia_http_refused(t->http, &why) != 0)
+		errx(IA_EXIT_USAGE, "the server refused the API key (%s): check "
+		    "INFERENCE_API_KEY or --api-key-file; nothing more was sent", why);
 	if (t->http != NULL)
 		while ((x = ia_http_next_done(t->http)) != NULL)
 			fn(x);
+	tool_sync(t);
+}
+
+/* What --skip-done passed over, when anything: "N already done in FILE". */
+static void
+say_skipped(const struct ia_input *in)
+{
+	char	 files[1024] = "";
+	size_t	 n = 0;
+	int	 i;
+
+	if (in->skipped_done == 0 && in->skipped_sent == 0)
+		return;
+	for (i = 0; i < in->nskip && n < sizeof(files); i++)
+		n += (size_t)snprintf(files + n, sizeof(files) - n, "%s%s",
+		    i > 0 ? ", " : "", in->skip_done[i]);
+	if (in->skipped_sent == 0)
+		warnx("%lu already done in %s, not submitted again",
+		    in->skipped_done, files);
+	else
+		warnx("%lu already done and %lu already submitted in %s, not "
+		    "submitted again", in->skipped_done, in->skipped_sent, files);
 }
 
 int
 tool_finish(struct tool *t)
 {
+	tool_sync(t);
 	ia_progress_done(&t->progress);
-	if ((t->uses & TOOL_INPUT) && t->in.skip_done != NULL)
-		warnx("%lu already done in %s, not submitted again", t->in.skipped,
-		    t->in.skip_done);
+	if (t->uses & TOOL_INPUT)
+		say_skipped(&t->in);
 	ia_source_free(&t->src);
 	ia_http_free(t->http);
 	t->http = NULL;
 	if (t->uses & TOOL_INPUT)
 		ia_input_free(&t->in);
 	ia_config_free(&t->cfg);
+	jv_free(t->held);
+	if (t->journal != -1 && close(t->journal) == -1)
+		err(IA_EXIT_USAGE, "%s", t->in.journal);
 	if (ia_record_close(stdout) == -1)
 		err(IA_EXIT_USAGE, "stdout");
 	return t->failed > 0 ? IA_EXIT_FAILED : IA_EXIT_OK;

@@ -21,6 +21,9 @@ struct tool {
 	struct ia_source	 src;
 	struct ia_http		*http;		/* NULL without TOOL_HTTP */
 	struct ia_progress	 progress;
+	int			 journal;	/* --journal fd, or -1 */
+	jv			 held;		/* submitted this turn: journal first */
+	void			(*on_stop)(struct tool *); /* on a signal, or NULL */
 	bool			 dry_run;	/* --dry-run: print, send nothing */
 	bool			 input_done;
 	unsigned long		 done, failed;	/* records, for the exit status */
@@ -38,6 +41,12 @@ void	 tool_setup(struct tool *, int, char **);
 void	 tool_put(jv);
 void	 tool_put_raw(const char *, size_t);
 void	 tool_put_text(const char *, size_t);
+/*
+ * A record that says what was submitted ({"custom_id", "id"}, a group
+ * record): with --journal it goes downstream only once it is on disk there,
+ * at the end of the loop turn (one fdatasync a turn, not one a record).
+ */
+void	 tool_submitted(struct tool *, jv);
 /* A record that ends as a failure: counted, then written. */
 void	 tool_fail(struct tool *, jv);
 /* --dry-run: show the transfer as it would go, and drop it. */
@@ -62,6 +71,14 @@ void	 tool_turn(struct tool *, int, void (*)(struct ia_xfer *));
 int	 tool_wait_line(struct ia_source *, struct ia_line *);
 /* Whether another transfer would start at once. */
 bool	 tool_room(const struct tool *);
+/*
+ * A tool with HTTP catches SIGINT, SIGTERM and SIGHUP from tool_setup() on:
+ * tool_turn() then calls on_stop (to save what is still pending), writes
+ * what the journal holds, clears the progress line and ends the tool by
+ * that signal, as the shell and make expect.  A second signal ends it at
+ * once.  tool_signalled() says which signal came, or 0.
+ */
+int	 tool_signalled(void);
 /* Clear the progress line, free it all, close stdout: the exit status. */
 int	 tool_finish(struct tool *);
 

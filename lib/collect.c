@@ -8,6 +8,7 @@
  */
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ia.h"
 
@@ -19,6 +20,8 @@ ia_collect_init(struct ia_collect *c)
 	c->order = jv_array();
 	c->anon = jv_array();
 	ia_pending_init(&c->pending);
+	ia_ids_init(&c->sent);
+	c->npending = 0;
 	ia_summary_init(&c->sum);
 }
 
@@ -31,6 +34,7 @@ ia_collect_free(struct ia_collect *c)
 	jv_free(c->anon);
 	c->fails = c->order = c->anon = jv_invalid();
 	ia_pending_free(&c->pending);
+	ia_ids_free(&c->sent);
 	ia_summary_free(&c->sum);
 }
 
@@ -95,6 +99,24 @@ on_success(struct ia_collect *c, const struct ia_result *r)
 	return 1;
 }
 
+/*
+ * Whether a failure is the end of a submission (a Failed generation, a poll
+ * that gave up, or ia-collect's own "still pending" read again), rather
+ * than of an attempt that never got an id (stages input, submit, group).
+ */
+static bool
+ends_submission(jv rec)
+{
+	jv	 st = ia_record_field(ia_record_field(jv_copy(rec), "error"), "stage");
+	bool	 yes = jv_get_kind(st) == JV_KIND_STRING &&
+	    (strcmp(jv_string_value(st), "generation") == 0 ||
+	    strcmp(jv_string_value(st), "poll") == 0 ||
+	    strcmp(jv_string_value(st), "collect") == 0);
+
+	jv_free(st);
+	return yes;
+}
+
 /* A failure is held: it stands at the end unless a success comes. */
 static void
 on_failure(struct ia_collect *c, struct ia_result *r)
@@ -129,7 +151,8 @@ on_failure(struct ia_collect *c, struct ia_result *r)
 	} else
 		c->order = jv_array_append(c->order, jv_copy(cid));
 	jv_free(old);
-	ia_pending_remove(&c->pending, jv_string_value(cid), len_of(cid));
+	if (ends_submission(r->answer))
+		ia_pending_end(&c->pending, jv_string_value(cid), len_of(cid));
 	fail_put(c, jv_copy(cid), jv_copy(r->answer));
 }
 
@@ -152,12 +175,19 @@ on_pending(struct ia_collect *c, const struct ia_result *r)
 		ids = JV_ARRAY(jv_copy(r->custom_id));
 	} else
 		ids = jv_copy(ids);
+	/*
+	 * Each submission is counted, a retry's too, so that the journal and
+	 * the results can be read in either order: a custom_id is pending
+	 * while it has more submissions than ends.
+	 */
 	jv_array_foreach(ids, i, cid) {
-		if (rc == 0 && jv_get_kind(cid) == JV_KIND_STRING &&
-		    !ia_ids_has(&c->ok, jv_string_value(cid)) &&
-		    !jv_object_has(jv_copy(c->fails), jv_copy(cid)))
-			rc = ia_pending_add(&c->pending, jv_string_value(cid), len_of(cid),
-			    kind, id);
+		if (rc == 0 && jv_get_kind(cid) == JV_KIND_STRING) {
+			if (ia_ids_add(&c->sent, jv_string_value(cid)) == -1)
+				rc = -1;
+			else if (!ia_ids_has(&c->ok, jv_string_value(cid)))
+				rc = ia_pending_add(&c->pending, jv_string_value(cid),
+				    len_of(cid), kind, id);
+		}
 		jv_free(cid);
 	}
 	jv_free(ids);
@@ -264,8 +294,10 @@ ia_collect_end(struct ia_collect *c)
 		return -1;
 	for (e = list; *e != NULL; e++) {
 		cid = jv_string_sized((*e)->custom_id, (int)(*e)->len);
-		c->order = jv_array_append(c->order, jv_copy(cid));
+		if (!jv_object_has(jv_copy(c->fails), jv_copy(cid)))
+			c->order = jv_array_append(c->order, jv_copy(cid));
 		fail_put(c, cid, ia_pending_error(*e));
+		c->npending++;
 	}
 	free(list);
 	ia_pending_free(&c->pending);

@@ -276,6 +276,17 @@ awaited_ids(const struct ia_group *g)
 	return ids;
 }
 
+jv
+ia_group_record(const struct ia_group *g)
+{
+	jv	 rec = jv_object_set(jv_object(), jv_string("group_id"),
+	    jv_copy(g->id));
+
+	if (is_listed(g))
+		rec = jv_object_set(rec, jv_string("custom_ids"), awaited_ids(g));
+	return rec;
+}
+
 /*
  * The group ends without some of its generations: an error record (stage
  * poll) for each listed custom_id not printed, else for each generation

@@ -37,6 +37,9 @@ struct ia_http {
 	struct ia_xfer		*done, *done_tail;
 	size_t			 nready, nrunning, nwaiting, ndone;
 	uint64_t		 rng;
+	bool			 trusted;	/* an answer other than 401/403 came */
+	long			 refused;	/* 401 or 403: nothing more starts */
+	char			 refusal[256];	/* what the server said then */
 };
 
 bool
@@ -507,7 +510,11 @@ start_ready(struct ia_http *h)
 	struct ia_xfer	*x;
 	double		 now = ia_time_now();
 
-	while (h->nrunning < (size_t)h->cfg->jobs) {
+	/*
+	 * Until the key has been seen to work, one request at a time: a wrong
+	 * key then costs one refused request, not one per line of input.
+	 */
+	while (h->refused == 0 && h->nrunning < (h->trusted ? (size_t)h->cfg->jobs : 1)) {
 		if (h->waiting != NULL && h->waiting->start_at <= now) {
 			x = h->waiting;
 			h->waiting = x->next;
@@ -597,7 +604,12 @@ finish(struct ia_http *h, struct ia_xfer *x, CURLcode rc)
 		error_from_body(x, status);
 		retry = ia_http_retryable(status);
 	}
-
+	if (status == 401 || status == 403) {
+		h->refused = status;
+		memcpy(h->refusal, x->error, sizeof(h->refusal));
+		sanitize(h, h->refusal);
+	} else if (status != 0)
+		h->trusted = true;
 	if (h->log != NULL) {
 		if (status != 0)
 			fprintf(h->log, "ia: < HTTP %ld", status);
@@ -678,6 +690,41 @@ ia_http_poll(struct ia_http *h, void *extra, unsigned nextra, int timeout_ms)
 	reap(h);
 	start_ready(h);
 	return 0;
+}
+
+/*
+ * Stop everything: each transfer not yet handed back is, at once, with
+ * status 0 and "cancelled", so that the tool can save what each stood for.
+ */
+void
+ia_http_cancel(struct ia_http *h)
+{
+	struct ia_xfer	*x, *next;
+	struct ia_xfer	*lists[3] = { h->running, h->waiting, h->ready };
+	int		 i;
+
+	h->running = h->waiting = h->ready = h->ready_tail = NULL;
+	h->nrunning = h->nwaiting = h->nready = 0;
+	for (i = 0; i < 3; i++)
+		for (x = lists[i]; x != NULL; x = next) {
+			next = x->next;
+			if (x->easy != NULL) {
+				curl_multi_remove_handle(h->multi, x->easy);
+				curl_easy_cleanup(x->easy);
+				x->easy = NULL;
+			}
+			x->status = 0;
+			snprintf(x->error, sizeof(x->error), "cancelled");
+			push_done(h, x);
+		}
+}
+
+long
+ia_http_refused(const struct ia_http *h, const char **why)
+{
+	if (why != NULL)
+		*why = h->refusal;
+	return h->refused;
 }
 
 /*

@@ -302,9 +302,13 @@ void		 ia_jq_free(struct ia_jq *);
  * request ready to send, with its kind and custom_id (also set as
  * metadata.custom_id), or an error record of stage "input".
  */
+#define IA_INPUT_MAX_SKIP	16	/* --skip-done files */
+
 struct ia_input {
 	const char	*filter;	/* -e */
-	const char	*skip_done;	/* --skip-done FILE */
+	const char	*skip_done[IA_INPUT_MAX_SKIP];	/* --skip-done FILE ... */
+	int		 nskip;
+	const char	*journal;	/* --journal FILE (the tool layer keeps it) */
 	bool		 text;		/* -t: each line is a prompt */
 	const char	*model;		/* -m: fills a missing model */
 	const char	*system;	/* --system: with -t, a system message first */
@@ -312,7 +316,9 @@ struct ia_input {
 	struct ia_jq	*jq;		/* -e: the compiled program */
 	struct ia_ids	 ids;		/* custom_ids seen in this run */
 	struct ia_ids	 done;		/* --skip-done: custom_ids answered */
-	unsigned long	 skipped;	/* requests passed over for --skip-done */
+	struct ia_ids	 sent;		/* --skip-done: custom_ids submitted */
+	unsigned long	 skipped_done;	/* requests passed over: answered */
+	unsigned long	 skipped_sent;	/* requests passed over: submitted */
 };
 
 struct ia_item {
@@ -328,12 +334,13 @@ struct ia_item {
  */
 #define IA_INPUT_SHORTOPTS	"e:m:t"
 enum {
-	IA_OPT_SYSTEM = 1100, IA_OPT_WEBHOOK_ID, IA_OPT_SKIP_DONE
+	IA_OPT_SYSTEM = 1100, IA_OPT_WEBHOOK_ID, IA_OPT_SKIP_DONE, IA_OPT_JOURNAL
 };
 #define IA_INPUT_LONGOPTS \
 	{ "system",		required_argument, NULL, IA_OPT_SYSTEM }, \
 	{ "webhook-id",		required_argument, NULL, IA_OPT_WEBHOOK_ID }, \
-	{ "skip-done",		required_argument, NULL, IA_OPT_SKIP_DONE }
+	{ "skip-done",		required_argument, NULL, IA_OPT_SKIP_DONE }, \
+	{ "journal",		required_argument, NULL, IA_OPT_JOURNAL }
 
 /* 1: handled; 0: not an input option; -1: bad value (message in err). */
 int	 ia_input_option(struct ia_input *, int, const char *, char *, size_t);
@@ -381,8 +388,13 @@ struct ia_result {
 /* Read rec (consumed) into r; ia_result_free() it after. */
 void	 ia_result_read(jv, struct ia_result *);
 void	 ia_result_free(struct ia_result *);
-/* Add to the set each custom_id with a successful result in a file. */
-long	 ia_result_load_done(const char *, struct ia_ids *, char *, size_t);
+/*
+ * Add to done each custom_id with a successful result in a file, and to
+ * sent each one it says was submitted (an acknowledgement or a group
+ * record, as a --journal holds).  The number added, or -1 with a message.
+ */
+long	 ia_result_load_done(const char *, struct ia_ids *, struct ia_ids *,
+	    char *, size_t);
 
 /*
  * http.c: the HTTP engine, one curl multi handle driven by the tool's loop.
@@ -434,6 +446,14 @@ void		 ia_http_submit(struct ia_http *, struct ia_xfer *);
 int		 ia_http_poll(struct ia_http *, void *, unsigned, int);
 /* The next finished transfer, or NULL. */
 struct ia_xfer	*ia_http_next_done(struct ia_http *);
+/*
+ * 401 or 403 once the server has refused the key (why: what it said), else
+ * 0.  From then on the engine starts nothing: a tool should stop at once.
+ * Until the first answer that is neither, it runs one transfer at a time.
+ */
+long		 ia_http_refused(const struct ia_http *, const char **);
+/* Hand back every transfer at once, status 0, "cancelled": to stop early. */
+void		 ia_http_cancel(struct ia_http *);
 /* Transfers queued, waiting for a retry or in flight. */
 size_t		 ia_http_pending(const struct ia_http *);
 /* Whether another transfer would start at once (under the -j cap). */
@@ -573,8 +593,9 @@ enum ia_pending_kind {
 struct ia_pending_entry {
 	char			*custom_id;	/* len bytes and a NUL; NULL: a free slot */
 	size_t			 len;
-	enum ia_pending_kind	 kind;
+	enum ia_pending_kind	 kind;		/* of the latest submission */
 	char			*id;		/* NULL: not known (still running) */
+	unsigned		 open;		/* submissions not ended yet */
 };
 
 struct ia_pending {
@@ -583,13 +604,21 @@ struct ia_pending {
 };
 
 void	 ia_pending_init(struct ia_pending *);
-/* Add a custom_id, or replace what it had; id is copied.  0, or -1 out of memory. */
+/*
+ * One more submission of a custom_id (a retry adds one): the latest one's
+ * kind and id (copied) are what is followed.  0, or -1 out of memory.
+ */
 int	 ia_pending_add(struct ia_pending *, const char *, size_t, enum ia_pending_kind,
 	    const char *);
 const struct ia_pending_entry *ia_pending_find(const struct ia_pending *, const char *,
 	    size_t);
 /* Forget a custom_id (it has a result); whether it was there. */
 bool	 ia_pending_remove(struct ia_pending *, const char *, size_t);
+/*
+ * One submission of a custom_id ended without an answer (a Failed
+ * generation, a poll that gave up): forgotten once none is left open.
+ */
+void	 ia_pending_end(struct ia_pending *, const char *, size_t);
 /* The entries in custom_id order, NULL-terminated, to free(); NULL out of memory. */
 const struct ia_pending_entry **ia_pending_sort(const struct ia_pending *);
 /* The failure of stage collect for an entry: its request is what ia-poll follows. */
@@ -609,6 +638,8 @@ struct ia_collect {
 	jv		  order;	/* custom_ids, in the order they first failed */
 	jv		  anon;		/* failures without a custom_id */
 	struct ia_pending pending;	/* submitted, with no result yet */
+	struct ia_ids	  sent;		/* custom_ids ever submitted (acks, groups) */
+	unsigned long	  npending;	/* after ia_collect_end(): still pending */
 	struct ia_summary sum;
 };
 
@@ -702,6 +733,11 @@ struct ia_group_outcome ia_group_feed_id(const char *, const char *, long,
 	    const struct ia_group_poll *, jv);
 /* How many generations the group stands for still, for a progress line. */
 size_t	 ia_group_left(const struct ia_group *);
+/*
+ * What the group still stands for, as the record ia-poll follows it with:
+ * the custom_ids listed and not printed; a whole group as its id alone.
+ */
+jv	 ia_group_record(const struct ia_group *);
 /*
  * The one ladder for ids and groups not final yet, age seconds after they
  * were first seen: KEPT with --once (the bool), else WAIT while age is

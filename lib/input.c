@@ -16,28 +16,32 @@
 
 /*
  * --skip-done FILE: requests whose custom_id already has a successful
- * result in FILE are passed over (and counted), so a re-run of a killed or
- * partly failed job submits only what is left.
+ * result in FILE, or was submitted by a run that kept FILE as its
+ * --journal, are passed over (and counted), so a re-run of a killed or
+ * partly failed job submits only what is left, and nothing twice.
  */
 static int
 skip_done(struct ia_input *in, const char *path, char *err, size_t errlen)
 {
 	char	 why[512];
 
-	if (ia_result_load_done(path, &in->done, why, sizeof(why)) == -1) {
+	if (ia_result_load_done(path, &in->done, &in->sent, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "--skip-done: %s", why);
 		return -1;
 	}
 	return 0;
 }
 
-/* Whether a request is passed over for --skip-done, and counted. */
+/* Whether a request is passed over for --skip-done, counted by why. */
 static bool
 skipped(struct ia_input *in, const char *custom_id)
 {
-	if (!ia_ids_has(&in->done, custom_id))
+	if (ia_ids_has(&in->done, custom_id))
+		in->skipped_done++;
+	else if (ia_ids_has(&in->sent, custom_id))
+		in->skipped_sent++;
+	else
 		return false;
-	in->skipped++;
 	return true;
 }
 
@@ -69,7 +73,15 @@ ia_input_option(struct ia_input *in, int ch, const char *arg, char *err, size_t 
 		in->webhook_id = arg;
 		return 1;
 	case IA_OPT_SKIP_DONE:
-		in->skip_done = arg;
+		if (in->nskip == IA_INPUT_MAX_SKIP) {
+			snprintf(err, errlen, "--skip-done: %d files at most",
+			    IA_INPUT_MAX_SKIP);
+			return -1;
+		}
+		in->skip_done[in->nskip++] = arg;
+		return 1;
+	case IA_OPT_JOURNAL:
+		in->journal = arg;
 		return 1;
 	default:
 		return 0;
@@ -79,10 +91,13 @@ ia_input_option(struct ia_input *in, int ch, const char *arg, char *err, size_t 
 int
 ia_input_init(struct ia_input *in, char *err, size_t errlen)
 {
+	int	 i;
+
 	ia_ids_init(&in->ids);
 	in->jq = NULL;
 	ia_ids_init(&in->done);
-	in->skipped = 0;
+	ia_ids_init(&in->sent);
+	in->skipped_done = in->skipped_sent = 0;
 	if (in->text && in->model == NULL && in->filter == NULL) {
 		snprintf(err, errlen, "-t needs -m MODEL (or -e to build each request)");
 		return -1;
@@ -94,8 +109,9 @@ ia_input_init(struct ia_input *in, char *err, size_t errlen)
 	if (in->filter != NULL && (in->jq = ia_jq_compile(in->filter, err,
 	    errlen)) == NULL)
 		return -1;
-	if (in->skip_done != NULL && skip_done(in, in->skip_done, err, errlen) == -1)
-		return -1;
+	for (i = 0; i < in->nskip; i++)
+		if (skip_done(in, in->skip_done[i], err, errlen) == -1)
+			return -1;
 	return 0;
 }
 
@@ -106,6 +122,7 @@ ia_input_free(struct ia_input *in)
 	in->jq = NULL;
 	ia_ids_free(&in->ids);
 	ia_ids_free(&in->done);
+	ia_ids_free(&in->sent);
 }
 
 

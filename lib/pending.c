@@ -100,7 +100,19 @@ ia_pending_add(struct ia_pending *p, const char *cid, size_t len,
 		free(e->id);
 	e->kind = kind;
 	e->id = idcopy;
+	e->open++;
 	return 0;
+}
+
+void
+ia_pending_end(struct ia_pending *p, const char *cid, size_t len)
+{
+	struct ia_pending_entry	*e;
+
+	if (p->count == 0 || (e = &p->slots[slot_of(p, cid, len)])->custom_id == NULL)
+		return;
+	if (--e->open == 0)
+		ia_pending_remove(p, cid, len);
 }
 
 const struct ia_pending_entry *

@@ -271,7 +271,8 @@ ia_result_free(struct ia_result *r)
  * Returns how many were added, or -1 with a message in err.
  */
 long
-ia_result_load_done(const char *path, struct ia_ids *done, char *err, size_t errlen)
+ia_result_load_done(const char *path, struct ia_ids *done, struct ia_ids *sent,
+    char *err, size_t errlen)
 {
 	struct ia_result r;
 	FILE		*fp;
@@ -293,6 +294,19 @@ ia_result_load_done(const char *path, struct ia_ids *done, char *err, size_t err
 		if (r.kind == IA_RESULT_SUCCESS &&
 		    jv_get_kind(r.custom_id) == JV_KIND_STRING)
 			rc = ia_ids_add(done, jv_string_value(r.custom_id));
+		else if (r.kind == IA_RESULT_PENDING && !r.group &&
+		    jv_get_kind(r.custom_id) == JV_KIND_STRING)
+			rc = ia_ids_add(sent, jv_string_value(r.custom_id));
+		else if (r.kind == IA_RESULT_PENDING && r.group &&
+		    jv_is_valid(r.custom_ids))
+			jv_array_foreach(jv_copy(r.custom_ids), i, cid) {
+				int	 one;
+
+				if (rc != -1 && jv_get_kind(cid) == JV_KIND_STRING)
+					rc = (one = ia_ids_add(sent,
+					    jv_string_value(cid))) == -1 ? -1 : rc + one;
+				jv_free(cid);
+			}
 		ia_result_free(&r);
 		if (rc == -1) {
 			snprintf(err, errlen, "out of memory");

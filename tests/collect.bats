@@ -784,7 +784,8 @@ maxrss() {
 	[ "$output" = "$(printf '%s\n' \
 	    'usage: ia-collect [-0hqrsV] [-e filter] [-f format] [--failed] [--sort]' \
 	    '                  [--input file] [--summary-json file] [--max-line bytes]' \
-	    '                  [file ...]')" ]
+	    '                  [file ...]' \
+	    '       ia-collect --pending | --status [file ...]')" ]
 	if [ -f "$IA_TOP/man/ia-collect.1" ]; then
 		# The same as the man page's SYNOPSIS, white space aside.
 		words() { tr -s ' \t\n' ' ' | sed 's/^ *usage: *//; s/^ *//; s/ *$//'; }

@@ -306,20 +306,21 @@ post() {
 	[ ! -s "$p2" ]
 }
 
-@test "--once without --pending, and --pending without --once, are usage errors" {
+@test "--once without --pending is a usage error; --pending alone ends empty when all ended" {
 	mock_start
 	run --separate-stderr ia-poll --once < /dev/null
 	echo "$stderr"
 	[ "$status" -eq 2 ]
 	[ -z "$output" ]
 	[[ "$stderr" == *--pending* ]]
-	run --separate-stderr ia-poll --pending "$BATS_TEST_TMPDIR/p" < /dev/null
-	echo "$stderr"
-	[ "$status" -eq 2 ]
-	[ -z "$output" ]
-	[[ "$stderr" == *--once* ]]
-	[ ! -e "$BATS_TEST_TMPDIR/p" ]
 	[ "$(stats .requests.total)" -eq 0 ]
+	reqs 3 | ia-submit > "$IN"
+	run --separate-stderr poll --pending "$BATS_TEST_TMPDIR/p" < "$IN"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(nlines)" -eq 3 ]
+	[ -f "$BATS_TEST_TMPDIR/p" ]
+	[ ! -s "$BATS_TEST_TMPDIR/p" ]
 }
 
 @test "--once: an id not visible yet (404) goes to --pending, as {\"id\"} when it has no custom_id" {

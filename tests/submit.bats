@@ -525,20 +525,42 @@ check_input_error() {
 
 # --- submit errors -------------------------------------------------------------------
 
-@test "a refused key makes every record a submit error record with its request and line" {
+@test "a refused key after 200 input lines: one request sent, one message naming the fix, exit 2" {
 	mock_start --key other-key
-	for i in 1 2 3; do chat "refused $i" "{\"metadata\": {\"custom_id\": \"r$i\"}}"; done > "$IN"
-	run ia-submit < "$IN"
+	reqs 200 > "$IN"
+	run --separate-stderr ia-submit -j 16 < "$IN"
 	echo "$output"
-	[ "$status" -eq 1 ]
-	[ "$(nlines)" -eq 3 ]
-	for i in 1 2 3; do
-		rec=$(printf '%s\n' "$output" | jq -c --arg c "r$i" 'select(.custom_id == $c)')
-		[ "$(jq -c '[.error.stage, .error.status, .error.attempts, .line]' <<<"$rec")" = "[\"submit\",401,1,$i]" ]
-		[ "$(jq -c .request <<<"$rec")" = "$(sed -n "${i}p" "$IN" | jq -c .)" ]
-	done
-	[ "$(INFERENCE_API_KEY=other-key stats .requests.total)" -eq 3 ]
+	echo "$stderr"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[ "$(printf '%s\n' "$stderr" | grep -c .)" -eq 1 ]
+	[[ "$stderr" == "ia-submit: the server refused the API key (HTTP 401: "*"): check INFERENCE_API_KEY or --api-key-file; nothing more was sent" ]]
+	[[ "$stderr" != *"$INFERENCE_API_KEY"* ]]
+	[ "$(INFERENCE_API_KEY=other-key stats .requests.total)" -eq 1 ]
 	[ "$(INFERENCE_API_KEY=other-key stats .generations.total)" -eq 0 ]
+}
+
+@test "a 403 stops ia-poll at once too, after one request, exit 2" {
+	export HITS=$BATS_TEST_TMPDIR/hits
+	: > "$HITS"
+	py_server <<-'PY'
+	class H(http.server.BaseHTTPRequestHandler):
+	    def do_GET(self):
+	        with open(os.environ["HITS"], "a") as f:
+	            f.write(self.path + "\n")
+	        b = b'{"error":{"message":"this key may not read generations"}}'
+	        self.send_response(403)
+	        self.send_header("Content-Length", str(len(b)))
+	        self.end_headers()
+	        self.wfile.write(b)
+	PY
+	for i in $(seq 50); do echo "{\"custom_id\":\"c$i\",\"id\":\"g$i\"}"; done > "$IN"
+	INFERENCE_BASE_URL=$SERVER_URL run --separate-stderr ia-poll --interval 0.1 < "$IN"
+	echo "$stderr"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == "ia-poll: the server refused the API key (HTTP 403: this key may not read generations): check"* ]]
+	[ "$(grep -c . "$HITS")" -eq 1 ]
 }
 
 # --- faults ---------------------------------------------------------------------------

@@ -298,15 +298,39 @@ t_pending_end(void)
 	CHECK(add(&c, "{\"group_id\":\"grp-1\",\"custom_ids\":[\"g1\",\"g2\",7]}") == 0);
 	/* Still running, without an id. */
 	CHECK(add(&c, "{\"custom_id\":\"r\",\"state\":\"Running\"}") == 0);
-	/* A failure ends the wait; a later ack does not start it again. */
+	/* A failure ends one submission; a later ack (a retry) is a new one. */
 	CHECK(add(&c, ACK("f")) == 0);
 	CHECK(add(&c, FAILED("f", "boom")) == 0);
-	CHECK(add(&c, ACK("f")) == 0);
 	CHECK(c.pending.count == 4);
+	CHECK(add(&c, ACK("f")) == 0);
+	CHECK(c.pending.count == 5);
+	/* Acks before results (a journal read first): counted, not replaced. */
+	CHECK(add(&c, ACK("j")) == 0);
+	CHECK(add(&c, ACK("j")) == 0);
+	CHECK(add(&c, FAILED("j", "first try")) == 0);
+	CHECK(c.pending.count == 6);
+	/* A submit error never had an id: it ends no submission. */
+	CHECK(add(&c, ACK("s")) == 0);
+	CHECK(add(&c, "{\"custom_id\":\"s\",\"error\":{\"stage\":\"submit\","
+	    "\"status\":503,\"message\":\"retry POST failed\",\"attempts\":9},"
+	    "\"request\":null,\"line\":null}") == 0);
+	CHECK(c.pending.count == 7);
+	CHECK(add(&c, ACK("k")) == 0);
+	CHECK(add(&c, FAILED("k", "boom")) == 0);
+	CHECK(c.pending.count == 7);
 	CHECK(ia_collect_end(&c) == 0);
 	ia_collect_each_failure(&c, collect_failure, &list);
-	/* The failure first, as it came; then the pending ones in custom_id order. */
-	CHECK_JSON(list, "[[\"f\",\"boom\"],"
+	/*
+	 * The failures first, as they came, a later submission's pending state
+	 * in place of the failure; then the pending ones in custom_id order.
+	 */
+	CHECK_JSON(list, "[[\"f\",\"no result in the input: submitted as gen-f (follow "
+	    "it with ia-poll)\"],"
+	    "[\"j\",\"no result in the input: submitted as gen-j (follow it with "
+	    "ia-poll)\"],"
+	    "[\"s\",\"no result in the input: submitted as gen-s (follow it with "
+	    "ia-poll)\"],"
+	    "[\"k\",\"boom\"],"
 	    "[\"g1\",\"no result in the input: submitted in group grp-1 (follow it "
 	    "with ia-poll)\"],"
 	    "[\"m\",\"no result in the input: submitted as gen-m (follow it with "
@@ -314,8 +338,9 @@ t_pending_end(void)
 	    "[\"r\",\"no result in the input: still running when last seen\"],"
 	    "[\"z\",\"no result in the input: submitted as gen-z (follow it with "
 	    "ia-poll)\"]]");
-	CHECK(c.sum.failed == 5);
-	CHECK_JSON(jv_copy(c.sum.stages), "{\"generation\":1,\"collect\":4}");
+	CHECK(c.sum.failed == 8);
+	CHECK(c.npending == 7);
+	CHECK_JSON(jv_copy(c.sum.stages), "{\"collect\":7,\"generation\":1}");
 	ia_collect_free(&c);
 }
 

@@ -451,7 +451,9 @@ t_options(void)
 	CHECK(ia_input_option(&in, IA_OPT_WEBHOOK_ID, "wh", err, sizeof(err)) == 1 &&
 	    strcmp(in.webhook_id, "wh") == 0);
 	CHECK(ia_input_option(&in, IA_OPT_SKIP_DONE, "f", err, sizeof(err)) == 1 &&
-	    strcmp(in.skip_done, "f") == 0);
+	    in.nskip == 1 && strcmp(in.skip_done[0], "f") == 0);
+	CHECK(ia_input_option(&in, IA_OPT_JOURNAL, "j", err, sizeof(err)) == 1 &&
+	    strcmp(in.journal, "j") == 0);
 	/* Not ours: 0. */
 	CHECK(ia_input_option(&in, 'j', "4", err, sizeof(err)) == 0);
 	CHECK(ia_input_option(&in, 'x', NULL, err, sizeof(err)) == 0);
@@ -918,15 +920,20 @@ t_skip_done(void)
 
 	path = temp_file("{\"custom_id\":\"a\",\"content\":\"x\"}\n"
 	    "{\"custom_id\":\"req-613a1da138d3d8c5\",\"content\":\"y\"}\n"
-	    "{\"custom_id\":\"f\",\"error\":{\"stage\":\"poll\"}}\n");
+	    "{\"custom_id\":\"f\",\"error\":{\"stage\":\"poll\"}}\n"
+	    "{\"custom_id\":\"sent\",\"id\":\"gen-sent\"}\n");
 	setup(&in, OPTS("skip", path));
-	CHECK(in.done.count == 2 && in.skipped == 0);
+	CHECK(in.done.count == 2 && in.skipped_done == 0 && in.skipped_sent == 0);
+	CHECK(in.sent.count == 1);
+	/* Submitted already (a journal's acknowledgement): passed over, counted apart. */
+	CHECK_FEED(&in, NULL, 1, "{\"model\":\"m\",\"prompt\":\"p\",\"custom_id\":\"sent\"}");
+	CHECK(in.skipped_sent == 1 && in.skipped_done == 0);
 	/* Answered already: passed over, counted. */
 	CHECK_FEED(&in, NULL, 1, "{\"model\":\"m\",\"prompt\":\"p\",\"custom_id\":\"a\"}");
-	CHECK(in.skipped == 1);
+	CHECK(in.skipped_done == 1);
 	/* An assigned id that was answered: passed over too. */
 	CHECK_FEED(&in, NULL, 2, "{\"model\":\"m\",\"prompt\":\"p\"}");
-	CHECK(in.skipped == 2);
+	CHECK(in.skipped_done == 2);
 	/* The same request again is the next one, not answered yet. */
 	want_item("text", "req-613a1da138d3d8c5-2", 3, "{\"model\":\"m\",\"prompt\":"
 	    "\"p\",\"metadata\":{\"custom_id\":\"req-613a1da138d3d8c5-2\"}}");
@@ -939,7 +946,7 @@ t_skip_done(void)
 	want_error("a", 5, "line 5: model is required", "{\"prompt\":\"p\","
 	    "\"custom_id\":\"a\"}");
 	CHECK_FEED(&in, NULL, 5, "{\"prompt\":\"p\",\"custom_id\":\"a\"}");
-	CHECK(in.skipped == 2);
+	CHECK(in.skipped_done == 2);
 	ia_input_free(&in);
 	unlink(path);
 	free(path);

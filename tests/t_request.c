@@ -682,7 +682,7 @@ temp_file(const char *text)
 static void
 t_load_done(void)
 {
-	struct ia_ids	 done;
+	struct ia_ids	 done, sent;
 	char		 err[512], path[4096];
 	const char	*dir;
 
@@ -715,9 +715,11 @@ t_load_done(void)
 	    /* A last line without a newline. */
 	    "{\"custom_id\":\"s-last\",\"content\":\"y\"}"));
 	ia_ids_init(&done);
+	ia_ids_init(&sent);
 	CHECK(ia_ids_add(&done, "known") == 1);
 	err[0] = '\0';
-	CHECK(ia_result_load_done(path, &done, err, sizeof(err)) == 4);
+	/* 4 answered, and 3 submitted (running, acknowledged, in a group). */
+	CHECK(ia_result_load_done(path, &done, &sent, err, sizeof(err)) == 7);
 	CHECK_STR(err, "");
 	CHECK(done.count == 5);
 	CHECK(ia_ids_has(&done, "s-gen") && ia_ids_has(&done, "s-answer") &&
@@ -727,16 +729,21 @@ t_load_done(void)
 	    !ia_ids_has(&done, "f-error") && !ia_ids_has(&done, "p-gen") &&
 	    !ia_ids_has(&done, "p-ack") && !ia_ids_has(&done, "p-group") &&
 	    !ia_ids_has(&done, "s-x"));
-	/* Read again into the same set: nothing new. */
-	CHECK(ia_result_load_done(path, &done, err, sizeof(err)) == 0);
+	CHECK(sent.count == 3);
+	CHECK(ia_ids_has(&sent, "p-gen") && ia_ids_has(&sent, "p-ack") &&
+	    ia_ids_has(&sent, "p-group") && !ia_ids_has(&sent, "f-gen"));
+	/* Read again into the same sets: nothing new. */
+	CHECK(ia_result_load_done(path, &done, &sent, err, sizeof(err)) == 0);
 	CHECK(done.count == 5);
 	ia_ids_free(&done);
+	ia_ids_free(&sent);
+	ia_ids_init(&sent);
 	unlink(path);
 
 	/* An empty file: 0. */
 	snprintf(path, sizeof(path), "%s", temp_file(""));
 	ia_ids_init(&done);
-	CHECK(ia_result_load_done(path, &done, err, sizeof(err)) == 0 && done.count == 0);
+	CHECK(ia_result_load_done(path, &done, &sent, err, sizeof(err)) == 0 && done.count == 0);
 	unlink(path);
 
 	/* A missing file: -1, with the name and the reason. */
@@ -744,16 +751,17 @@ t_load_done(void)
 		dir = "/tmp";
 	snprintf(path, sizeof(path), "%s/t_request.no-such-file", dir);
 	err[0] = '\0';
-	CHECK(ia_result_load_done(path, &done, err, sizeof(err)) == -1);
+	CHECK(ia_result_load_done(path, &done, &sent, err, sizeof(err)) == -1);
 	CHECK(strncmp(err, path, strlen(path)) == 0 &&
 	    strcmp(err + strlen(path), ": No such file or directory") == 0);
 	/* A directory: -1 too, not an empty result. */
 	err[0] = '\0';
-	CHECK(ia_result_load_done(dir, &done, err, sizeof(err)) == -1);
+	CHECK(ia_result_load_done(dir, &done, &sent, err, sizeof(err)) == -1);
 	CHECK(strncmp(err, dir, strlen(dir)) == 0 &&
 	    strcmp(err + strlen(dir), ": Is a directory") == 0);
 	CHECK(done.count == 0);
 	ia_ids_free(&done);
+	ia_ids_free(&sent);
 }
 
 /* ia_http_answer() of a transfer that got status and body. */
