@@ -5,6 +5,7 @@ BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
 DESTDIR	?=
 
+IA_VERSION = $(shell sed -n 's/^#define IA_VERSION[^"]*"\(.*\)"/\1/p' lib/ia.h)
 CC	?= cc
 AR	?= ar
 PKG_CONFIG ?= pkg-config
@@ -18,7 +19,7 @@ CURL_LIBS = $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
 MHD_LIBS = $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 LDLIBS	= $(CURL_LIBS) $(JQ_LIBS) -lm -lpthread
 
-TOOLS	= ia-mock ia-submit ia-group ia-poll ia-collect
+TOOLS	= ia-mock ia-submit ia-group ia-poll ia-collect ia-run
 LIBOBJ	= $(patsubst %.c,%.o,$(wildcard lib/*.c))
 # ia-mock's parts, private to it (bin/mock/mock.h).
 MOCKOBJ	= $(patsubst %.c,%.o,$(wildcard bin/mock/*.c))
@@ -48,6 +49,12 @@ bin/ia-mock.o $(MOCKOBJ): bin/mock/mock.h
 
 bin/ia-mock: bin/ia-mock.o $(MOCKOBJ) lib/libia.a
 	$(CC) $(LDFLAGS) -o $@ bin/ia-mock.o $(MOCKOBJ) lib/libia.a $(MHD_LIBS) $(LDLIBS)
+
+# ia-run is a bash script: the version goes in, and it becomes executable.
+bin/ia-run: bin/ia-run.sh
+	sed 's/@VERSION@/$(IA_VERSION)/' bin/ia-run.sh >$@.tmp
+	chmod 755 $@.tmp
+	mv $@.tmp $@
 
 # Every tool but the mock links the tool layer, bin/tool.o.
 bin/ia-%: bin/ia-%.o bin/tool.o lib/libia.a
@@ -82,7 +89,7 @@ sanitize: deps
 lint:
 	mandoc -Tlint -W warning $(MAN1) $(MAN7)
 	shellcheck -s sh .ci/deps .ci/run tests/run examples/demo.sh bench/run bench/*.sh
-	shellcheck -s bash tests/*.bash
+	shellcheck -s bash tests/*.bash bin/ia-run.sh
 	@# bats: run sets $$output, $$status and $$stderr; each test is a subshell.
 	shellcheck -s bash -e SC2030,SC2031,SC2153,SC2154 tests/*.bats
 

@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# ia-run: one resumable command for a whole job, a thin driver over the
+# filters.  DIR keeps the job: submitted.jsonl, the journal of what was
+# submitted (ia-submit or ia-group --journal), and results.jsonl, what
+# ia-poll printed.  Run it again after an interrupt, a kill -9 or with more
+# prompts, and it goes on where it stopped: it follows what was submitted
+# and not finished, submits only what was never submitted, retries what
+# failed for --rounds rounds, and prints the answers (ia-collect).
+set -u
+prog=ia-run
+version=@VERSION@
+
+synopsis() {
+	cat <<'TXT'
+usage: ia-run [-ghqtVv] [-e filter] [-j n] [-m model] [--rounds n]
+              [--system text] [--interval duration] [--max-interval duration]
+              [--deadline duration] prompts dir
+       ia-run --status dir
+TXT
+}
+
+help() {
+	synopsis
+	cat <<'TXT'
+
+  -g                   submit in groups of up to 50 (ia-group), not one by one
+  -e filter            a jq program that makes each request (ia-submit -e)
+  -j n                 HTTP requests in flight in each stage (default 16)
+  -m model             the model of requests that name none
+  -t                   each line of prompts is a prompt, not a request
+  --system text        with -t, a system message before each prompt
+  --rounds n           rounds of retries of what failed (default 2)
+  --interval duration  ia-poll's first wait (default 1s)
+  --max-interval duration
+                       ia-poll's longest wait (default 30s)
+  --deadline duration  ia-poll's deadline (default 72h)
+  --status             print the job's counts; read only, send nothing
+  -q                   no progress line
+  -v                   log each HTTP exchange on stderr, key redacted
+  -h                   the synopsis
+  --help               this text
+  -V, --version        the version
+TXT
+}
+
+die() {
+	echo "$prog: $*" >&2
+	exit 2
+}
+
+usage_error() {
+	echo "$prog: $*" >&2
+	synopsis >&2
+	exit 2
+}
+
+group=false status_only=false rounds=2 text=false filter=false
+in_opts=() net_opts=() poll_opts=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	-g) group=true ;;
+	-t) text=true; in_opts+=(-t) ;;
+	-q|-v) net_opts+=("$1") ;;
+	-e|-j|-m|--system|--rounds|--interval|--max-interval|--deadline)
+		[ $# -ge 2 ] || usage_error "$1 needs a value"
+		case $1 in
+		-e) filter=true; in_opts+=(-e "$2") ;;
+		-m|--system) in_opts+=("$1" "$2") ;;
+		-j) net_opts+=(-j "$2") ;;
+		--rounds)
+			case $2 in
+			''|*[!0-9]*) usage_error "--rounds: $2: not a whole number" ;;
+			esac
+			rounds=$2 ;;
+		--interval|--max-interval|--deadline) poll_opts+=("$1" "$2") ;;
+		esac
+		shift ;;
+	--status) status_only=true ;;
+	-h) synopsis; exit 0 ;;
+	--help) help; exit 0 ;;
+	-V|--version) echo "$prog $version"; exit 0 ;;
+	--) shift; break ;;
+	-?*) usage_error "unknown option $1" ;;
+	*) break ;;
+	esac
+	shift
+done
+
+if $status_only; then
+	[ $# -eq 1 ] || usage_error "--status takes one job directory"
+	dir=$1
+else
+	[ $# -eq 2 ] || usage_error "a prompts file and a job directory, please"
+	prompts=$1 dir=$2
+	[ -r "$prompts" ] || die "$prompts: cannot read it"
+	mkdir -p "$dir" || exit 2
+fi
+[ -d "$dir" ] || die "$dir: not a job directory"
+sub=$dir/submitted.jsonl res=$dir/results.jsonl
+
+# One ia-run a job at a time: two would each submit what the other has not
+# journaled yet.
+exec 9>>"$dir/lock" || exit 2
+flock -n 9 || die "$dir is in use by another ia-run"
+
+# repair FILE: a line cut short by a kill is moved to DIR/torn.jsonl, so
+# that no tool meets it; the file then ends with a whole line.
+repair() {
+	local f=$1 size tail
+	[ -s "$f" ] || return 0
+	[ "$(tail -c 1 "$f" | od -An -tx1 | tr -d ' ')" = 0a ] && return 0
+	size=$(wc -c <"$f")
+	tail=$(tail -n 1 "$f" | wc -c)
+	{ tail -n 1 "$f"; echo; } >>"$dir/torn.jsonl" || exit 2
+	truncate -s $((size - tail)) "$f" || exit 2
+	echo "$prog: $f: set aside a line cut short ($tail bytes) in $dir/torn.jsonl" >&2
+}
+
+if $status_only; then
+	touch "$sub" "$res" || exit 2
+	exec ia-collect --status "$sub" "$res"
+fi
+repair "$sub"
+repair "$res"
+touch "$sub" "$res" || exit 2
+
+if $group; then
+	submit=(ia-group "${net_opts[@]}" "${in_opts[@]}")
+else
+	submit=(ia-submit "${net_opts[@]}" "${in_opts[@]}")
+fi
+# --pending: on a signal ia-poll saves what it followed there, not on
+# stderr; the journal already holds it all.
+poll=(ia-poll "${net_opts[@]}" "${poll_opts[@]}" --pending "$dir/pending.jsonl")
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ia-run.XXXXXX") || exit 2
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# run_stage: the pipeline on stdin and the status of each tool in it; a
+# status of 2 (usage, system error, a refused key) stops the job.
+stage() {
+	local rc
+	for rc in "$@"; do
+		[ "$rc" -le 1 ] && continue
+		[ "$rc" -gt 128 ] && exit "$rc"
+		die "a stage failed (exit $rc); $dir is intact: run again when it is mended"
+	done
+}
+
+# Round 0: follow what was submitted and not finished, and submit what was
+# never submitted; everything ends in results.jsonl.  Appending to files
+# this pipeline reads is safe: ia-collect prints only once it has read all
+# of them, and ia-submit reads --skip-done whole before it sends anything,
+# so ia-poll has nothing to append before they are read.
+# shellcheck disable=SC2094
+{
+	ia-collect --pending "$sub" "$res"
+	echo $? >"$tmp/collect"
+	"${submit[@]}" --journal "$sub" --skip-done "$sub" --skip-done "$res" "$prompts"
+	echo $? >"$tmp/submit"
+} | "${poll[@]}" >>"$res"
+poll_rc=$?
+stage "$(cat "$tmp/collect")" "$(cat "$tmp/submit")" "$poll_rc"
+
+# Retry rounds: what failed, as its request, once more.
+retry_input=()
+$text || $filter || retry_input=(--input "$prompts")
+round=0
+while [ "$round" -lt "$rounds" ]; do
+	round=$((round + 1))
+	ia-collect -q --failed "${retry_input[@]}" "$sub" "$res" >"$tmp/retry" 2>/dev/null
+	[ -s "$tmp/retry" ] || break
+	{
+		"${submit[@]}" --journal "$sub" "$tmp/retry"
+		echo $? >"$tmp/submit"
+	} | "${poll[@]}" >>"$res"
+	poll_rc=$?
+	stage "$(cat "$tmp/submit")" "$poll_rc"
+done
+
+ia-collect "$sub" "$res"
