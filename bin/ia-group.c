@@ -155,7 +155,8 @@ on_done(struct ia_xfer *x)
 		jv_free(id);
 		if (x->status >= 200 && x->status < 300)
 			snprintf(x->error, sizeof(x->error), "HTTP %ld: the answer "
-			    "has no groupId", x->status);
+			    "has no groupId; the group may have been made (not sent "
+			    "again, which could pay twice)", x->status);
 		for (i = 0; i < g->n; i++)
 			tool_fail(&t, ia_record_error(g->custom_ids[i], "group",
 			    x->status, x->error, x->attempts, jv_copy(g->requests[i]),

@@ -82,7 +82,8 @@ on_done(struct ia_xfer *x)
 		jv_free(id);
 		if (x->status >= 200 && x->status < 300)
 			snprintf(x->error, sizeof(x->error), "HTTP %ld: the answer "
-			    "has no id", x->status);
+			    "has no id; the request may have been made (not sent "
+			    "again, which could pay twice)", x->status);
 		tool_fail(&t, ia_record_error(j->custom_id, "submit", x->status,
 		    x->error, x->attempts, jv_copy(j->request), j->line));
 	}

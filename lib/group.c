@@ -276,6 +276,17 @@ awaited_ids(const struct ia_group *g)
 	return ids;
 }
 
+/*
+ * Whether a poll that failed may be asked again: no answer, 408, 429, 5xx.
+ * A poll is safe to repeat and the generation goes on (and is paid for)
+ * on the server: only --deadline or a refusal (another 4xx) ends it.
+ */
+static bool
+passing(long status)
+{
+	return ia_http_retryable(status) || status >= 500;
+}
+
 jv
 ia_group_record(const struct ia_group *g)
 {
@@ -503,16 +514,24 @@ ia_group_feed(struct ia_group *g, const struct ia_group_poll *p, jv answer)
 	}
 	if (p->status < 200 || p->status > 299) {
 		jv_free(answer);
-		give_up(g, p, jv_invalid(), p->error, &out);
+		if (passing(p->status)) {
+			snprintf(msg, sizeof(msg), "%s (still so %.0f s after it was "
+			    "first seen, --deadline %g s)", p->error, p->age, p->deadline);
+			later(g, p, jv_invalid(), msg, &out);
+		} else
+			give_up(g, p, jv_invalid(), p->error, &out);
 		return out;
 	}
 	gens = jv_get_kind(answer) == JV_KIND_OBJECT ?
 	    jv_object_get(answer, jv_string("generations")) :
 	    (jv_free(answer), jv_invalid());
 	if (jv_get_kind(gens) != JV_KIND_ARRAY) {
+		/* A proxy's page, a body cut short: ask again, the work goes on. */
 		jv_free(gens);
-		give_up(g, p, jv_invalid(), "the answer is not a group's "
-		    "generations", &out);
+		snprintf(msg, sizeof(msg), "the answer is not a group's generations "
+		    "(still so %.0f s after it was first seen, --deadline %g s)",
+		    p->age, p->deadline);
+		later(g, p, jv_invalid(), msg, &out);
 		return out;
 	}
 	if (!is_listed(g) && jv_object_length(jv_copy(g->printed)) == 0 &&
@@ -574,9 +593,17 @@ ia_group_feed_id(const char *id, const char *custom_id, long line,
 	} else if (p->status < 200 || p->status > 299) {
 		snprintf(msg, sizeof(msg), "%s", p->error);
 		out.verdict = IA_GROUP_GAVE_UP;
+		if (passing(p->status)) {
+			snprintf(msg, sizeof(msg), "%s (still so %.0f s after it was "
+			    "first seen, --deadline %g s)", p->error, p->age,
+			    p->deadline);
+			out.verdict = ia_group_next(p->once, p->age, p->deadline);
+		}
 	} else if (jv_get_kind(state) != JV_KIND_STRING) {
-		snprintf(msg, sizeof(msg), "the answer is not a generation");
-		out.verdict = IA_GROUP_GAVE_UP;
+		snprintf(msg, sizeof(msg), "the answer is not a generation (still "
+		    "so %.0f s after it was first seen, --deadline %g s)", p->age,
+		    p->deadline);
+		out.verdict = ia_group_next(p->once, p->age, p->deadline);
 	} else if (final(jv_copy(answer))) {
 		out.print = jv_array_append(out.print, output(custom_id != NULL ?
 		    jv_string(custom_id) : jv_invalid(), answer));

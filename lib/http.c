@@ -23,7 +23,6 @@
 
 #define BACKOFF_BASE		0.5	/* seconds */
 #define BACKOFF_CAP		30.0	/* seconds */
-#define RETRY_AFTER_CAP		300.0	/* seconds */
 #define LOG_BODY_MAX		2000	/* bytes of a body shown by -v */
 
 struct ia_http {
@@ -355,7 +354,7 @@ on_header(char *p, size_t size, size_t n, void *arg)
 		len = n - 12 < sizeof(v) - 1 ? n - 12 : sizeof(v) - 1;
 		memcpy(v, p + 12, len);
 		v[len] = '\0';
-		x->retry_after = ia_http_retry_after(v, time(NULL), RETRY_AFTER_CAP);
+		x->retry_after = ia_http_retry_after(v, time(NULL), IA_RETRY_AFTER_CAP);
 	}
 	return n;
 }

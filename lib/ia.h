@@ -90,6 +90,7 @@ const char	*ia_request_route(enum ia_kind, bool);
 #define IA_DEFAULT_MAX_LINE	(16u << 20)	/* bytes */
 #define IA_CONNECT_TIMEOUT	10.0		/* seconds */
 #define IA_RETRY_BUDGET		900.0		/* seconds from first attempt */
+#define IA_RETRY_AFTER_CAP	60.0		/* the longest Retry-After honoured */
 #define IA_MAX_RESPONSE		(64u << 20)	/* bytes */
 
 struct ia_config {

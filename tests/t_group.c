@@ -643,10 +643,6 @@ t_shared(void)
 	ia_group_free(&g);
 }
 
-#define NOT_LISTING	"[{'custom_id':null,'error':{'stage':'poll','status':200," \
-	"'message':'the answer is not a group`s generations','attempts':2}," \
-	"'request':{'group_id':'G'},'line':7}]"
-
 static void
 t_failed(void)
 {
@@ -654,37 +650,68 @@ t_failed(void)
 	struct ia_group_poll		 p = opts(0, 1, false);
 	struct ia_group_outcome		 o;
 
-	/* A GET that failed for good ends the group at once, whatever its age. */
+	/*
+	 * A poll that failed (5xx, no answer, an answer that is no listing)
+	 * is asked again until --deadline: the work goes on on the server.
+	 */
 	make(&g, "{'group_id':'G','custom_ids':['a']}");
 	o = feed(&g, 500, "{'error':{}}", 1, false);
+	CHECK_OUT(&o, IA_GROUP_WAIT, "[]", "[]", "[]");
+	drop(&o);
+	o = feed(&g, 500, "{'error':{}}", 60, false);
 	CHECK_OUT(&o, IA_GROUP_GAVE_UP, "[]",
 	    "[{'custom_id':'a','error':{'stage':'poll','status':500,'message':"
+	    "'HTTP 500: boom (still so 60 s after it was first seen, --deadline "
+	    "60 s)','attempts':2},'request':{'group_id':'G',"
+	    "'custom_ids':['a']},'line':7}]", "[]");
+	drop(&o);
+	/* --once: kept for the next run, as it was. */
+	o = feed(&g, 503, NULL, 1, true);
+	CHECK_OUT(&o, IA_GROUP_KEPT, "[]", "[]",
+	    "[{'group_id':'G','custom_ids':['a']}]");
+	drop(&o);
+	/* Another 4xx is a refusal: the group ends at once. */
+	o = feed(&g, 400, "{'error':{}}", 1, false);
+	CHECK_OUT(&o, IA_GROUP_GAVE_UP, "[]",
+	    "[{'custom_id':'a','error':{'stage':'poll','status':400,'message':"
 	    "'HTTP 500: boom','attempts':2},'request':{'group_id':'G',"
 	    "'custom_ids':['a']},'line':7}]", "[]");
 	drop(&o);
 	ia_group_free(&g);
 
-	/* No answer at all (a network error): status null. */
+	/* No answer at all (a network error): asked again, status null at the end. */
 	make(&g, "{'group_id':'G'}");
 	p.error = "connection refused";
 	o = ia_group_feed(&g, &p, jv_invalid());
+	CHECK_OUT(&o, IA_GROUP_WAIT, "[]", "[]", "[]");
+	drop(&o);
+	p.age = 61;
+	o = ia_group_feed(&g, &p, jv_invalid());
 	CHECK_OUT(&o, IA_GROUP_GAVE_UP, "[]",
 	    "[{'custom_id':null,'error':{'stage':'poll','status':null,'message':"
-	    "'connection refused','attempts':2},'request':{'group_id':'G'},"
+	    "'connection refused (still so 61 s after it was first seen, "
+	    "--deadline 60 s)','attempts':2},'request':{'group_id':'G'},"
 	    "'line':7}]", "[]");
 	drop(&o);
 
-	/* 2xx but not a listing, also under --once. */
+	/* 2xx but not a listing: waited for, kept under --once, at the end an error. */
+	o = feed(&g, 200, "{'generations':{}}", 1, false);
+	CHECK_OUT(&o, IA_GROUP_WAIT, "[]", "[]", "[]");
+	drop(&o);
 	o = feed(&g, 200, "{'generations':{}}", 1, true);
-	CHECK_OUT(&o, IA_GROUP_GAVE_UP, "[]", NOT_LISTING, "[]");
+	CHECK_OUT(&o, IA_GROUP_KEPT, "[]", "[]", "[{'group_id':'G'}]");
 	drop(&o);
 	/* Not JSON (jv_invalid()), or JSON of another shape. */
-	p = opts(200, 1, false);
+	p = opts(200, 70, false);
 	o = ia_group_feed(&g, &p, jv_invalid());
-	CHECK_OUT(&o, IA_GROUP_GAVE_UP, "[]", NOT_LISTING, "[]");
+	CHECK_OUT(&o, IA_GROUP_GAVE_UP, "[]",
+	    "[{'custom_id':null,'error':{'stage':'poll','status':200,"
+	    "'message':'the answer is not a group`s generations (still so 70 s "
+	    "after it was first seen, --deadline 60 s)','attempts':2},"
+	    "'request':{'group_id':'G'},'line':7}]", "[]");
 	drop(&o);
 	o = feed(&g, 200, "[]", 1, false);
-	CHECK_OUT(&o, IA_GROUP_GAVE_UP, "[]", NOT_LISTING, "[]");
+	CHECK_OUT(&o, IA_GROUP_WAIT, "[]", "[]", "[]");
 	drop(&o);
 	ia_group_free(&g);
 }
@@ -760,16 +787,34 @@ t_id(void)
 	CHECK_OUT(&o, IA_GROUP_KEPT, "[]", "[]", "[{'custom_id':'q1','id':'N2m'}]");
 	drop(&o);
 
-	/* Not a generation, or a GET that failed: an error at once. */
+	/*
+	 * Not a generation, or a GET that failed (no answer, 5xx): asked again
+	 * until --deadline, kept under --once; another 4xx ends it at once.
+	 */
+	o = feed_id("q1", 200, "{'id':'N2m','state':null}", 1, false);
+	CHECK_OUT(&o, IA_GROUP_WAIT, "[]", "[]", "[]");
+	drop(&o);
 	o = feed_id("q1", 200, "{'id':'N2m','state':null}", 1, true);
+	CHECK_OUT(&o, IA_GROUP_KEPT, "[]", "[]", "[{'custom_id':'q1','id':'N2m'}]");
+	drop(&o);
+	o = feed_id("q1", 200, "{'id':'N2m','state':null}", 60, false);
 	CHECK_OUT(&o, IA_GROUP_GAVE_UP, "[]", "[{'custom_id':'q1','error':"
 	    "{'stage':'poll','status':200,'message':'the answer is not a "
-	    "generation','attempts':2},'request':{'id':'N2m','custom_id':'q1'},"
-	    "'line':4}]", "[]");
+	    "generation (still so 60 s after it was first seen, --deadline 60 s)',"
+	    "'attempts':2},'request':{'id':'N2m','custom_id':'q1'},'line':4}]", "[]");
 	drop(&o);
 	o = feed_id(NULL, 503, NULL, 1, false);
+	CHECK_OUT(&o, IA_GROUP_WAIT, "[]", "[]", "[]");
+	drop(&o);
+	o = feed_id(NULL, 0, NULL, 61, false);
 	CHECK_OUT(&o, IA_GROUP_GAVE_UP, "[]", "[{'custom_id':null,'error':"
-	    "{'stage':'poll','status':503,'message':'HTTP 500: boom','attempts':2},"
+	    "{'stage':'poll','status':null,'message':'HTTP 500: boom (still so 61 s "
+	    "after it was first seen, --deadline 60 s)','attempts':2},"
+	    "'request':{'id':'N2m'},'line':4}]", "[]");
+	drop(&o);
+	o = feed_id(NULL, 410, NULL, 1, false);
+	CHECK_OUT(&o, IA_GROUP_GAVE_UP, "[]", "[{'custom_id':null,'error':"
+	    "{'stage':'poll','status':410,'message':'HTTP 500: boom','attempts':2},"
 	    "'request':{'id':'N2m'},'line':4}]", "[]");
 	drop(&o);
 }
