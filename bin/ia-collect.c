@@ -138,7 +138,51 @@ put_json(jv v)
 struct failed_pass {
 	jv		 want;	/* custom_id -> true, for those still to print */
 	unsigned long	 lost;	/* failures with no request to print */
+	unsigned long	 pending; /* submitted, no result: to follow, not send */
+	unsigned long	 refused; /* a 4xx the same request would get again */
 };
+
+/*
+ * Whether a failure is worth sending again: not when it is still pending
+ * (stage collect: sending it again could pay twice; ia-collect --pending
+ * follows it), nor when the server refused that very request (a 4xx but
+ * 408 and 429).  Counted in fp when not.  Consumes rec.
+ */
+static bool
+worth_sending(struct failed_pass *fp, jv rec)
+{
+	jv	 st = ia_record_field(ia_record_field(jv_copy(rec), "error"), "stage");
+	jv	 status = ia_record_field(ia_record_field(rec, "error"), "status");
+	double	 code = jv_get_kind(status) == JV_KIND_NUMBER ?
+	    jv_number_value(status) : 0;
+	bool	 yes = true;
+
+	if (jv_get_kind(st) == JV_KIND_STRING) {
+		if (strcmp(jv_string_value(st), "collect") == 0) {
+			fp->pending++;
+			yes = false;
+		} else if ((strcmp(jv_string_value(st), "submit") == 0 ||
+		    strcmp(jv_string_value(st), "group") == 0) && code >= 400 &&
+		    code < 500 && !ia_http_retryable((long)code)) {
+			fp->refused++;
+			yes = false;
+		}
+	}
+	jv_free(st);
+	jv_free(status);
+	return yes;
+}
+
+/* Keep out of fp->want what is not worth sending again. */
+static void
+sort_out(void *arg, jv cid, jv rec)
+{
+	struct failed_pass *fp = arg;
+
+	if (!worth_sending(fp, rec) && jv_get_kind(cid) == JV_KIND_STRING)
+		fp->want = jv_object_delete(fp->want, jv_copy(cid));
+	jv_free(cid);
+}
 
 /* --failed --input: a line of the original input, printed if it failed. */
 static void
@@ -205,8 +249,14 @@ failed_request(void *arg, jv cid, jv rec)
 			return;
 		}
 		fp->want = jv_object_delete(fp->want, cid);
-	} else
+	} else {
 		jv_free(cid);
+		/* Counted by sort_out() already: a scratch count here. */
+		if (!worth_sending(&(struct failed_pass){ 0 }, jv_copy(rec))) {
+			jv_free(rec);
+			return;
+		}
+	}
 	req = jv_object_get(rec, jv_string("request"));
 	if (ia_collect_can_resubmit(jv_copy(req)))
 		put_json(req);
@@ -220,9 +270,10 @@ failed_request(void *arg, jv cid, jv rec)
 static void
 print_failed(void)
 {
-	struct failed_pass fp = { ia_collect_failed(&s.c), 0 };
+	struct failed_pass fp = { ia_collect_failed(&s.c), 0, 0, 0 };
 	char		 msg[1024];
 
+	ia_collect_each_failure(&s.c, sort_out, &fp);
 	if (s.input != NULL && read_input(failed_item, &fp, msg, sizeof(msg)) == -1)
 		errx(IA_EXIT_USAGE, "--input: %s", msg);
 	/* Not in --input (or none given): the request the failure carries. */
@@ -231,6 +282,12 @@ print_failed(void)
 	if (fp.lost > 0)
 		warnx("%lu failed without a request to resubmit (not in the stream%s)",
 		    fp.lost, s.input != NULL ? " nor in --input" : "; try --input");
+	if (fp.pending > 0)
+		warnx("%lu still pending, not printed: sending them again could pay "
+		    "twice; follow them with ia-collect --pending | ia-poll", fp.pending);
+	if (fp.refused > 0)
+		warnx("%lu refused by the server (4xx), not printed: the same request "
+		    "would be refused again", fp.refused);
 }
 
 /* The end of input: a failure that no success replaced. */
@@ -296,12 +353,38 @@ static void
 print_pending(void)
 {
 	const struct ia_pending_entry **list, **e;
+	jv		 follow, gid, ids, groups = jv_object(), order = jv_array();
 
 	if ((list = ia_pending_sort(&s.c.pending)) == NULL)
 		err(IA_EXIT_USAGE, NULL);
-	for (e = list; *e != NULL; e++)
-		tool_put(jv_object_get(ia_pending_error(*e), jv_string("request")));
+	/* One record a group, for all its custom_ids: one GET a poll, not 50. */
+	for (e = list; *e != NULL; e++) {
+		follow = ia_pending_follow(*e);
+		jv_array_foreach(follow, i, rec) {
+			gid = ia_record_field(jv_copy(rec), "group_id");
+			if (jv_get_kind(gid) != JV_KIND_STRING) {
+				jv_free(gid);
+				tool_put(rec);
+				continue;
+			}
+			ids = jv_object_get(jv_copy(groups), jv_copy(gid));
+			if (!jv_is_valid(ids)) {
+				jv_free(ids);
+				ids = jv_array();
+				order = jv_array_append(order, jv_copy(gid));
+			}
+			groups = jv_object_set(groups, gid, jv_array_concat(ids,
+			    jv_object_get(rec, jv_string("custom_ids"))));
+		}
+		jv_free(follow);
+	}
 	free(list);
+	jv_array_foreach(order, i, g)
+		tool_put(jv_object_set(jv_object_set(jv_object(), jv_string("group_id"),
+		    jv_copy(g)), jv_string("custom_ids"), jv_object_get(jv_copy(groups),
+		    g)));
+	jv_free(order);
+	jv_free(groups);
 }
 
 /* --status: where a job stands, in one line. */
@@ -424,6 +507,8 @@ main(int argc, char *argv[])
 	if (filter != NULL && (s.jq = ia_jq_compile(filter, msg, sizeof(msg))) == NULL)
 		errx(IA_EXIT_USAGE, "%s", msg);
 	s.summary = want_summary || (!t.cfg.quiet && isatty(STDERR_FILENO));
+	if (s.want_pending || s.want_status)
+		s.summary = false;	/* their lines are the whole output */
 	tool_setup(&t, argc - optind, argv + optind);
 	/* Opened now, so that a bad path costs nothing. */
 	if (s.summary_json != NULL && (s.summary_fp = fopen(s.summary_json, "w")) == NULL)

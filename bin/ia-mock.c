@@ -188,6 +188,7 @@ main(int argc, char *argv[])
 	long			 nproc;
 	int			 ch, sig, e;
 
+	argv[0] = (char *)"ia-mock";	/* getopt's and err's messages name the tool */
 	mock_opt.seed = mock_mix((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^
 	    (uint64_t)mock_now_us());
 	nproc = sysconf(_SC_NPROCESSORS_ONLN);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tool.h"
 
@@ -48,6 +49,7 @@ static struct {
 	FILE			*pending;
 	size_t			 npending;	/* ids and groups followed */
 	size_t			 waiting;	/* generations they stand for */
+	unsigned long		 kept;		/* records written to --pending */
 	uint64_t		 rng;
 } s = { .interval = 1, .max_interval = 30, .deadline = 72 * 3600.0, .grace = 60 };
 
@@ -235,6 +237,7 @@ keep(jv rec)
 {
 	if (ia_record_write(s.pending, rec) == -1)
 		err(IA_EXIT_USAGE, "%s", s.pending_path);
+	s.kept++;
 }
 
 /* A final generation, custom_id first, counted by its state. */
@@ -302,6 +305,19 @@ on_done(struct ia_xfer *x)
 		pend_free(p);
 }
 
+/*
+ * --pending is on the disk before ia-poll says it is done, so that a
+ * script may rename it over the file it came from.
+ */
+static void
+close_pending(void)
+{
+	if (fflush(s.pending) == EOF || fdatasync(fileno(s.pending)) == -1 ||
+	    ia_record_close(s.pending) == -1)
+		err(IA_EXIT_USAGE, "%s", s.pending_path);
+	s.pending = NULL;
+}
+
 /* What p still stands for, as the input record that follows it. */
 static jv
 record_of(const struct pend *p)
@@ -328,12 +344,12 @@ stop(struct tool *tt)
 	struct pend		*p;
 	size_t			 n = 0;
 
+	/*
+	 * Saved first, printed never: the reader downstream may be gone with
+	 * the same Ctrl-C, and an answer not printed is asked for again.
+	 */
 	ia_http_cancel(tt->http);
 	while ((x = ia_http_next_done(tt->http)) != NULL) {
-		if (x->status != 0 || strcmp(x->error, "cancelled") != 0) {
-			on_done(x);	/* it came back in time: take it */
-			continue;
-		}
 		p = x->udata;
 		ia_http_xfer_free(x);
 		if (s.pending != NULL)
@@ -350,8 +366,7 @@ stop(struct tool *tt)
 	}
 	ia_progress_done(&tt->progress);
 	if (s.pending != NULL) {
-		if (ia_record_close(s.pending) == -1)
-			err(IA_EXIT_USAGE, "%s", s.pending_path);
+		close_pending();
 		warnx("stopped by a signal: %zu still pending, written to %s", n,
 		    s.pending_path);
 	} else if (n > 0)
@@ -442,7 +457,9 @@ main(int argc, char *argv[])
 		ia_progress_update(&t.progress, t.done, t.failed, s.waiting, false);
 	}
 	ia_sched_free(&s.sched);
-	if (s.pending != NULL && ia_record_close(s.pending) == -1)
-		err(IA_EXIT_USAGE, "%s", s.pending_path);
-	return tool_finish(&t);
+	if (s.pending != NULL)
+		close_pending();
+	/* --once: 3 says "run me again", so that a cron loop can tell. */
+	return s.once && s.kept > 0 ? (tool_finish(&t), IA_EXIT_PENDING) :
+	    tool_finish(&t);
 }

@@ -98,11 +98,6 @@ fi
 [ -d "$dir" ] || die "$dir: not a job directory"
 sub=$dir/submitted.jsonl res=$dir/results.jsonl
 
-# One ia-run a job at a time: two would each submit what the other has not
-# journaled yet.
-exec 9>>"$dir/lock" || exit 2
-flock -n 9 || die "$dir is in use by another ia-run"
-
 # repair FILE: a line cut short by a kill is moved to DIR/torn.jsonl, so
 # that no tool meets it; the file then ends with a whole line.
 repair() {
@@ -116,10 +111,19 @@ repair() {
 	echo "$prog: $f: set aside a line cut short ($tail bytes) in $dir/torn.jsonl" >&2
 }
 
+# --status reads, and only reads: no lock (a running job may be looked at),
+# nothing created.
 if $status_only; then
-	touch "$sub" "$res" || exit 2
-	exec ia-collect --status "$sub" "$res"
+	files=()
+	for f in "$sub" "$res"; do [ -f "$f" ] && files+=("$f"); done
+	[ ${#files[@]} -gt 0 ] || files=(/dev/null)
+	exec ia-collect --status -- "${files[@]}"
 fi
+
+# One ia-run a job at a time: two would each submit what the other has not
+# journaled yet.
+exec 9>>"$dir/lock" || exit 2
+flock -n 9 || die "$dir is in use by another ia-run"
 repair "$sub"
 repair "$res"
 touch "$sub" "$res" || exit 2
@@ -134,50 +138,93 @@ fi
 poll=(ia-poll "${net_opts[@]}" "${poll_opts[@]}" --pending "$dir/pending.jsonl")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ia-run.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
 
-# run_stage: the pipeline on stdin and the status of each tool in it; a
-# status of 2 (usage, system error, a refused key) stops the job.
-stage() {
-	local rc
-	for rc in "$@"; do
+# Each stage runs as a job of its own (a process group: set -m only while
+# it starts, so that the shell says nothing of it), waited for, so that a
+# signal to ia-run alone (kill, a service manager) stops it at once too:
+# ia-run passes the signal on to the whole stage and ends by it.  A
+# terminal's Ctrl-C reaches ia-run, which passes it on the same way.
+stage_pgid=
+forward() {
+	local sig=$1 code=$2
+	[ -n "$stage_pgid" ] && kill -s "$sig" -- "-$stage_pgid" 2>/dev/null
+	wait
+	exit "$code"
+}
+trap 'forward INT 130' INT
+trap 'forward TERM 143' TERM
+trap 'forward HUP 129' HUP
+
+# run_stage FUNCTION: run it as a job and wait; its tools' statuses are in
+# $tmp/NAME files, ia-poll's is returned.
+run_stage() {
+	local pid rc
+	set -m
+	"$@" &
+	pid=$!
+	set +m
+	stage_pgid=$(ps -o pgid= -p "$pid" | tr -d ' ')
+	wait "$pid"
+	rc=$?
+	stage_pgid=
+	return "$rc"
+}
+
+# check POLL_RC NAME...: a status of 2 (usage, a system error, a refused
+# key) or a death stops the job, the job left intact; ia-poll's first,
+# since a tool upstream of a dead ia-poll dies by SIGPIPE.
+check() {
+	local rc=$1 name
+	shift
+	if [ "$rc" -gt 1 ]; then
+		[ "$rc" -gt 128 ] && die "ia-poll was killed (exit $rc); $dir is intact: run again"
+		die "ia-poll failed (exit $rc); $dir is intact: run again when it is mended"
+	fi
+	for name in "$@"; do
+		rc=$(cat "$tmp/$name" 2>/dev/null || echo 2)
 		[ "$rc" -le 1 ] && continue
-		[ "$rc" -gt 128 ] && exit "$rc"
-		die "a stage failed (exit $rc); $dir is intact: run again when it is mended"
+		[ "$rc" -gt 128 ] && die "$name was killed (exit $rc); $dir is intact: run again"
+		die "$name failed (exit $rc); $dir is intact: run again when it is mended"
 	done
 }
 
 # Round 0: follow what was submitted and not finished, and submit what was
 # never submitted; everything ends in results.jsonl.  Appending to files
-# this pipeline reads is safe: ia-collect prints only once it has read all
-# of them, and ia-submit reads --skip-done whole before it sends anything,
-# so ia-poll has nothing to append before they are read.
+# this pipeline reads is safe: ia-collect has read all of them before it
+# prints, ia-submit reads --skip-done whole before it sends anything, and
+# what ia-poll appends meanwhile is in the journal too.
 # shellcheck disable=SC2094
-{
-	ia-collect --pending "$sub" "$res"
-	echo $? >"$tmp/collect"
-	"${submit[@]}" --journal "$sub" --skip-done "$sub" --skip-done "$res" "$prompts"
-	echo $? >"$tmp/submit"
-} | "${poll[@]}" >>"$res"
-poll_rc=$?
-stage "$(cat "$tmp/collect")" "$(cat "$tmp/submit")" "$poll_rc"
+first_round() {
+	{
+		ia-collect -q --pending -- "$sub" "$res"
+		echo $? >"$tmp/ia-collect"
+		"${submit[@]}" --journal "$sub" --skip-done "$sub" --skip-done "$res" \
+		    -- "$prompts"
+		echo $? >"$tmp/${submit[0]}"
+	} | "${poll[@]}" >>"$res"
+}
+run_stage first_round
+check $? ia-collect "${submit[0]}"
 
-# Retry rounds: what failed, as its request, once more.
+# Retry rounds: what failed, as its request, once more.  DIR/retry.jsonl
+# is what a round sends, so that messages name a file that stays.
 retry_input=()
 $text || $filter || retry_input=(--input "$prompts")
+retry() {
+	{
+		"${submit[@]}" --journal "$sub" -- "$dir/retry.jsonl"
+		echo $? >"$tmp/${submit[0]}"
+	} | "${poll[@]}" >>"$res"
+}
 round=0
 while [ "$round" -lt "$rounds" ]; do
 	round=$((round + 1))
-	ia-collect -q --failed "${retry_input[@]}" "$sub" "$res" >"$tmp/retry" 2>/dev/null
-	[ -s "$tmp/retry" ] || break
-	{
-		"${submit[@]}" --journal "$sub" "$tmp/retry"
-		echo $? >"$tmp/submit"
-	} | "${poll[@]}" >>"$res"
-	poll_rc=$?
-	stage "$(cat "$tmp/submit")" "$poll_rc"
+	ia-collect -q --failed "${retry_input[@]}" -- "$sub" "$res" >"$dir/retry.jsonl"
+	[ $? -le 1 ] || die "ia-collect --failed failed; $dir is intact"
+	[ -s "$dir/retry.jsonl" ] || break
+	run_stage retry
+	check $? "${submit[0]}"
 done
+rm -f "$dir/retry.jsonl"
 
-ia-collect "$sub" "$res"
+ia-collect -- "$sub" "$res"

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,9 @@
 #include "tool.h"
 
 static void	 tool_sync(struct tool *);
+static void	 journal_held(struct tool *);
 
+static struct tool		*current;	/* for out_failed() */
 static volatile sig_atomic_t	 stop_sig;	/* the signal that came, or 0 */
 static int			 wake[2] = { -1, -1 };	/* the self-pipe */
 
@@ -53,6 +56,12 @@ catch_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
+	/*
+	 * Restart writes: a signal must not turn a slow reader into a write
+	 * error.  poll(2) is never restarted, so the self-pipe still wakes
+	 * the loop.
+	 */
+	sa.sa_flags = SA_RESTART;
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		struct sigaction	 old;
 
@@ -95,6 +104,7 @@ tool_init(struct tool *t, const char *name, const char *synopsis, unsigned uses,
 	t->uses = uses;
 	t->journal = -1;
 	t->held = jv_array();
+	current = t;
 	/* getopt(3) and err(3) name argv[0]: the tool, not the path to it. */
 	argv[0] = (char *)name;
 	signal(SIGPIPE, SIG_IGN);
@@ -132,29 +142,46 @@ tool_option(struct tool *t, int ch, const char *arg)
 }
 
 /*
- * --journal FILE, opened for appending.  A line cut short by a kill is
- * ended first, so that it costs that line only, never the next record.
+ * --journal FILE, opened for appending.  A last line cut short by a kill
+ * is cut off (and said), so that no reader of the journal trips on it: it
+ * was never acknowledged downstream, since a record goes to stdout only
+ * once it is whole in the journal.
  */
 static void
 journal_open(struct tool *t, const char *path)
 {
 	struct stat	 st;
-	char		 last;
+	char		 buf[4096];
+	off_t		 end, at;
+	ssize_t		 n;
+	int		 fd;
 
 	if ((t->journal = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0666)) == -1)
+	    0666)) == -1 || fstat(t->journal, &st) == -1)
 		err(IA_EXIT_USAGE, "%s", path);
-	if (fstat(t->journal, &st) == -1)
+	if (st.st_size == 0)
+		return;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		err(IA_EXIT_USAGE, "%s", path);
-	if (st.st_size > 0) {
-		int	 fd = open(path, O_RDONLY | O_CLOEXEC);
-
-		if (fd == -1 || pread(fd, &last, 1, st.st_size - 1) != 1)
+	/* Back from the end to the last newline. */
+	for (end = st.st_size; end > 0; end = at) {
+		at = end > (off_t)sizeof(buf) ? end - (off_t)sizeof(buf) : 0;
+		if ((n = pread(fd, buf, (size_t)(end - at), at)) != end - at)
 			err(IA_EXIT_USAGE, "%s", path);
-		close(fd);
-		if (last != '\n' && write(t->journal, "\n", 1) != 1)
-			err(IA_EXIT_USAGE, "%s", path);
+		while (n > 0 && buf[n - 1] != '\n')
+			n--;
+		if (n > 0) {
+			end = at + n;
+			break;
+		}
 	}
+	close(fd);
+	if (end == st.st_size)
+		return;
+	if (ftruncate(t->journal, end) == -1)
+		err(IA_EXIT_USAGE, "%s", path);
+	warnx("%s: cut off a last line left short by a kill (%jd bytes)", path,
+	    (intmax_t)(st.st_size - end));
 }
 
 /*
@@ -184,10 +211,18 @@ tool_setup(struct tool *t, int argc, char **argv)
 		catch_signals();
 }
 
-/* stdout failed: a reader that went away ends us as it would end cat(1). */
+/*
+ * stdout failed: a reader that went away ends us as it would end cat(1).
+ * What was acknowledged this turn is journaled first: it was paid for.
+ */
 static void __attribute__((noreturn))
 out_failed(void)
 {
+	int	 saved = errno;
+
+	if (current != NULL)
+		journal_held(current);
+	errno = saved;
 	if (errno == EPIPE) {
 		signal(SIGPIPE, SIG_DFL);
 		raise(SIGPIPE);
@@ -255,18 +290,15 @@ write_all(int fd, const char *buf, size_t len, const char *name)
 	}
 }
 
-/*
- * The records submitted this turn: into the journal and onto the disk,
- * then downstream.  A kill at any moment leaves each of them either in
- * the journal or not yet acknowledged, never only in a pipe.
- */
+/* The records held this turn, into the journal and onto the disk, once. */
 static void
-tool_sync(struct tool *t)
+journal_held(struct tool *t)
 {
 	struct ia_buf	 b = { 0 };
 	jv		 line;
 
-	if (jv_array_length(jv_copy(t->held)) == 0)
+	if (t->journal == -1 || t->journaled ||
+	    jv_array_length(jv_copy(t->held)) == 0)
 		return;
 	jv_array_foreach(t->held, i, rec) {
 		line = jv_dump_string(rec, 0);
@@ -280,10 +312,28 @@ tool_sync(struct tool *t)
 	if (fdatasync(t->journal) == -1)
 		err(IA_EXIT_USAGE, "%s", t->in.journal);
 	ia_buf_free(&b);
-	jv_array_foreach(t->held, i, rec)
-		tool_put(rec);
-	jv_free(t->held);
+	t->journaled = true;
+}
+
+/*
+ * The records submitted this turn: into the journal and onto the disk,
+ * then downstream.  A kill at any moment leaves each of them either in
+ * the journal or not yet acknowledged, never only in a pipe.
+ */
+static void
+tool_sync(struct tool *t)
+{
+	jv	 held;
+
+	if (jv_array_length(jv_copy(t->held)) == 0)
+		return;
+	journal_held(t);
+	held = t->held;
 	t->held = jv_array();
+	t->journaled = false;
+	jv_array_foreach(held, i, rec)
+		tool_put(rec);
+	jv_free(held);
 }
 
 void
@@ -364,6 +414,7 @@ tool_turn(struct tool *t, int timeout_ms, void (*fn)(struct ia_xfer *))
 	struct ia_xfer		*x;
 	const char		*name, *why;
 	char			 drain[64];
+	long			 refused;
 	bool			 want;
 	int			 fd = ia_source_fd(&t->src);
 
@@ -382,19 +433,30 @@ tool_turn(struct tool *t, int timeout_ms, void (*fn)(struct ia_xfer *))
 		err(IA_EXIT_USAGE, "poll");
 	while (wake[0] != -1 && read(wake[0], drain, sizeof(drain)) > 0)
 		;
+	/*
+	 * What came back is taken first, whatever happens next: an answer
+	 * already paid for is journaled and printed before a signal or a
+	 * refused key ends the tool.  The refused requests themselves are
+	 * the one message below, not records.
+	 */
+	refused = t->http != NULL ? ia_http_refused(t->http, &why) : 0;
+	if (t->http != NULL)
+		while ((x = ia_http_next_done(t->http)) != NULL) {
+			if (refused != 0 && (x->status == 401 || x->status == 403))
+				ia_http_xfer_free(x);
+			else
+				fn(x);
+		}
+	tool_sync(t);
+	if (refused != 0)
+		errx(IA_EXIT_USAGE, "the server refused the API key (%s): check "
+		    "INFERENCE_API_KEY or --api-key-file; nothing more was sent", why);
 	if (stop_sig != 0)
 		die(t);
 	if (want && ia_source_fill(&t->src) == -1) {
 		name = ia_source_name(&t->src);
 		err(IA_EXIT_USAGE, "%s", name != NULL ? name : "stdin");
 	}
-	if (t->http != NULL && ia_http_refused(t->http, &why) != 0)
-		errx(IA_EXIT_USAGE, "the server refused the API key (%s): check "
-		    "INFERENCE_API_KEY or --api-key-file; nothing more was sent", why);
-	if (t->http != NULL)
-		while ((x = ia_http_next_done(t->http)) != NULL)
-			fn(x);
-	tool_sync(t);
 }
 
 /* What --skip-done passed over, when anything: "N already done in FILE". */

@@ -23,6 +23,7 @@ struct tool {
 	struct ia_progress	 progress;
 	int			 journal;	/* --journal fd, or -1 */
 	jv			 held;		/* submitted this turn: journal first */
+	bool			 journaled;	/* held is in the journal already */
 	void			(*on_stop)(struct tool *); /* on a signal, or NULL */
 	bool			 dry_run;	/* --dry-run: print, send nothing */
 	bool			 input_done;

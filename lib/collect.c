@@ -19,6 +19,7 @@ ia_collect_init(struct ia_collect *c)
 	c->fails = jv_object();
 	c->order = jv_array();
 	c->anon = jv_array();
+	c->anon_seen = jv_object();
 	ia_pending_init(&c->pending);
 	ia_ids_init(&c->sent);
 	c->npending = 0;
@@ -32,7 +33,8 @@ ia_collect_free(struct ia_collect *c)
 	jv_free(c->fails);
 	jv_free(c->order);
 	jv_free(c->anon);
-	c->fails = c->order = c->anon = jv_invalid();
+	jv_free(c->anon_seen);
+	c->fails = c->order = c->anon = c->anon_seen = jv_invalid();
 	ia_pending_free(&c->pending);
 	ia_ids_free(&c->sent);
 	ia_summary_free(&c->sum);
@@ -117,20 +119,60 @@ ends_submission(jv rec)
 	return yes;
 }
 
+/*
+ * Which submission a failure ends: a Failed generation's own id; a poll's
+ * or ia-collect's error record names the id or the group it followed.
+ */
+static int
+end_submission(struct ia_collect *c, const struct ia_result *r)
+{
+	jv	 req = ia_record_field(jv_copy(r->answer), "request");
+	jv	 id = ia_record_field(jv_copy(req), "id");
+	jv	 gid = ia_record_field(req, "group_id");
+	enum ia_pending_kind kind = IA_PENDING_GENERATION;
+	const char *s = NULL;
+	int	 rc;
+
+	if (jv_get_kind(r->id) == JV_KIND_STRING)
+		s = jv_string_value(r->id);
+	else if (jv_get_kind(id) == JV_KIND_STRING)
+		s = jv_string_value(id);
+	else if (jv_get_kind(gid) == JV_KIND_STRING) {
+		s = jv_string_value(gid);
+		kind = IA_PENDING_GROUP;
+	}
+	rc = ia_pending_end(&c->pending, jv_string_value(r->custom_id),
+	    len_of(r->custom_id), kind, s);
+	jv_free(id);
+	jv_free(gid);
+	return rc;
+}
+
 /* A failure is held: it stands at the end unless a success comes. */
-static void
+static int
 on_failure(struct ia_collect *c, struct ia_result *r)
 {
-	jv	 cid = r->custom_id, old, req;
+	jv	 cid = r->custom_id, old, req, text;
 
 	if (jv_get_kind(cid) != JV_KIND_STRING) {
+		/*
+		 * The same record twice (a job run again reads its input errors
+		 * again) is one failure and a duplicate.
+		 */
+		text = jv_dump_string(jv_copy(r->answer), 0);
+		if (jv_object_has(jv_copy(c->anon_seen), jv_copy(text))) {
+			jv_free(text);
+			c->sum.dups++;
+			return 0;
+		}
+		c->anon_seen = jv_object_set(c->anon_seen, text, jv_true());
 		ia_summary_add_times(&c->sum, r);
 		c->anon = jv_array_append(c->anon, jv_copy(r->answer));
-		return;
+		return 0;
 	}
 	if (ia_ids_has(&c->ok, jv_string_value(cid))) {
 		c->sum.dups++;
-		return;
+		return 0;
 	}
 	ia_summary_add_times(&c->sum, r);
 	old = fail_get(c, jv_copy(cid));
@@ -151,9 +193,10 @@ on_failure(struct ia_collect *c, struct ia_result *r)
 	} else
 		c->order = jv_array_append(c->order, jv_copy(cid));
 	jv_free(old);
-	if (ends_submission(r->answer))
-		ia_pending_end(&c->pending, jv_string_value(cid), len_of(cid));
+	if (ends_submission(r->answer) && end_submission(c, r) == -1)
+		return -1;
 	fail_put(c, jv_copy(cid), jv_copy(r->answer));
+	return 0;
 }
 
 /* Submitted but not answered (yet): remembered, in case no answer comes. */
@@ -203,8 +246,7 @@ ia_collect_add(struct ia_collect *c, jv rec, struct ia_result *r)
 	case IA_RESULT_SUCCESS:
 		return on_success(c, r);
 	case IA_RESULT_FAILURE:
-		on_failure(c, r);
-		return 0;
+		return on_failure(c, r);
 	case IA_RESULT_PENDING:
 		return on_pending(c, r);
 	case IA_RESULT_OTHER:

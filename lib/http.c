@@ -502,6 +502,19 @@ push_waiting(struct ia_http *h, struct ia_xfer *x)
 	h->nwaiting++;
 }
 
+/*
+ * How many may run at once: none once the key is refused, one until it has
+ * been seen to work (a wrong key then costs one request, not one per line
+ * of input), then -j.
+ */
+static size_t
+running_cap(const struct ia_http *h)
+{
+	if (h->refused != 0)
+		return 0;
+	return h->trusted ? (size_t)h->cfg->jobs : 1;
+}
+
 /* Start what may start: retries that are due first, then new transfers. */
 static void
 start_ready(struct ia_http *h)
@@ -509,11 +522,7 @@ start_ready(struct ia_http *h)
 	struct ia_xfer	*x;
 	double		 now = ia_time_now();
 
-	/*
-	 * Until the key has been seen to work, one request at a time: a wrong
-	 * key then costs one refused request, not one per line of input.
-	 */
-	while (h->refused == 0 && h->nrunning < (h->trusted ? (size_t)h->cfg->jobs : 1)) {
+	while (h->nrunning < running_cap(h)) {
 		if (h->waiting != NULL && h->waiting->start_at <= now) {
 			x = h->waiting;
 			h->waiting = x->next;
@@ -607,8 +616,8 @@ finish(struct ia_http *h, struct ia_xfer *x, CURLcode rc)
 		h->refused = status;
 		memcpy(h->refusal, x->error, sizeof(h->refusal));
 		sanitize(h, h->refusal);
-	} else if (status != 0)
-		h->trusted = true;
+	} else if (status >= 200 && status < 500)
+		h->trusted = true;	/* the server read the key: a proxy's 502 does not say */
 	if (h->log != NULL) {
 		if (status != 0)
 			fprintf(h->log, "ia: < HTTP %ld", status);
@@ -675,7 +684,7 @@ ia_http_poll(struct ia_http *h, void *extra, unsigned nextra, int timeout_ms)
 	if (h->ndone > 0)
 		timeout_ms = 0;
 	/* A due retry with no free slot waits for a transfer to end, not a timer. */
-	if (h->waiting != NULL && h->nrunning < (size_t)h->cfg->jobs) {
+	if (h->waiting != NULL && h->nrunning < running_cap(h)) {
 		wait = (h->waiting->start_at - ia_time_now()) * 1000;
 		if (wait < timeout_ms || timeout_ms < 0)
 			timeout_ms = wait < 0 ? 0 : (int)ceil(wait);

@@ -35,6 +35,7 @@
 #define IA_EXIT_OK	0	/* every record succeeded */
 #define IA_EXIT_FAILED	1	/* some record ended as an error or Failed */
 #define IA_EXIT_USAGE	2	/* usage or system error */
+#define IA_EXIT_PENDING	3	/* ia-poll --once: some work is still pending */
 
 /* buf.c: a growable byte buffer, always NUL-terminated once used. */
 struct ia_buf {
@@ -597,17 +598,20 @@ struct ia_pending_entry {
 	enum ia_pending_kind	 kind;		/* of the latest submission */
 	char			*id;		/* NULL: not known (still running) */
 	unsigned		 open;		/* submissions not ended yet */
+	jv			 subs;		/* each submission seen: open or ended */
 };
 
 struct ia_pending {
 	struct ia_pending_entry	*slots;
-	size_t			 cap, count;
+	size_t			 cap, used;
+	size_t			 count;		/* custom_ids with a submission open */
 };
 
 void	 ia_pending_init(struct ia_pending *);
 /*
- * One more submission of a custom_id (a retry adds one): the latest one's
- * kind and id (copied) are what is followed.  0, or -1 out of memory.
+ * One submission of a custom_id, of a kind and an id (copied; NULL: not
+ * known): a retry is one more; the same one read twice is one.  The entry
+ * follows the latest still open.  0, or -1 out of memory.
  */
 int	 ia_pending_add(struct ia_pending *, const char *, size_t, enum ia_pending_kind,
 	    const char *);
@@ -616,12 +620,16 @@ const struct ia_pending_entry *ia_pending_find(const struct ia_pending *, const 
 /* Forget a custom_id (it has a result); whether it was there. */
 bool	 ia_pending_remove(struct ia_pending *, const char *, size_t);
 /*
- * One submission of a custom_id ended without an answer (a Failed
- * generation, a poll that gave up): forgotten once none is left open.
+ * One submission of a custom_id, of a kind and an id, ended without an
+ * answer (a Failed generation, a poll that gave up).  Ends and submissions
+ * may come in any order; each counts once.  0, or -1 out of memory.
  */
-void	 ia_pending_end(struct ia_pending *, const char *, size_t);
+int	 ia_pending_end(struct ia_pending *, const char *, size_t,
+	    enum ia_pending_kind, const char *);
 /* The entries in custom_id order, NULL-terminated, to free(); NULL out of memory. */
 const struct ia_pending_entry **ia_pending_sort(const struct ia_pending *);
+/* Each submission of an entry still open, as the record ia-poll follows it with. */
+jv	 ia_pending_follow(const struct ia_pending_entry *);
 /* The failure of stage collect for an entry: its request is what ia-poll follows. */
 jv	 ia_pending_error(const struct ia_pending_entry *);
 void	 ia_pending_free(struct ia_pending *);
@@ -638,6 +646,7 @@ struct ia_collect {
 	jv		  fails;	/* custom_id -> its last failure, as JSON text */
 	jv		  order;	/* custom_ids, in the order they first failed */
 	jv		  anon;		/* failures without a custom_id */
+	jv		  anon_seen;	/* their texts, to count one seen twice once */
 	struct ia_pending pending;	/* submitted, with no result yet */
 	struct ia_ids	  sent;		/* custom_ids ever submitted (acks, groups) */
 	unsigned long	  npending;	/* after ia_collect_end(): still pending */

@@ -49,7 +49,7 @@ grow(struct ia_pending *p)
 	struct ia_pending_entry	*old = p->slots;
 	size_t			 oldcap = p->cap, i;
 
-	if (p->cap > SIZE_MAX / 2 / sizeof(*p->slots))
+	if (p->cap > SIZE_MAX / 4 / sizeof(*p->slots))
 		return -1;
 	p->cap = p->cap > 0 ? p->cap * 2 : PENDING_MIN_CAP;
 	if ((p->slots = calloc(p->cap, sizeof(*p->slots))) == NULL) {
@@ -76,43 +76,140 @@ dup_bytes(const char *s, size_t len)
 	return d;
 }
 
-/* A custom_id submitted again replaces what was known of it. */
+/*
+ * The entry of a custom_id, made when it is new (with nothing open), or
+ * NULL when out of memory.  An entry stays while the custom_id is known,
+ * so that an end read before its submission still counts.
+ */
+static struct ia_pending_entry *
+entry(struct ia_pending *p, const char *cid, size_t len)
+{
+	struct ia_pending_entry	*e;
+
+	if ((p->used + 1) * 2 > p->cap && grow(p) == -1)
+		return NULL;
+	e = &p->slots[slot_of(p, cid, len)];
+	if (e->custom_id == NULL) {
+		if ((e->custom_id = dup_bytes(cid, len)) == NULL)
+			return NULL;
+		e->len = len;
+		e->open = 0;
+		e->id = NULL;
+		e->subs = jv_object();
+		p->used++;
+	}
+	return e;
+}
+
+/* A submission's key in an entry: its kind and its id ("" when not known). */
+static jv
+sub_key(enum ia_pending_kind kind, const char *id)
+{
+	return jv_string_fmt("%s %s", kind == IA_PENDING_GROUP ? "group" : "generation",
+	    id != NULL ? id : "");
+}
+
+/* Point e's kind and id at a submission still open, after one ended. */
+static int
+follow_open(struct ia_pending_entry *e)
+{
+	const char	*k;
+	int		 rc = 0;
+
+	free(e->id);
+	e->id = NULL;
+	jv_object_foreach(jv_copy(e->subs), key, open) {
+		k = jv_string_value(key);
+		if (e->id == NULL && jv_get_kind(open) == JV_KIND_TRUE) {
+			e->kind = strncmp(k, "group ", 6) == 0 ? IA_PENDING_GROUP :
+			    IA_PENDING_GENERATION;
+			k = strchr(k, ' ') + 1;
+			if (*k != '\0' && (e->id = strdup(k)) == NULL)
+				rc = -1;
+		}
+		jv_free(key);
+		jv_free(open);
+	}
+	return rc;
+}
+
+/*
+ * One submission of a custom_id: opened, unless the same one was seen
+ * already (an acknowledgement read twice) or its end came first.
+ */
 int
 ia_pending_add(struct ia_pending *p, const char *cid, size_t len,
     enum ia_pending_kind kind, const char *id)
 {
 	struct ia_pending_entry	*e;
 	char			*idcopy = NULL;
+	jv			 key;
 
-	if ((p->count + 1) * 2 > p->cap && grow(p) == -1)
+	if ((e = entry(p, cid, len)) == NULL)
 		return -1;
-	if (id != NULL && (idcopy = strdup(id)) == NULL)
+	key = sub_key(kind, id);
+	if (jv_object_has(jv_copy(e->subs), jv_copy(key))) {
+		jv_free(key);
+		return 0;
+	}
+	if (id != NULL && (idcopy = strdup(id)) == NULL) {
+		jv_free(key);
 		return -1;
-	e = &p->slots[slot_of(p, cid, len)];
-	if (e->custom_id == NULL) {
-		if ((e->custom_id = dup_bytes(cid, len)) == NULL) {
-			free(idcopy);
-			return -1;
-		}
-		e->len = len;
+	}
+	e->subs = jv_object_set(e->subs, key, jv_true());
+	if (e->open++ == 0)
 		p->count++;
-	} else
-		free(e->id);
+	free(e->id);
 	e->kind = kind;
 	e->id = idcopy;
-	e->open++;
 	return 0;
 }
 
-void
-ia_pending_end(struct ia_pending *p, const char *cid, size_t len)
+/*
+ * One submission ended without an answer: the one with this id; for a
+ * generation of a group (an id of no submission of its own), a group the
+ * custom_id went in.  An end that comes first is remembered, and the same
+ * end twice counts once.
+ */
+int
+ia_pending_end(struct ia_pending *p, const char *cid, size_t len,
+    enum ia_pending_kind kind, const char *id)
 {
 	struct ia_pending_entry	*e;
+	jv			 key, v;
 
-	if (p->count == 0 || (e = &p->slots[slot_of(p, cid, len)])->custom_id == NULL)
-		return;
-	if (--e->open == 0)
-		ia_pending_remove(p, cid, len);
+	if ((e = entry(p, cid, len)) == NULL)
+		return -1;
+	key = sub_key(kind, id);
+	v = jv_object_get(jv_copy(e->subs), jv_copy(key));
+	if (jv_get_kind(v) == JV_KIND_INVALID && kind == IA_PENDING_GENERATION) {
+		jv_object_foreach(jv_copy(e->subs), k, open) {
+			if (jv_get_kind(v) != JV_KIND_TRUE &&
+			    jv_get_kind(open) == JV_KIND_TRUE &&
+			    strncmp(jv_string_value(k), "group ", 6) == 0) {
+				jv_free(key);
+				key = jv_copy(k);
+				jv_free(v);
+				v = jv_true();
+			}
+			jv_free(k);
+			jv_free(open);
+		}
+	}
+	if (jv_get_kind(v) == JV_KIND_FALSE) {
+		jv_free(v);
+		jv_free(key);
+		return 0;
+	}
+	e->subs = jv_object_set(e->subs, key, jv_false());
+	if (jv_get_kind(v) == JV_KIND_TRUE) {
+		if (--e->open == 0)
+			p->count--;
+		jv_free(v);
+		return follow_open(e);
+	}
+	jv_free(v);
+	return 0;
 }
 
 const struct ia_pending_entry *
@@ -123,7 +220,8 @@ ia_pending_find(const struct ia_pending *p, const char *cid, size_t len)
 	if (p->count == 0)
 		return NULL;
 	i = slot_of(p, cid, len);
-	return p->slots[i].custom_id != NULL ? &p->slots[i] : NULL;
+	return p->slots[i].custom_id != NULL && p->slots[i].open > 0 ?
+	    &p->slots[i] : NULL;
 }
 
 /*
@@ -135,13 +233,16 @@ bool
 ia_pending_remove(struct ia_pending *p, const char *cid, size_t len)
 {
 	size_t	 i, j, home, mask = p->cap - 1;
+	bool	 was;
 
-	if (p->count == 0)
+	if (p->used == 0)
 		return false;
 	if (p->slots[i = slot_of(p, cid, len)].custom_id == NULL)
 		return false;
+	was = p->slots[i].open > 0;
 	free(p->slots[i].custom_id);
 	free(p->slots[i].id);
+	jv_free(p->slots[i].subs);
 	for (j = (i + 1) & mask; p->slots[j].custom_id != NULL; j = (j + 1) & mask) {
 		home = hash(p->slots[j].custom_id, p->slots[j].len) & mask;
 		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
@@ -151,8 +252,10 @@ ia_pending_remove(struct ia_pending *p, const char *cid, size_t len)
 	}
 	p->slots[i].custom_id = NULL;
 	p->slots[i].id = NULL;
-	p->count--;
-	return true;
+	p->used--;
+	if (was)
+		p->count--;
+	return was;
 }
 
 /* As jq orders strings: bytes, then the shorter first. */
@@ -178,7 +281,7 @@ ia_pending_sort(const struct ia_pending *p)
 	if ((list = calloc(p->count + 1, sizeof(*list))) == NULL)
 		return NULL;
 	for (i = 0; i < p->cap; i++)
-		if (p->slots[i].custom_id != NULL)
+		if (p->slots[i].custom_id != NULL && p->slots[i].open > 0)
 			list[n++] = &p->slots[i];
 	qsort(list, n, sizeof(*list), cmp_entry);
 	return list;
@@ -211,12 +314,41 @@ ia_pending_error(const struct ia_pending_entry *e)
 	return ia_record_error(e->custom_id, "collect", 0, msg, 0, req, 0);
 }
 
+jv
+ia_pending_follow(const struct ia_pending_entry *e)
+{
+	jv		 out = jv_array(), rec, cid;
+	const char	*k, *id;
+
+	jv_object_foreach(jv_copy(e->subs), key, open) {
+		k = jv_string_value(key);
+		if (jv_get_kind(open) == JV_KIND_TRUE) {
+			id = strchr(k, ' ') + 1;
+			cid = jv_string_sized(e->custom_id, (int)e->len);
+			if (strncmp(k, "group ", 6) == 0)
+				rec = jv_object_set(jv_object_set(jv_object(),
+				    jv_string("group_id"), jv_string(id)),
+				    jv_string("custom_ids"), JV_ARRAY(cid));
+			else
+				rec = jv_object_set(jv_object_set(jv_object(),
+				    jv_string("id"), *id != '\0' ? jv_string(id) :
+				    jv_null()), jv_string("custom_id"), cid);
+			out = jv_array_append(out, rec);
+		}
+		jv_free(key);
+		jv_free(open);
+	}
+	return out;
+}
+
 void
 ia_pending_free(struct ia_pending *p)
 {
 	size_t	 i;
 
 	for (i = 0; i < p->cap; i++) {
+		if (p->slots[i].custom_id != NULL)
+			jv_free(p->slots[i].subs);
 		free(p->slots[i].custom_id);
 		free(p->slots[i].id);
 	}

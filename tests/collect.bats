@@ -387,8 +387,11 @@ UNICODE='héllo — 日本語 😀'
 	[ "$(printf '%s\n' "$output" | sed -n 1p)" = "$(fixture_line 5 | jq -c .request)" ]
 	[ "$(printf '%s\n' "$output" | sed -n 2p)" = "$(fixture_line 6 | jq -c .request)" ]
 	[ "$(printf '%s\n' "$output" | sed -n 5p)" = "$(fixture_line 16 | jq -c .request)" ]
-	# The poll error, the two pending ones and the bad line have no request.
-	[ "$stderr" = "ia-collect: 4 failed without a request to resubmit (not in the stream; try --input)" ]
+	# The poll error and the bad line have no request; the two pending ones
+	# (acked, g1) are to be followed, not sent again, which could pay twice.
+	[ "$stderr" = "$(printf '%s\n' \
+	    "ia-collect: 2 failed without a request to resubmit (not in the stream; try --input)" \
+	    "ia-collect: 2 still pending, not printed: sending them again could pay twice; follow them with ia-collect --pending | ia-poll")" ]
 	printf '%s\n' "$output" > "$T/retry"
 	run --separate-stderr env -u INFERENCE_API_KEY ia-submit --dry-run < "$T/retry"
 	echo "$output"
@@ -410,23 +413,26 @@ UNICODE='héllo — 日本語 😀'
 	echo "$output"
 	echo "$stderr"
 	[ "$status" -eq 1 ]
-	# In the order of input.jsonl, then e-group (not in it) from the stream.
+	# In the order of input.jsonl, then e-group (not in it) from the stream;
+	# g1 and acked are still pending: followed, not sent again.
 	[ "$(printf '%s\n' "$output" | jq -s -c 'map(.metadata.custom_id)')" = \
-	    '["two-fails","g1","acked","e-poll","c-fail2","e-submit","c-fail","e-input","e-group"]' ]
+	    '["two-fails","e-poll","c-fail2","e-submit","c-fail","e-input","e-group"]' ]
 	# The original requests, not those carried in the stream.
 	[ "$(printf '%s\n' "$output" | sed -n 1p)" = "$(sed -n 1p "$INPUT" | jq -c .)" ]
-	[ "$(printf '%s\n' "$output" | sed -n 4p)" = "$(sed -n 5p "$INPUT" | jq -c .)" ]
-	[ "$(printf '%s\n' "$output" | sed -n 9p)" = "$(fixture_line 8 | jq -c .request)" ]
+	[ "$(printf '%s\n' "$output" | sed -n 2p)" = "$(sed -n 5p "$INPUT" | jq -c .)" ]
+	[ "$(printf '%s\n' "$output" | sed -n 7p)" = "$(fixture_line 8 | jq -c .request)" ]
 	# The Batch line: its body, with its custom_id as metadata.custom_id.
-	[ "$(printf '%s\n' "$output" | sed -n 5p | jq -c '[.messages[0].content, .max_tokens]')" = '["original q c-fail2",50]' ]
+	[ "$(printf '%s\n' "$output" | sed -n 3p | jq -c '[.messages[0].content, .max_tokens]')" = '["original q c-fail2",50]' ]
 	# Only the line that was not JSON is left without a request.
-	[ "$stderr" = "ia-collect: 1 failed without a request to resubmit (not in the stream nor in --input)" ]
+	[ "$stderr" = "$(printf '%s\n' \
+	    "ia-collect: 1 failed without a request to resubmit (not in the stream nor in --input)" \
+	    "ia-collect: 2 still pending, not printed: sending them again could pay twice; follow them with ia-collect --pending | ia-poll")" ]
 	printf '%s\n' "$output" > "$T/retry"
 	run --separate-stderr env -u INFERENCE_API_KEY ia-submit --dry-run < "$T/retry"
 	[ "$status" -eq 0 ]
 	[[ "$output" != *'"error"'* ]]
 	[ "$(grep '^{' <<<"$output" | jq -s -c 'map(.metadata.custom_id)')" = \
-	    '["two-fails","g1","acked","e-poll","c-fail2","e-submit","c-fail","e-input","e-group"]' ]
+	    '["two-fails","e-poll","c-fail2","e-submit","c-fail","e-input","e-group"]' ]
 	# An --input that cannot be read.
 	run --separate-stderr ia-collect --failed --input "$T/nothing" < "$RESULTS"
 	[ "$status" -eq 2 ]
@@ -934,4 +940,17 @@ maxrss() {
 	[ "$(echo "$output" | jq -c '[.custom_id, .error.stage, .error.message, .request]')" = \
 	    '["x","collect","no result in the input: still running when last seen",{"id":null,"custom_id":"x"}]' ]
 	[ "$(jq -c '[.failed, .other_records]' "$T/s.json")" = '[1,1]' ]
+}
+
+@test "--failed leaves out what the server refused (4xx but 408, 429): the same request would be refused again" {
+	{
+		jq -nc '{custom_id: "r400", error: {stage: "submit", status: 400, message: "HTTP 400: model", attempts: 1},
+		    request: {model: "nope", messages: [{role: "user", content: "q"}], metadata: {custom_id: "r400"}}, line: 1}'
+		jq -nc '{custom_id: "r429", error: {stage: "group", status: 429, message: "HTTP 429", attempts: 9},
+		    request: {model: "m", messages: [{role: "user", content: "q"}], metadata: {custom_id: "r429"}}, line: 2}'
+	} > "$IN"
+	run --separate-stderr ia-collect --failed < "$IN"
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "$output" | jq -r .metadata.custom_id)" = r429 ]
+	[ "$stderr" = "ia-collect: 1 refused by the server (4xx), not printed: the same request would be refused again" ]
 }

@@ -2,7 +2,8 @@
 # crash-trial.bash SEED TARGET [ia-run options]: one crash trial.  A job of
 # 500 prompts runs under ia-run against a mock of its own; at a moment drawn
 # from SEED, TARGET is killed with SIGKILL: ia-submit, ia-group or ia-poll
-# alone, or the whole ia-run job (its process group, as a crash would).
+# alone, or the whole ia-run job (every process of its session, as a crash
+# would: each stage of ia-run is a process group of its own).
 # Then the job is resumed as documented (ia-run PROMPTS DIR again) and
 # checked: every prompt has exactly one answer, and the right one; the
 # generations the mock made exceed the prompts by at most what was in
@@ -38,7 +39,7 @@ run=$!
 sleep "$delay"
 sid=$(ps -o sid= -p "$run" | tr -d ' ')
 case $target in
-run) kill -KILL -- "-$run" 2>/dev/null ;;
+run) [ -n "$sid" ] && pkill -KILL -s "$sid" ;;
 *) [ -n "$sid" ] && pkill -KILL -s "$sid" -x "$target" ;;
 esac
 # What is left of the job ends by itself (a stage killed alone) or is gone.

@@ -55,12 +55,18 @@ SIGDFL=(env --default-signal=INT --default-signal=QUIT)
 	done
 }
 
-@test "--journal: a line cut short by a kill is ended first, so the next record stays whole" {
+@test "--journal: a line cut short by a kill is cut off, and said, so the next record stays whole" {
 	mock_start
-	printf '{"custom_id":"old","id":"gen-x"' > "$BATS_TEST_TMPDIR/j"
-	reqs 2 | ia-submit --journal "$BATS_TEST_TMPDIR/j" > "$OUT"
+	printf '{"custom_id":"c0","id":"gen-0"}\n{"custom_id":"old","id":"gen-x"' > "$BATS_TEST_TMPDIR/j"
+	reqs 2 > "$IN"
+	run --separate-stderr ia-submit --journal "$BATS_TEST_TMPDIR/j" < "$IN"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "ia-submit: $BATS_TEST_TMPDIR/j: cut off a last line left short by a kill (31 bytes)" ]
+	[ "$(jq -s -c 'map(.custom_id)' "$BATS_TEST_TMPDIR/j")" = '["c0","c1","c2"]' ]
+	# A journal that ends whole is left as it is, and nothing is said.
+	run --separate-stderr ia-submit --journal "$BATS_TEST_TMPDIR/j" < /dev/null
+	[ -z "$stderr" ]
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/j")" -eq 3 ]
-	[ "$(tail -n 2 "$BATS_TEST_TMPDIR/j" | jq -s -c 'map(.custom_id)')" = '["c1","c2"]' ]
 }
 
 @test "--journal that cannot be opened is exit 2 before anything is sent" {

@@ -718,3 +718,17 @@ check_input_error() {
 	read -r real user sys < <(tail -n 1 "$BATS_TEST_TMPDIR/time")
 	awk -v r="$real" -v u="$user" -v s="$sys" 'BEGIN { exit !(r > 2 && u + s < 0.4) }'
 }
+
+@test "before the key is seen to work, retries due while the one request runs do not spin the loop" {
+	# Until a first answer, one request at a time: a retry that comes due
+	# meanwhile must wait in poll for that slot, not spin on it.
+	mock_start --stall-rate 1
+	reqs 6 > "$IN"
+	TIMEFORMAT='%R %U %S'
+	{ time ia-submit -j 4 --timeout 1s --retries 2 < "$IN" > "$OUT" || true ; } \
+	    2> "$BATS_TEST_TMPDIR/time"
+	cat "$BATS_TEST_TMPDIR/time"
+	[ "$(jq -r .error.stage "$OUT" | sort | uniq -c | awk '{print $1, $2}')" = "6 submit" ]
+	read -r real user sys < <(tail -n 1 "$BATS_TEST_TMPDIR/time")
+	awk -v r="$real" -v u="$user" -v s="$sys" 'BEGIN { exit !(r > 1 && u + s < 0.4) }'
+}

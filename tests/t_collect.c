@@ -199,6 +199,7 @@ add(struct ia_collect *c, const char *json)
 	"\"status\":null,\"message\":\"deadline\",\"attempts\":1},\"request\":{\"id\":" \
 	"\"gen-" cid "\",\"custom_id\":\"" cid "\"},\"line\":null}"
 #define ACK(cid) "{\"custom_id\":\"" cid "\",\"id\":\"gen-" cid "\"}"
+#define ACKID(cid, id) "{\"custom_id\":\"" cid "\",\"id\":\"" id "\"}"
 
 /* Collects each failure's custom_id (null for none) and message. */
 static void
@@ -298,15 +299,15 @@ t_pending_end(void)
 	CHECK(add(&c, "{\"group_id\":\"grp-1\",\"custom_ids\":[\"g1\",\"g2\",7]}") == 0);
 	/* Still running, without an id. */
 	CHECK(add(&c, "{\"custom_id\":\"r\",\"state\":\"Running\"}") == 0);
-	/* A failure ends one submission; a later ack (a retry) is a new one. */
+	/* A failure ends its submission; a later ack (a retry, a new id) is new. */
 	CHECK(add(&c, ACK("f")) == 0);
 	CHECK(add(&c, FAILED("f", "boom")) == 0);
 	CHECK(c.pending.count == 4);
-	CHECK(add(&c, ACK("f")) == 0);
+	CHECK(add(&c, ACKID("f", "gen-f2")) == 0);
 	CHECK(c.pending.count == 5);
-	/* Acks before results (a journal read first): counted, not replaced. */
+	/* Acks before results (a journal read first): each counts. */
 	CHECK(add(&c, ACK("j")) == 0);
-	CHECK(add(&c, ACK("j")) == 0);
+	CHECK(add(&c, ACKID("j", "gen-j2")) == 0);
 	CHECK(add(&c, FAILED("j", "first try")) == 0);
 	CHECK(c.pending.count == 6);
 	/* A submit error never had an id: it ends no submission. */
@@ -318,19 +319,40 @@ t_pending_end(void)
 	CHECK(add(&c, ACK("k")) == 0);
 	CHECK(add(&c, FAILED("k", "boom")) == 0);
 	CHECK(c.pending.count == 7);
+	/* Results before the journal: the end counts for the ack read later. */
+	CHECK(add(&c, FAILED("o", "early")) == 0);
+	CHECK(add(&c, ACK("o")) == 0);
+	CHECK(c.pending.count == 7);
+	/* The same ack twice is one submission; the same end twice, one end. */
+	CHECK(add(&c, ACK("d")) == 0);
+	CHECK(add(&c, ACK("d")) == 0);
+	CHECK(add(&c, ACKID("d", "gen-d2")) == 0);
+	CHECK(add(&c, FAILED("d", "boom")) == 0);
+	CHECK(add(&c, FAILED("d", "boom")) == 0);
+	CHECK(c.pending.count == 8);
+	/* A poll that gave up ends the submission its request names. */
+	CHECK(add(&c, ACK("p")) == 0);
+	CHECK(add(&c, "{\"custom_id\":\"p\",\"error\":{\"stage\":\"poll\","
+	    "\"status\":null,\"message\":\"deadline\",\"attempts\":1},"
+	    "\"request\":{\"id\":\"gen-p\",\"custom_id\":\"p\"},\"line\":null}") == 0);
+	CHECK(c.pending.count == 8);
 	CHECK(ia_collect_end(&c) == 0);
 	ia_collect_each_failure(&c, collect_failure, &list);
 	/*
 	 * The failures first, as they came, a later submission's pending state
 	 * in place of the failure; then the pending ones in custom_id order.
 	 */
-	CHECK_JSON(list, "[[\"f\",\"no result in the input: submitted as gen-f (follow "
-	    "it with ia-poll)\"],"
-	    "[\"j\",\"no result in the input: submitted as gen-j (follow it with "
+	CHECK_JSON(list, "[[\"f\",\"no result in the input: submitted as gen-f2 "
+	    "(follow it with ia-poll)\"],"
+	    "[\"j\",\"no result in the input: submitted as gen-j2 (follow it with "
 	    "ia-poll)\"],"
 	    "[\"s\",\"no result in the input: submitted as gen-s (follow it with "
 	    "ia-poll)\"],"
 	    "[\"k\",\"boom\"],"
+	    "[\"o\",\"early\"],"
+	    "[\"d\",\"no result in the input: submitted as gen-d2 (follow it with "
+	    "ia-poll)\"],"
+	    "[\"p\",\"deadline\"],"
 	    "[\"g1\",\"no result in the input: submitted in group grp-1 (follow it "
 	    "with ia-poll)\"],"
 	    "[\"m\",\"no result in the input: submitted as gen-m (follow it with "
@@ -338,9 +360,10 @@ t_pending_end(void)
 	    "[\"r\",\"no result in the input: still running when last seen\"],"
 	    "[\"z\",\"no result in the input: submitted as gen-z (follow it with "
 	    "ia-poll)\"]]");
-	CHECK(c.sum.failed == 8);
-	CHECK(c.npending == 7);
-	CHECK_JSON(jv_copy(c.sum.stages), "{\"collect\":7,\"generation\":1}");
+	CHECK(c.sum.failed == 11);
+	CHECK(c.npending == 8);
+	CHECK_JSON(jv_copy(c.sum.stages), "{\"collect\":8,\"generation\":2,"
+	    "\"poll\":1}");
 	ia_collect_free(&c);
 }
 
