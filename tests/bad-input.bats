@@ -522,7 +522,7 @@ every_tool() {
 
 # IDS: ids that must each reach the server as one path segment,
 # percent-encoded, and come back as they were.
-IDS=('a/b' '?q=1#frag' '100%25%' 'two words' $'cr\rhere' $'lf\nhere' $'tab\there'
+IDS=('a/b' '..' '.' '?q=1#frag' '100%25%' 'two words' $'cr\rhere' $'lf\nhere' $'tab\there'
     '../../mock/stats' 'x/../../v1/async/chat/completions' 'é')
 
 # bare ID: whether ID can be a bare id line: printable ASCII, no space.
@@ -579,7 +579,7 @@ print({".": "%2E", "..": "%2E%2E"}.get(s, s))' "$1"
 	        self.wfile.write(b)
 	PY
 	special_input > "$IN"
-	run --separate-stderr timeout 60 ia-poll -q "${POLL_OPTS[@]}" --grace 1 \
+	run --separate-stderr timeout 60 ia-poll -q "${POLL_OPTS[@]}" --grace 1 --deadline 10 \
 	    --base-url "$SERVER_URL" "$IN"
 	echo "$output"
 	echo "$stderr"
