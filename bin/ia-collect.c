@@ -109,7 +109,7 @@ on_line(const struct ia_line *l)
 
 	if (l->text == NULL)
 		rec = ia_input_too_long(l, s.max_line);
-	else if (!jv_is_valid(rec = jv_parse_sized(l->text, (int)l->len))) {
+	else if (!jv_is_valid(rec = ia_record_parse(l->text, l->len))) {
 		jv_free(rec);
 		snprintf(msg, sizeof(msg), "%s: not JSON", ia_source_where(l->file,
 		    l->lineno, at, sizeof(at)));

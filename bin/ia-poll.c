@@ -166,7 +166,7 @@ on_line(const struct ia_line *l)
 	jv	 v, id;
 	char	*bare, msg[640], at[512];
 
-	v = jv_parse_sized(l->text, (int)l->len);
+	v = ia_record_parse(l->text, l->len);
 	if (!jv_is_valid(v)) {
 		jv_free(v);
 		if (bare_id(l->text, l->len)) {

@@ -345,7 +345,7 @@ ia_input_line(struct ia_input *in, const struct ia_line *l,
 	if (in->text)
 		v = jv_string_sized(l->text, (int)l->len);
 	else {
-		v = jv_parse_sized(l->text, (int)l->len);
+		v = ia_record_parse(l->text, l->len);
 		if (!jv_is_valid(v)) {
 			msg = jv_invalid_get_msg(v);
 			emit_error(NULL, jv_null(), l, fn, arg, "not JSON: %s",

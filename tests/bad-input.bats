@@ -167,6 +167,13 @@ table() {
 	row nul-between-tokens mid \
 	    'err ^not JSON: ' = 'err ^not JSON, nor a generation id$' 'err ^not JSON$' \
 	    -- eval "rec nul | swap , ',\\x00'"
+	# libjq 1.6 stops at a byte 0x1e (RS) as at the end of the input, and
+	# would take the record before it; a line is one JSON text, and JSON
+	# has no RS, so it is no JSON.
+	row rs-byte mid \
+	    'err ^not JSON: a byte 0x1e \(RS\) at column [0-9]+$' = \
+	    'err ^not JSON, nor a generation id$' 'err ^not JSON$' \
+	    -- eval "rec rs; printf '\\x1egarbage {'"
 	row line-over-max-line mid \
 	    'err ^line longer than --max-line \(16777216 bytes\)$' = = = \
 	    -- cat "$BIG/20m"
@@ -499,6 +506,7 @@ every_tool() {
 @test "invalid UTF-8" { every_tool invalid-utf8; }
 @test "a NUL byte inside a string" { every_tool nul-in-string; }
 @test "a NUL byte between tokens" { every_tool nul-between-tokens; }
+@test "a byte 0x1e (RS) after a record" { every_tool rs-byte; }
 @test "a 20 MiB line, over the default --max-line" { every_tool line-over-max-line; }
 @test "a line of exactly the default --max-line, 16 MiB" { every_tool line-at-max-line; }
 @test "100000 nested brackets" { every_tool nested-100000; }
