@@ -223,6 +223,8 @@ int	 ia_record_close(FILE *);
  * than it (libjq 1.6 takes a byte 0x1e, RS, for the end of the input).
  */
 jv	 ia_record_parse(const char *, size_t);
+/* Whether v is a string holding a NUL, which a C string would cut short. */
+bool	 ia_record_has_nul(jv);
 
 /* The custom_id a record carries: metadata.custom_id, else a batch line's
  * custom_id; strings as they are, numbers printed; else jv_invalid(). */

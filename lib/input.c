@@ -272,6 +272,16 @@ one_value(struct ia_input *in, jv v, const struct ia_line *l,
 	}
 	if (ia_request_check(jv_copy(req), kind, why, sizeof(why)) == -1)
 		goto bad;
+	/*
+	 * custom_ids are C strings from here on: one holding a NUL would be
+	 * cut short there, sent so and taken for another.
+	 */
+	if (ia_record_has_nul(jv_copy(id))) {
+		jv_free(id);
+		id = jv_invalid();
+		snprintf(why, sizeof(why), "custom_id must not hold a NUL byte");
+		goto bad;
+	}
 	if (in->webhook_id != NULL)
 		req = set_metadata(req, "webhook_id", jv_string(in->webhook_id));
 	if (jv_is_valid(id) && skipped(in, jv_string_value(id)))

@@ -99,6 +99,16 @@ ia_record_parse(const char *text, size_t len)
 	return jv_parse_sized(text, (int)len);
 }
 
+bool
+ia_record_has_nul(jv v)
+{
+	bool	 yes = jv_get_kind(v) == JV_KIND_STRING && strlen(jv_string_value(v)) !=
+	    (size_t)jv_string_length_bytes(jv_copy(v));
+
+	jv_free(v);
+	return yes;
+}
+
 /* A usable id: a non-empty string as it is, a number printed, else invalid. */
 static jv
 id_value(jv v)

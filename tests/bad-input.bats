@@ -78,6 +78,11 @@ d = sys.stdin.buffer.read()
 sys.stdout.buffer.write(d.replace(sys.argv[1].encode(), sys.argv[2].encode() * int(sys.argv[3])))' "$@"
 }
 
+# nul_custom_id: a record whose custom_id is "nul", a NUL, "id", escaped.
+nul_custom_id() {
+	rec nul@@id | sed 's/@@/\\u0000/g'
+}
+
 # A string where an object belongs, in each tool's own records.
 string_for_object() {
 	case $TOOL in
@@ -163,6 +168,11 @@ table() {
 	    'ok .custom_id == "nul"' \
 	    'ok .custom_id == "nul" and .got.content == "a\u0000b"' \
 	    -- eval "rec nul a@@b | swap @@ '\\x00'"
+	# custom_ids are C strings in the tools: cut at the NUL, the custom_id
+	# would be another, so it is refused.
+	row nul-in-custom_id mid \
+	    'err ^custom_id must not hold a NUL byte$' = = = \
+	    -- nul_custom_id
 	# Between tokens a NUL is no JSON.
 	row nul-between-tokens mid \
 	    'err ^not JSON: ' = 'err ^not JSON, nor a generation id$' 'err ^not JSON$' \
@@ -505,6 +515,7 @@ every_tool() {
 @test "a string where an object belongs" { every_tool string-for-object; }
 @test "invalid UTF-8" { every_tool invalid-utf8; }
 @test "a NUL byte inside a string" { every_tool nul-in-string; }
+@test "a NUL byte in a custom_id" { every_tool nul-in-custom_id; }
 @test "a NUL byte between tokens" { every_tool nul-between-tokens; }
 @test "a byte 0x1e (RS) after a record" { every_tool rs-byte; }
 @test "a 20 MiB line, over the default --max-line" { every_tool line-over-max-line; }
@@ -634,4 +645,45 @@ print({".": "%2E", "..": "%2E%2E"}.get(s, s))' "$1"
 	done
 	[ "$(stats '.requests.other')" -eq 0 ]
 	[ "$(stats '.requests.total - .requests["GET /v1/generation/{id}"] - .requests["GET /v1/async/group/{id}/generations"]')" -eq 0 ]
+}
+
+# The id, the group_id or a custom_id listed cut at the NUL would be another:
+# each such record is an input error, and the record after it is followed.
+@test "a NUL in an id, a group_id or a custom_ids listed is an input error in ia-poll and ia-collect" {
+	local msgs
+	mock_start --complete-after 0.05
+	[ "$(http POST /v1/async/chat/completions "$(chat good '{"metadata": {"custom_id": "good"}}')")" = 200 ]
+	GOOD_ID=$(body | jq -r .id)
+	export GOOD_ID
+	{
+		printf '{"custom_id": "a", "id": "%s\\u0000x"}\n' "$GOOD_ID"
+		printf '{"group_id": "g\\u0000x", "custom_ids": ["b"]}\n'
+		printf '{"group_id": "g", "custom_ids": ["b\\u0000x"]}\n'
+		printf '{"custom_id": "after", "id": "%s"}\n' "$GOOD_ID"
+	} > "$IN"
+	run --separate-stderr timeout 60 ia-poll -q "${POLL_OPTS[@]}" "$IN"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ -z "$stderr" ]
+	msgs=$(jq -r 'select(.error) | [.error.stage, .line, .error.message] | @tsv' <<<"$output")
+	[ "$msgs" = "$(printf 'input\t%s\t%s\n' \
+	    1 "$IN:1: id must not hold a NUL byte" \
+	    2 "$IN:2: group_id must not hold a NUL byte" \
+	    3 "$IN:3: custom_ids must not hold a NUL byte")" ]
+	[ "$(jq -c 'select(.state) | [.custom_id, .id == env.GOOD_ID]' <<<"$output")" = '["after",true]' ]
+	[ "$(gets)" -ge 1 ]
+	[ "$(stats '.requests.total - .requests["GET /v1/generation/{id}"]')" -eq 1 ]
+	# ia-collect: the group record, and a Batch line whose custom_id has one.
+	{
+		printf '{"group_id": "g", "custom_ids": ["b\\u0000x"]}\n'
+		printf '{"id": "x", "custom_id": "c\\u0000x", "response": {"status_code": 200, "body": {}}, "error": null}\n'
+		printf '{"custom_id": "after", "content": "yes"}\n'
+	} > "$IN"
+	run --separate-stderr ia-collect -q "$IN"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(jq -r 'select(.error) | [.error.stage, .line, .error.message] | @tsv' <<<"$output")" = \
+	    "$(printf 'input\t%s\t%s\n' 1 "$IN:1: custom_id must not hold a NUL byte" \
+	        2 "$IN:2: custom_id must not hold a NUL byte")" ]
+	[ "$(jq -c 'select(.content) | [.custom_id, .content]' <<<"$output")" = '["after","yes"]' ]
 }
