@@ -205,6 +205,16 @@ table() {
 	    'ok .custom_id == "big"' \
 	    'ok .custom_id == "big" and .got.usage.total_tokens == 1.7976931348623157e+308' \
 	    -- eval "rec big question '{\"max_tokens\": 7777, \"usage\": {\"total_tokens\": 7777}}' | swap 7777 1e400"
+	# A custom_id that overflows (jq reads infinity, and would write the
+	# largest double) is one nobody wrote: ia-submit and ia-group refuse
+	# it.  ia-poll takes no custom_id that is not a string from an
+	# acknowledgement, and gives the generation's own; ia-collect reads
+	# results, not input, and prints the number as jq does.
+	row custom_id-1e400 mid \
+	    'err ^custom_id is a number out of range \(give it as a string\)$' = \
+	    'ok .custom_id == "gen-cid"' \
+	    'ok .custom_id == "1.7976931348623157e+308" and .got.content == "question big"' \
+	    -- eval "rec 7777 'question big' | sed 's/\"7777\"/1e400/'"
 	# jq keeps the last of each key, and so does every tool.
 	row duplicate-keys mid \
 	    'ok .custom_id == "dup-2" and .got.messages == [{"role": "user", "content": "second"}]' = \
@@ -522,6 +532,7 @@ every_tool() {
 @test "a line of exactly the default --max-line, 16 MiB" { every_tool line-at-max-line; }
 @test "100000 nested brackets" { every_tool nested-100000; }
 @test "max_tokens 1e400" { every_tool max_tokens-1e400; }
+@test "a custom_id 1e400" { every_tool custom_id-1e400; }
 @test "duplicate keys" { every_tool duplicate-keys; }
 @test "CRLF line ends" { every_tool crlf; }
 @test "no final newline" { every_tool no-final-newline; }
