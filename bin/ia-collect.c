@@ -98,6 +98,33 @@ emit(struct ia_result *r, jv rec, bool ok, const struct ia_line *l)
 	ia_buf_free(&b);
 }
 
+/*
+ * Whether a record's custom_id, or one its custom_ids lists, holds a NUL:
+ * custom_ids are C strings here, and cut at the NUL one would be taken for
+ * another.  Only a line with a NUL or a \u0000 in it is looked at.
+ */
+static bool
+nul_custom_id(const struct ia_line *l, jv rec)
+{
+	jv	 ids;
+	bool	 yes = false;
+
+	if (memchr(l->text, '\0', l->len) == NULL &&
+	    memmem(l->text, l->len, "\\u0000", 6) == NULL) {
+		jv_free(rec);
+		return false;
+	}
+	yes = ia_record_has_nul(ia_record_field(jv_copy(rec), "custom_id")) ||
+	    ia_record_has_nul(ia_record_field(ia_record_field(ia_record_field(
+	    jv_copy(rec), "request"), "metadata"), "custom_id"));
+	ids = ia_record_field(rec, "custom_ids");
+	if (jv_get_kind(ids) == JV_KIND_ARRAY)
+		jv_array_foreach(ids, i, id)
+			yes = ia_record_has_nul(id) || yes;
+	jv_free(ids);
+	return yes;
+}
+
 /* A line of the stream; one too long or not JSON is an input failure. */
 static void
 on_line(const struct ia_line *l)
@@ -109,10 +136,15 @@ on_line(const struct ia_line *l)
 
 	if (l->text == NULL)
 		rec = ia_input_too_long(l, s.max_line);
-	else if (!jv_is_valid(rec = jv_parse_sized(l->text, (int)l->len))) {
+	else if (!jv_is_valid(rec = ia_record_parse(l->text, l->len))) {
 		jv_free(rec);
 		snprintf(msg, sizeof(msg), "%s: not JSON", ia_source_where(l->file,
 		    l->lineno, at, sizeof(at)));
+		rec = ia_record_error(NULL, "input", 0, msg, 0, jv_null(), l->lineno);
+	} else if (nul_custom_id(l, jv_copy(rec))) {
+		jv_free(rec);
+		snprintf(msg, sizeof(msg), "%s: custom_id must not hold a NUL byte",
+		    ia_source_where(l->file, l->lineno, at, sizeof(at)));
 		rec = ia_record_error(NULL, "input", 0, msg, 0, jv_null(), l->lineno);
 	}
 	if ((rc = ia_collect_add(&s.c, jv_copy(rec), &r)) == -1)

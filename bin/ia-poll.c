@@ -168,7 +168,7 @@ on_line(const struct ia_line *l)
 	jv	 v, id;
 	char	*bare, msg[640], at[512];
 
-	v = jv_parse_sized(l->text, (int)l->len);
+	v = ia_record_parse(l->text, l->len);
 	if (!jv_is_valid(v)) {
 		jv_free(v);
 		if (bare_id(l->text, l->len)) {
@@ -196,6 +196,17 @@ on_line(const struct ia_line *l)
 		return;
 	case IA_RECORD_ACK:
 		id = ia_record_field(jv_copy(v), "id");
+		/* Followed as C strings: cut at a NUL, they would be others. */
+		if (ia_record_has_nul(jv_copy(id)) ||
+		    ia_record_has_nul(ia_record_field(jv_copy(v), "custom_id"))) {
+			snprintf(msg, sizeof(msg), "%s: %s must not hold a NUL byte",
+			    ia_source_where(l->file, l->lineno, at, sizeof(at)),
+			    ia_record_has_nul(jv_copy(id)) ? "id" : "custom_id");
+			jv_free(id);
+			tool_fail(&t, ia_record_error(NULL, "input", 0, msg, 0, v,
+			    l->lineno));
+			return;
+		}
 		follow(jv_string_value(id), ia_record_field(v, "custom_id"),
 		    l->lineno);
 		jv_free(id);

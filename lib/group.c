@@ -60,6 +60,11 @@ ia_group_init(struct ia_group *g, jv rec, long line, char *err, size_t errlen)
 		snprintf(err, errlen, "group_id must be a non-empty string");
 		goto bad;
 	}
+	/* It is followed as a C string, which a NUL would cut short. */
+	if (ia_record_has_nul(jv_copy(gid))) {
+		snprintf(err, errlen, "group_id must not hold a NUL byte");
+		goto bad;
+	}
 	if (jv_is_valid(ids) && jv_get_kind(ids) != JV_KIND_NULL &&
 	    jv_get_kind(ids) != JV_KIND_ARRAY) {
 		snprintf(err, errlen, "custom_ids must be an array of strings");
@@ -74,6 +79,11 @@ ia_group_init(struct ia_group *g, jv rec, long line, char *err, size_t errlen)
 		    jv_string_length_bytes(jv_copy(id)) == 0) {
 			snprintf(err, errlen, "custom_ids must be an array of "
 			    "non-empty strings");
+			jv_free(id);
+			goto bad;
+		}
+		if (ia_record_has_nul(jv_copy(id))) {
+			snprintf(err, errlen, "custom_ids must not hold a NUL byte");
 			jv_free(id);
 			goto bad;
 		}

@@ -129,11 +129,20 @@ ia_http_retry_after(const char *v, time_t now, double cap)
 	return d < 0 ? 0 : fmin(d, cap);
 }
 
+/*
+ * "." and ".." are left as they are by curl_easy_escape(), and as path
+ * segments curl (and any server) would resolve them, so that the id ".."
+ * would ask for the route above: they are escaped too.
+ */
 char *
 ia_http_escape(const char *s)
 {
 	char	*e, *copy;
 
+	if (strcmp(s, ".") == 0)
+		return strdup("%2E");
+	if (strcmp(s, "..") == 0)
+		return strdup("%2E%2E");
 	if ((e = curl_easy_escape(NULL, s, 0)) == NULL)
 		return NULL;
 	copy = strdup(e);

@@ -219,6 +219,14 @@ const char *ia_source_where(const char *, long, char *, size_t);
 int	 ia_record_write(FILE *, jv);
 /* At exit: flush and close, so that a full disk is an error. 0 or -1. */
 int	 ia_record_close(FILE *);
+/*
+ * One input line as one JSON value, or jv_invalid() with a message: what
+ * jv_parse_sized() gives, but never a value for a line that holds more
+ * than it (libjq 1.6 takes a byte 0x1e, RS, for the end of the input).
+ */
+jv	 ia_record_parse(const char *, size_t);
+/* Whether v is a string holding a NUL, which a C string would cut short. */
+bool	 ia_record_has_nul(jv);
 
 /* The custom_id a record carries: metadata.custom_id, else a batch line's
  * custom_id; strings as they are, numbers printed; else jv_invalid(). */

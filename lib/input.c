@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +204,26 @@ set_metadata(jv req, const char *key, jv value)
 }
 
 /*
+ * Whether a custom_id of rec (metadata.custom_id, or custom_id beside it) is
+ * a number that overflowed: jq reads 1e400 as infinity and prints it as
+ * the largest double, a custom_id that was never written.
+ */
+static bool
+id_overflows(jv rec)
+{
+	jv	 a, b;
+	bool	 yes;
+
+	a = ia_record_field(ia_record_field(jv_copy(rec), "metadata"), "custom_id");
+	b = ia_record_field(rec, "custom_id");
+	yes = (jv_get_kind(a) == JV_KIND_NUMBER && !isfinite(jv_number_value(a))) ||
+	    (jv_get_kind(b) == JV_KIND_NUMBER && !isfinite(jv_number_value(b)));
+	jv_free(a);
+	jv_free(b);
+	return yes;
+}
+
+/*
  * One value (a parsed line, or one output of -e) to an item: unwrap a batch
  * line, fill in -m and --webhook-id, check the request, settle its custom_id.
  */
@@ -272,6 +293,23 @@ one_value(struct ia_input *in, jv v, const struct ia_line *l,
 	}
 	if (ia_request_check(jv_copy(req), kind, why, sizeof(why)) == -1)
 		goto bad;
+	/*
+	 * custom_ids are C strings from here on: one holding a NUL would be
+	 * cut short there, sent so and taken for another.
+	 */
+	if (id_overflows(jv_copy(orig)) || id_overflows(jv_copy(req))) {
+		jv_free(id);
+		id = jv_invalid();
+		snprintf(why, sizeof(why), "custom_id is a number out of range "
+		    "(give it as a string)");
+		goto bad;
+	}
+	if (ia_record_has_nul(jv_copy(id))) {
+		jv_free(id);
+		id = jv_invalid();
+		snprintf(why, sizeof(why), "custom_id must not hold a NUL byte");
+		goto bad;
+	}
 	if (in->webhook_id != NULL)
 		req = set_metadata(req, "webhook_id", jv_string(in->webhook_id));
 	if (jv_is_valid(id) && skipped(in, jv_string_value(id)))
@@ -345,7 +383,7 @@ ia_input_line(struct ia_input *in, const struct ia_line *l,
 	if (in->text)
 		v = jv_string_sized(l->text, (int)l->len);
 	else {
-		v = jv_parse_sized(l->text, (int)l->len);
+		v = ia_record_parse(l->text, l->len);
 		if (!jv_is_valid(v)) {
 			msg = jv_invalid_get_msg(v);
 			emit_error(NULL, jv_null(), l, fn, arg, "not JSON: %s",

@@ -3,6 +3,7 @@
  * the one error record shape, and what kind of record a line is.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,39 @@ ia_record_close(FILE *fp)
 	if (rc == -1)
 		errno = saved;
 	return rc;
+}
+
+/*
+ * libjq 1.6 reads a byte 0x1e (RS, the separator of RFC 7464 JSON text
+ * sequences) as the end of the input, even inside a string:
+ * jv_parse_sized() gives {"a":1} for {"a":1}<RS>anything, so a line with
+ * garbage after a record, or two records, would be taken for the first.
+ * JSON has no RS outside a string and allows none raw inside one.
+ */
+jv
+ia_record_parse(const char *text, size_t len)
+{
+	const char	*rs;
+	char		 msg[128];
+
+	if (len > INT32_MAX)
+		return jv_invalid_with_msg(jv_string("line too long"));
+	if ((rs = memchr(text, 0x1e, len)) != NULL) {
+		snprintf(msg, sizeof(msg), "a byte 0x1e (RS) at column %zu",
+		    (size_t)(rs - text) + 1);
+		return jv_invalid_with_msg(jv_string(msg));
+	}
+	return jv_parse_sized(text, (int)len);
+}
+
+bool
+ia_record_has_nul(jv v)
+{
+	bool	 yes = jv_get_kind(v) == JV_KIND_STRING && strlen(jv_string_value(v)) !=
+	    (size_t)jv_string_length_bytes(jv_copy(v));
+
+	jv_free(v);
+	return yes;
 }
 
 /* A usable id: a non-empty string as it is, a number printed, else invalid. */

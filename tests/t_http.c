@@ -105,6 +105,16 @@ test_escape(void)
 	e = ia_http_escape("../x");
 	CHECK(e != NULL && strcmp(e, "..%2Fx") == 0);
 	free(e);
+	/* A whole segment of dots would be resolved by curl: escaped too. */
+	e = ia_http_escape("..");
+	CHECK(e != NULL && strcmp(e, "%2E%2E") == 0);
+	free(e);
+	e = ia_http_escape(".");
+	CHECK(e != NULL && strcmp(e, "%2E") == 0);
+	free(e);
+	e = ia_http_escape("...");
+	CHECK(e != NULL && strcmp(e, "...") == 0);
+	free(e);
 	e = ia_http_escape("é");
 	CHECK(e != NULL && strcmp(e, "%C3%A9") == 0);
 	free(e);
