@@ -299,7 +299,7 @@ ia_result_load_done(const char *path, struct ia_ids *done, struct ia_ids *sent,
 			rc = ia_ids_add(sent, jv_string_value(r.custom_id));
 		else if (r.kind == IA_RESULT_PENDING && r.group &&
 		    jv_is_valid(r.custom_ids))
-			jv_array_foreach(jv_copy(r.custom_ids), i, cid) {
+			jv_array_foreach(r.custom_ids, i, cid) {
 				int	 one;
 
 				if (rc != -1 && jv_get_kind(cid) == JV_KIND_STRING)
