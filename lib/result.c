@@ -136,6 +136,18 @@ from_generation(struct ia_result *r, jv rec)
 	jv_free(rec);
 }
 
+/*
+ * A status_code as an HTTP status: a number from 1 to 999, else 0 (not
+ * known), so that no number on a line is converted out of range of long.
+ */
+static long
+http_status(jv v)
+{
+	double	 d = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : 0;
+
+	return d >= 1 && d < 1000 ? (long)d : 0;
+}
+
 /* An OpenAI Batch output line: a 2xx response is an answer, else a failure. */
 static void
 from_batch(struct ia_result *r, jv rec, jv resp)
@@ -165,8 +177,7 @@ from_batch(struct ia_result *r, jv rec, jv resp)
 		for (i = 0; stages[i] != NULL && jv_get_kind(code) == JV_KIND_STRING; i++)
 			if (strcmp(stages[i], jv_string_value(code)) == 0)
 				stage = stages[i];
-		r->answer = failure(jv_copy(r->custom_id), stage,
-		    jv_get_kind(status) == JV_KIND_NUMBER ? (long)jv_number_value(status) : 0,
+		r->answer = failure(jv_copy(r->custom_id), stage, http_status(status),
 		    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) :
 		    "the request failed", jv_null());
 		jv_free(err);

@@ -606,6 +606,31 @@ t_result(void)
 	    "null,\"message\":\"the request failed\",\"stage\":\"generation\","
 	    "\"status\":null},\"line\":null,\"request\":null}");
 
+	/*
+	 * A status_code that is no HTTP status is not known (null): 1e300 was
+	 * once converted to long as it was, undefined behaviour (UBSan's
+	 * float-cast-overflow; found by fuzz_result).
+	 */
+#define BAD_STATUS(code)						\
+	result("{\"custom_id\":\"b6\",\"response\":{\"status_code\":" code	\
+	    "},\"error\":null}")
+#define BAD_STATUS_IS(status)						\
+	"FAILURE cid=\"b6\" id=(invalid) group=0 times=-1.000,-1.000 "	\
+	"ids=(invalid) response=(invalid) answer={\"custom_id\":\"b6\","	\
+	"\"error\":{\"attempts\":null,\"message\":\"the request failed\","	\
+	"\"stage\":\"generation\",\"status\":" status "},\"line\":null,"	\
+	"\"request\":null}"
+	CHECK_STR(BAD_STATUS("1e300"), BAD_STATUS_IS("null"));
+	CHECK_STR(BAD_STATUS("-1e300"), BAD_STATUS_IS("null"));
+	CHECK_STR(BAD_STATUS("1e19"), BAD_STATUS_IS("null"));
+	CHECK_STR(BAD_STATUS("1000"), BAD_STATUS_IS("null"));
+	CHECK_STR(BAD_STATUS("0.5"), BAD_STATUS_IS("null"));
+	CHECK_STR(BAD_STATUS("nan"), BAD_STATUS_IS("null"));
+	CHECK_STR(BAD_STATUS("999.9"), BAD_STATUS_IS("999"));
+	CHECK_STR(BAD_STATUS("503"), BAD_STATUS_IS("503"));
+#undef BAD_STATUS
+#undef BAD_STATUS_IS
+
 	/* ia-collect's answers, read again: exactly the four keys. */
 	CHECK_STR(result("{\"custom_id\":\"a1\",\"content\":\"x\",\"finish_reason\":"
 	    "\"stop\",\"usage\":{\"total_tokens\":3},\"extra\":true}"),

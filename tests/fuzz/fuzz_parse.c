@@ -1,0 +1,92 @@
+/*
+ * fuzz_parse: the small parsers of outside strings.  The first eight bytes
+ * are a time_t "now"; the rest, up to its first NUL, is the string given to
+ * each of: ia_http_retry_after (a Retry-After header), ia_duration_parse,
+ * ia_time_parse (an ISO 8601 time), ia_http_escape (an id in a path, which
+ * must decode back to itself), ia_config_option with each shared option
+ * code (sizes, durations, whole numbers) and ia_config_check_url.  What each
+ * accepts is checked against its documented range.
+ */
+#include <math.h>
+
+#include <curl/curl.h>
+
+#include "fuzz.h"
+
+static const int options[] = {
+	'j', 'q', 'v', IA_OPT_BASE_URL, IA_OPT_API_KEY_FILE, IA_OPT_TIMEOUT,
+	IA_OPT_RETRIES, IA_OPT_MAX_LINE, 'x'
+};
+
+/* ia_http_escape: only unreserved bytes and %XX, and it decodes back. */
+static void
+escape(const char *s)
+{
+	char	*e, *back;
+	int	 n;
+	size_t	 i;
+
+	FUZZ_CHECK((e = ia_http_escape(s)) != NULL);
+	for (i = 0; e[i] != '\0'; i++)
+		FUZZ_CHECK(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789-._~%", e[i]) != NULL);
+	FUZZ_CHECK((back = curl_easy_unescape(NULL, e, 0, &n)) != NULL);
+	FUZZ_CHECK((size_t)n == strlen(s) && memcmp(back, s, (size_t)n) == 0);
+	curl_free(back);
+	free(e);
+}
+
+static void
+config(const char *s)
+{
+	struct ia_config cfg;
+	char		 err[512];
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+		ia_config_init(&cfg);
+		err[0] = '\0';
+		rc = ia_config_option(&cfg, options[i], s, err, sizeof(err));
+		FUZZ_CHECK(rc >= -1 && rc <= 1);
+		FUZZ_CHECK(rc != -1 || err[0] != '\0');
+		FUZZ_CHECK(rc != 0 || options[i] == 'x');
+		FUZZ_CHECK(cfg.jobs >= 1 && cfg.jobs <= 1024);
+		FUZZ_CHECK(cfg.retries >= 0 && cfg.retries <= 100);
+		FUZZ_CHECK(cfg.timeout >= 0.001 && cfg.timeout <= 86400);
+		FUZZ_CHECK(cfg.max_line >= 1 && cfg.max_line <= (1u << 30));
+		ia_config_free(&cfg);
+	}
+	err[0] = '\0';
+	if (ia_config_check_url(s, err, sizeof(err)) == -1)
+		FUZZ_CHECK(err[0] != '\0');
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	time_t		 now;
+	int64_t		 n64;
+	double		 d, t;
+	char		*s;
+
+	if (size < 8)
+		return 0;
+	memcpy(&n64, data, 8);
+	now = (time_t)n64;
+	if ((s = strndup((const char *)data + 8, size - 8)) == NULL)
+		return 0;
+
+	d = ia_http_retry_after(s, now, 300);
+	FUZZ_CHECK(d == -1 || (d >= 0 && d <= 300));
+	if (ia_duration_parse(s, &d) == 0)
+		FUZZ_CHECK(isfinite(d) && d >= 0);
+	t = ia_time_parse(jv_string(s));
+	FUZZ_CHECK(t == -1 || isfinite(t));
+	t = ia_time_parse(jv_parse(s));
+	FUZZ_CHECK(t == -1 || isfinite(t));
+	escape(s);
+	config(s);
+	free(s);
+	return 0;
+}
