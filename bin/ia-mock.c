@@ -48,8 +48,9 @@ usage(int status)
 	    "[--port-file file]", "[--key key]", "[--models list]",
 	    "[--complete-after min[,max]]", "[--group-delay sec]",
 	    "[--fail-rate p]", NULL };
-	static const char *const tail[] = { "[--latency ms]", "[--seed n]",
-	    "[--threads n]", "[--max-generations n]", NULL };
+	static const char *const tail[] = { "[--redirect-to url]",
+	    "[--latency ms]", "[--seed n]", "[--threads n]",
+	    "[--max-generations n]", NULL };
 	const char *const	*w;
 	const struct fault	*f;
 	FILE			*fp = status ? stderr : stdout;
@@ -62,6 +63,15 @@ usage(int status)
 	for (f = mock_faults; f->option != NULL; f++) {
 		snprintf(word, sizeof(word), "[--%s p]", f->option);
 		col = usage_word(fp, col, word);
+		if (f->kinds_option != NULL) {
+			snprintf(word, sizeof(word), "[--%s kind,...]", f->kinds_option);
+			col = usage_word(fp, col, word);
+		}
+		if (f->routes_option != NULL) {
+			snprintf(word, sizeof(word), "[--%s get|post|all]",
+			    f->routes_option);
+			col = usage_word(fp, col, word);
+		}
 	}
 	for (w = tail; *w != NULL; w++)
 		col = usage_word(fp, col, *w);
@@ -110,9 +120,12 @@ seconds(const char *s, const char *name)
 
 enum {
 	O_PORT_FILE = 256, O_KEY, O_MODELS, O_COMPLETE, O_GROUP_DELAY, O_FAIL,
-	O_LATENCY, O_SEED, O_THREADS, O_MAX_GENS,
-	O_FAULT		/* O_FAULT + i: the rate of mock_faults[i] */
+	O_LATENCY, O_SEED, O_THREADS, O_MAX_GENS, O_REDIRECT_TO,
+	O_FAULT		/* O_FAULT + 3 * i + O_RATE, O_KINDS or O_ROUTES:
+			   the options of mock_faults[i] */
 };
+
+enum { O_RATE, O_KINDS, O_ROUTES };
 
 static const struct option fixed_opts[] = {
 	{ "port-file",		required_argument,	NULL,	O_PORT_FILE },
@@ -125,12 +138,16 @@ static const struct option fixed_opts[] = {
 	{ "seed",		required_argument,	NULL,	O_SEED },
 	{ "threads",		required_argument,	NULL,	O_THREADS },
 	{ "max-generations",	required_argument,	NULL,	O_MAX_GENS },
+	{ "redirect-to",	required_argument,	NULL,	O_REDIRECT_TO },
 	{ "help",		no_argument,		NULL,	'h' },
 	{ "version",		no_argument,		NULL,	'V' },
 	{ NULL,			0,			NULL,	0 }
 };
 
-/* The long options: the fixed ones, then a rate for each fault in the table. */
+/*
+ * The long options: the fixed ones, then for each fault in the table its
+ * rate, and the options that pick its kinds and its routes when it has them.
+ */
 static struct option *
 make_longopts(void)
 {
@@ -141,15 +158,55 @@ make_longopts(void)
 		;
 	for (nf = 0; mock_faults[nf].option != NULL; nf++)
 		;
-	if ((o = calloc(n + nf + 1, sizeof(*o))) == NULL)
+	if ((o = calloc(n + 3 * nf + 1, sizeof(*o))) == NULL)
 		err(IA_EXIT_USAGE, NULL);
 	memcpy(o, fixed_opts, n * sizeof(*o));
 	for (i = 0; i < nf; i++) {
-		o[n + i].name = mock_faults[i].option;
-		o[n + i].has_arg = required_argument;
-		o[n + i].val = O_FAULT + (int)i;
+		o[n].name = mock_faults[i].option;
+		o[n].has_arg = required_argument;
+		o[n++].val = O_FAULT + 3 * (int)i + O_RATE;
+		if (mock_faults[i].kinds_option != NULL) {
+			o[n].name = mock_faults[i].kinds_option;
+			o[n].has_arg = required_argument;
+			o[n++].val = O_FAULT + 3 * (int)i + O_KINDS;
+		}
+		if (mock_faults[i].routes_option != NULL) {
+			o[n].name = mock_faults[i].routes_option;
+			o[n].has_arg = required_argument;
+			o[n++].val = O_FAULT + 3 * (int)i + O_ROUTES;
+		}
 	}
 	return o;
+}
+
+/* A fault's option: its rate, its kinds or its routes. */
+static void
+fault_option(int ch, const char *arg)
+{
+	struct fault	*f = &mock_faults[(ch - O_FAULT) / 3];
+	const char	*sep = "";
+	char		 words[256] = "";
+	unsigned	 i;
+
+	switch ((ch - O_FAULT) % 3) {
+	case O_RATE:
+		f->rate = rate(arg, f->option);
+		break;
+	case O_KINDS:
+		if (mock_fault_kinds(f, arg) == 0)
+			break;
+		for (i = 0; i < FAULT_KINDS && f->kinds[i].name != NULL; i++) {
+			strncat(words, sep, sizeof(words) - strlen(words) - 1);
+			strncat(words, f->kinds[i].word, sizeof(words) - strlen(words) - 1);
+			sep = ", ";
+		}
+		errx(IA_EXIT_USAGE, "--%s: %s: must be all, or kinds separated by "
+		    "commas: %s", f->kinds_option, arg, words);
+	default:
+		if (mock_fault_routes(f, arg) == -1)
+			errx(IA_EXIT_USAGE, "--%s: %s: must be get, post or all",
+			    f->routes_option, arg);
+	}
 }
 
 /* --complete-after min[,max] */
@@ -238,6 +295,13 @@ main(int argc, char *argv[])
 			mock_opt.max_generations = (size_t)number(optarg,
 			    "--max-generations", (unsigned long long)UINT32_MAX);
 			break;
+		case O_REDIRECT_TO:
+			if (strncmp(optarg, "http://", 7) != 0 &&
+			    strncmp(optarg, "https://", 8) != 0)
+				errx(IA_EXIT_USAGE, "--redirect-to: %s: must be an "
+				    "http:// or https:// URL", optarg);
+			mock_opt.redirect_to = optarg;
+			break;
 		case 'v':
 			mock_opt.verbose = 1;
 			break;
@@ -249,8 +313,7 @@ main(int argc, char *argv[])
 		default:
 			if (ch < O_FAULT)
 				usage(IA_EXIT_USAGE);
-			f = &mock_faults[ch - O_FAULT];
-			f->rate = rate(optarg, f->option);
+			fault_option(ch, optarg);
 		}
 	}
 	free(longopts);
@@ -278,6 +341,7 @@ main(int argc, char *argv[])
 	if (mock_server_start(ai, &bound) == -1)
 		errx(IA_EXIT_USAGE, "cannot listen on %s port %s", bind_addr, port);
 	freeaddrinfo(ai);
+	mock_opt.port = bound;
 	if (port_file != NULL && mock_write_port_file(port_file, bound) == -1)
 		err(IA_EXIT_USAGE, "--port-file %s", port_file);
 	if (mock_opt.verbose)

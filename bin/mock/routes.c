@@ -271,6 +271,8 @@ do_stats(struct exchange *x)
 	}
 	ia_buf_adds(&b, "},");
 	mock_fault_stats(&b);
+	ia_buf_adds(&b, ",");
+	mock_retry_stats(&b);
 	ia_buf_addf(&b, ",\"generations\":{\"total\":%zu,\"Queued\":%llu,"
 	    "\"In Progress\":%llu,\"Success\":%llu,\"Failed\":%llu},\"groups\":%zu}",
 	    ngens, states[0], states[1], states[2], states[3], ngroups);
@@ -354,29 +356,31 @@ match(const char *method, const char *url, const char **arg, bool *bad_method)
 	return r;
 }
 
-/* Decide the answer of a complete request: fault, auth, route, work. */
-void
-mock_process(struct exchange *x, const char *method, const char *url)
+/* FNV-1a of the request: what tells a retry of it from another request. */
+static uint64_t
+request_key(const struct exchange *x, const char *method, const char *url)
 {
-	const char	*arg;
-	bool		 bad_method;
-	uint64_t	 seq = 0;
-	char		*id = NULL;
+	const char	*parts[2] = { method, url };
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+	size_t		 i, j, n;
+	const char	*p;
 
-	x->route = match(method, url, &arg, &bad_method);
-	atomic_fetch_add(&mock_stats.routes[x->route], 1);
-	if (x->route != R_STATS) {
-		seq = atomic_fetch_add(&mock_stats.seq, 1);
-		mock_fault_draw(x, seq);
-		/* FH_LOSE: the request goes on; server.c drops its answer. */
-		if (x->fault != NULL && x->fault->how != FH_LOSE) {
-			if (x->fault->how == FH_ANSWER) {
-				x->status = x->fault_kind->status;
-				x->answer = error_json("%s", x->fault_kind->message);
-			}
-			return;
-		}
+	for (i = 0; i < 3; i++) {
+		p = i < 2 ? parts[i] : x->body.data;
+		n = i < 2 ? strlen(p) + 1 : x->body.len;
+		for (j = 0; j < n; j++)
+			h = (h ^ (unsigned char)p[j]) * 0x100000001b3ULL;
 	}
+	return h;
+}
+
+/* The answer of a request no fault stops: auth, route, work. */
+static void
+work(struct exchange *x, const char *method, const char *url, const char *arg,
+    bool bad_method)
+{
+	char	*id = NULL;
+
 	if (!authorized(x->conn)) {
 		x->status = 401;
 		x->answer = error_json("missing or invalid API key: send "
@@ -415,7 +419,7 @@ mock_process(struct exchange *x, const char *method, const char *url)
 			out_of_memory(x);
 			break;
 		}
-		do_group_generations(x, id, seq);
+		do_group_generations(x, id, x->seq);
 		free(id);
 		break;
 	case R_STATS:
@@ -424,4 +428,45 @@ mock_process(struct exchange *x, const char *method, const char *url)
 	default:
 		break;
 	}
+}
+
+/*
+ * Decide the answer of a complete request: fault, then auth, route and
+ * work, unless the fault stops it; garbage that does the work garbles its
+ * answer after.
+ */
+void
+mock_process(struct exchange *x, const char *method, const char *url)
+{
+	const char	*arg;
+	bool		 bad_method;
+
+	x->route = match(method, url, &arg, &bad_method);
+	atomic_fetch_add(&mock_stats.routes[x->route], 1);
+	if (x->route != R_STATS) {
+		x->key = request_key(x, method, url);
+		mock_retry_check(x);
+		x->seq = atomic_fetch_add(&mock_stats.seq, 1);
+		mock_fault_draw(x, x->seq);
+		if (x->fault != NULL) {
+			switch (x->fault->how) {
+			case FH_LOSE:	/* it goes on; server.c drops its answer */
+				break;
+			case FH_GARBAGE:
+				if (mock_garbage_works(x))
+					break;
+				mock_garbage_answer(x);
+				return;
+			case FH_ANSWER:
+				x->status = x->fault_kind->status;
+				x->answer = error_json("%s", x->fault_kind->message);
+				return;
+			default:
+				return;
+			}
+		}
+	}
+	work(x, method, url, arg, bad_method);
+	if (x->fault != NULL && x->fault->how == FH_GARBAGE)
+		mock_garbage_answer(x);
 }

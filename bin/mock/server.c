@@ -1,7 +1,8 @@
 /*
  * The server: libmicrohttpd answers on its internal epoll thread pool.
- * Delayed answers (--latency) are suspended connections that one timer
- * thread resumes; stalled ones are suspended until shutdown.
+ * Delayed answers (--latency) and drips between two bytes are suspended
+ * connections that one timer thread resumes; stalled ones are suspended
+ * until shutdown.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -72,22 +73,16 @@ log_unanswered(const struct exchange *x, const char *method, const char *url)
 	logline(x, method, url, what);
 }
 
-/* Send x's answer, or for a fault that sends none drop the connection. */
-static enum MHD_Result
-respond(struct exchange *x, const char *method, const char *url)
+/* The answer of x, not garbage: its body and the headers of its status. */
+static struct MHD_Response *
+answer(struct exchange *x)
 {
 	struct MHD_Response	*resp;
-	enum MHD_Result		 ret;
-	char			 what[32];
 
-	if (faulted(x, FH_RESET) || faulted(x, FH_LOSE)) {
-		log_unanswered(x, method, url);
-		return MHD_NO;
-	}
 	resp = MHD_create_response_from_buffer(strlen(x->answer), x->answer,
 	    MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL)
-		return MHD_NO;
+		return NULL;
 	x->answer = NULL;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	if (x->status == 429)
@@ -98,20 +93,52 @@ respond(struct exchange *x, const char *method, const char *url)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
 		    x->route == R_GENERATION || x->route == R_GROUP_GENERATIONS ||
 		    x->route == R_STATS ? "GET" : "POST");
+	return resp;
+}
+
+/* Send x's answer, or for a fault that sends none drop the connection. */
+static enum MHD_Result
+respond(struct exchange *x, const char *method, const char *url)
+{
+	struct MHD_Response	*resp;
+	enum MHD_Result		 ret;
+	char			 what[64];
+	bool			 garbage = faulted(x, FH_GARBAGE);
+
+	if (faulted(x, FH_RESET) || faulted(x, FH_LOSE)) {
+		log_unanswered(x, method, url);
+		return MHD_NO;
+	}
+	resp = garbage ? mock_garbage_response(x, url) : answer(x);
+	if (resp == NULL)
+		return MHD_NO;
+	/* Before it can reach the client: a retry cannot come sooner. */
+	if (x->status == 429 && !garbage)
+		mock_retry_sent(x);
 	ret = MHD_queue_response(x->conn, x->status, resp);
 	MHD_destroy_response(resp);
 	if (x->status < 600 && x->route != R_STATS)
 		atomic_fetch_add(&mock_stats.status[x->status], 1);
-	snprintf(what, sizeof(what), "%u%s", x->status, x->fault != NULL ?
-	    " (injected fault)" : "");
+	if (garbage)
+		snprintf(what, sizeof(what), "%s %u (injected fault)",
+		    x->fault_kind->name, x->status);
+	else
+		snprintf(what, sizeof(what), "%u%s", x->status, x->fault != NULL ?
+		    " (injected fault)" : "");
 	logline(x, method, url, what);
 	return ret;
 }
 
-/* Suspend x until the timer thread resumes it (delay) or shutdown (stall). */
-static bool
-suspend(struct exchange *x, bool stall)
+/*
+ * Suspend x until the timer thread resumes it at due_ms (a delay, a drip),
+ * or until shutdown (stall).  The delay queue is kept by due time.  false
+ * when the mock is stopping.
+ */
+bool
+mock_suspend(struct exchange *x, bool stall, int64_t due_ms)
 {
+	struct exchange	*p;
+
 	pthread_mutex_lock(&waitq.lock);
 	if (waitq.stopping) {
 		pthread_mutex_unlock(&waitq.lock);
@@ -123,18 +150,53 @@ suspend(struct exchange *x, bool stall)
 		x->next = waitq.stalled;
 		waitq.stalled = x;
 	} else {
-		x->due_ms = mock_now_ms(CLOCK_MONOTONIC) + mock_opt.latency_ms;
-		if (waitq.tail != NULL)
-			waitq.tail->next = x;
+		x->due_ms = due_ms;
+		for (p = waitq.tail; p != NULL && p->due_ms > due_ms; p = p->prev)
+			;
+		x->prev = p;
+		x->next = p != NULL ? p->next : waitq.head;
+		if (x->next != NULL)
+			x->next->prev = x;
+		else
+			waitq.tail = x;
+		if (p != NULL)
+			p->next = x;
 		else
 			waitq.head = x;
-		waitq.tail = x;
 		pthread_cond_signal(&waitq.cond);
 	}
 	waitq.suspended++;
 	MHD_suspend_connection(x->conn);
 	pthread_mutex_unlock(&waitq.lock);
 	return true;
+}
+
+static bool
+suspend(struct exchange *x, bool stall)
+{
+	return mock_suspend(x, stall, mock_now_ms(CLOCK_MONOTONIC) +
+	    mock_opt.latency_ms);
+}
+
+/* A suspended x was resumed: it no longer counts as suspended. */
+void
+mock_resumed(struct exchange *x)
+{
+	pthread_mutex_lock(&waitq.lock);
+	waitq.suspended--;
+	pthread_mutex_unlock(&waitq.lock);
+	x->state = X_RESUMED;
+}
+
+bool
+mock_stopping(void)
+{
+	bool	 stopping;
+
+	pthread_mutex_lock(&waitq.lock);
+	stopping = waitq.stopping;
+	pthread_mutex_unlock(&waitq.lock);
+	return stopping;
 }
 
 /*
@@ -245,6 +307,8 @@ timer_main(void *arg)
 		x = waitq.head;
 		if ((waitq.head = x->next) == NULL)
 			waitq.tail = NULL;
+		else
+			waitq.head->prev = NULL;
 		MHD_resume_connection(x->conn);
 	}
 	pthread_mutex_unlock(&waitq.lock);
@@ -278,8 +342,9 @@ release_all(void)
 }
 
 /*
- * libmicrohttpd's own messages, prefixed like ours; its complaint about the
- * connections we close on purpose (faults, shutdown) is left out.
+ * libmicrohttpd's own messages, prefixed like ours; its complaints about the
+ * connections we close on purpose (faults, short bodies, drips, shutdown)
+ * are left out.
  */
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
@@ -288,7 +353,9 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 
 	(void)cls;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (strstr(msg, "Application reported internal error") != NULL)
+	if (strstr(msg, "Application reported internal error") != NULL ||
+	    strstr(msg, "application reported error generating data") != NULL ||
+	    strstr(msg, "socket is no longer available for sending") != NULL)
 		return;
 	fprintf(stderr, "ia-mock: %s%s", msg,
 	    *msg != '\0' && msg[strlen(msg) - 1] == '\n' ? "" : "\n");
