@@ -55,7 +55,7 @@ usage_error() {
 }
 
 group=false status_only=false rounds=2 text=false filter=false
-in_opts=() net_opts=() poll_opts=()
+in_opts=() model_opts=() net_opts=() poll_opts=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	-g) group=true ;;
@@ -65,7 +65,8 @@ while [ $# -gt 0 ]; do
 		[ $# -ge 2 ] || usage_error "$1 needs a value"
 		case $1 in
 		-e) filter=true; in_opts+=(-e "$2") ;;
-		-m|--system) in_opts+=("$1" "$2") ;;
+		-m) model_opts+=(-m "$2") ;;
+		--system) in_opts+=(--system "$2") ;;
 		-j) net_opts+=(-j "$2") ;;
 		--rounds)
 			case $2 in
@@ -125,9 +126,9 @@ repair "$res"
 touch "$sub" "$res" || exit 2
 
 if $group; then
-	submit=(ia-group "${net_opts[@]}" "${in_opts[@]}")
+	submit=(ia-group "${net_opts[@]}" "${model_opts[@]}")
 else
-	submit=(ia-submit "${net_opts[@]}" "${in_opts[@]}")
+	submit=(ia-submit "${net_opts[@]}" "${model_opts[@]}")
 fi
 # --pending: on a signal ia-poll saves what it followed there, not on
 # stderr; the journal already holds it all.
@@ -158,13 +159,15 @@ stage() {
 {
 	ia-collect --pending "$sub" "$res"
 	echo $? >"$tmp/collect"
-	"${submit[@]}" --journal "$sub" --skip-done "$sub" --skip-done "$res" "$prompts"
+	"${submit[@]}" "${in_opts[@]}" --journal "$sub" --skip-done "$sub" --skip-done "$res" "$prompts"
 	echo $? >"$tmp/submit"
 } | "${poll[@]}" >>"$res"
 poll_rc=$?
 stage "$(cat "$tmp/collect")" "$(cat "$tmp/submit")" "$poll_rc"
 
-# Retry rounds: what failed, as its request, once more.
+# Retry rounds: what failed, as its request, once more.  Those are requests
+# made already: -t, -e and --system, which make requests of the prompts, do
+# not apply to them (a prompt made of a request would be another request).
 retry_input=()
 $text || $filter || retry_input=(--input "$prompts")
 round=0

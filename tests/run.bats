@@ -438,6 +438,35 @@ $cut" ]
 	[ "$(gens)" -eq 25 ]
 }
 
+@test "-t: a failure is retried as the request it was, not as a prompt made of that request" {
+	# Seed 1: 7 of the first 40 generations fail, 2 of the 7 retried.
+	mock_start --seed 1 --fail-rate 0.3 --complete-after 0.1,0.2
+	seq -f 'question t%g' 40 > "$IN"
+	local dir=$BATS_TEST_TMPDIR/job
+	run --separate-stderr ia_run -t -m text-model "$IN" "$dir"
+	[ "$status" -eq 0 ]
+	[ "$(nlines)" -eq 40 ]
+	[ "$(jq -r .content <<<"$output" | sort)" = "$(sed 's/^/Answer to: /' "$IN" | sort)" ]
+	[ "$(jq -r .custom_id <<<"$output" | sort -u | wc -l)" -eq 40 ]
+	[ "$(gens)" -eq $((40 + 7 + 2)) ]
+	run ia-run --status "$dir"
+	[ "$output" = "submitted 40, done 40, failed 0, pending 0" ]
+}
+
+@test "-e: a failure is retried as the request the filter made, not through the filter again" {
+	mock_start --seed 1 --fail-rate 0.3 --complete-after 0.1,0.2
+	jq -nc 'range(1; 41) | {id: "e\(.)", q: "question e\(.)"}' > "$IN"
+	local dir=$BATS_TEST_TMPDIR/job
+	run --separate-stderr ia_run \
+	    -e '{model: "m", messages: [{role: "user", content: .q}], metadata: {custom_id: .id}}' \
+	    "$IN" "$dir"
+	[ "$status" -eq 0 ]
+	[ "$(nlines)" -eq 40 ]
+	[ "$(jq -r '[.custom_id, .content] | @tsv' <<<"$output" | sort)" = \
+	    "$(jq -r '[.id, "Answer to: " + .q] | @tsv' "$IN" | sort)" ]
+	[ "$(gens)" -eq $((40 + 7 + 2)) ]
+}
+
 # created_at FILE [FIELD]: the createdAt (or FIELD) of each generation in
 # FILE, in seconds of the day, sorted.
 created_at() {
