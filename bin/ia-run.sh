@@ -90,6 +90,17 @@ done
 if $status_only; then
 	[ $# -eq 1 ] || usage_error "--status takes one job directory"
 	dir=$1
+	[ -d "$dir" ] || die "$dir: not a job directory"
+	# Read only, and without the lock, so that it also tells where a job
+	# that runs stands: only the whole lines of each file, since a last line
+	# cut short by a kill, or still being written, is no record.
+	whole() {
+		local size
+		[ -e "$1" ] || return 0
+		size=$(wc -c <"$1") || return
+		head -c "$size" "$1" | head -n "$(head -c "$size" "$1" | wc -l)"
+	}
+	exec ia-collect --status <(whole "$dir/submitted.jsonl") <(whole "$dir/results.jsonl")
 else
 	[ $# -eq 2 ] || usage_error "a prompts file and a job directory, please"
 	prompts=$1 dir=$2
@@ -117,10 +128,6 @@ repair() {
 	echo "$prog: $f: set aside a line cut short ($tail bytes) in $dir/torn.jsonl" >&2
 }
 
-if $status_only; then
-	touch "$sub" "$res" || exit 2
-	exec ia-collect --status "$sub" "$res"
-fi
 repair "$sub"
 repair "$res"
 touch "$sub" "$res" || exit 2

@@ -300,6 +300,51 @@ $SYNOPSIS" ]
 	[ "$(stats .requests.total)" -eq "$total" ]
 }
 
+@test "--status of a job that runs: its counts, not the lock; the job is unaffected" {
+	mock_start --complete-after 1.5,2
+	reqs 20 > "$IN"
+	local dir=$BATS_TEST_TMPDIR/job pid rc=0
+	ia_run "$IN" "$dir" > "$OUT" 2> "$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	BG_PIDS="$BG_PIDS $pid"
+	wait_lines "$dir/submitted.jsonl" 20 10
+	run --separate-stderr ia-run --status "$dir"
+	echo "$output $stderr"
+	[ "$status" -eq 0 ]
+	[ "$output" = "submitted 20, done 0, failed 0, pending 20" ]
+	[ -z "$stderr" ]
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 0 ]
+	output=$(cat "$OUT")
+	answers_ok "$IN"
+}
+
+@test "--status reads only: a line torn by a kill is not counted, and nothing in DIR is written" {
+	mkdir "$BATS_TEST_TMPDIR/job"
+	local dir=$BATS_TEST_TMPDIR/job
+	printf '%s\n' '{"custom_id":"a","id":"ga"}' '{"custom_id":"b","id":"gb"}' > "$dir/submitted.jsonl"
+	printf '{"custom_id":"c","id":' >> "$dir/submitted.jsonl"
+	printf '{"custom_id":"a","state":"Succ' > "$dir/results.jsonl"
+	local before
+	before=$(ls -l --time-style=full-iso "$dir"; md5sum "$dir"/*)
+	run --separate-stderr ia-run --status "$dir"
+	echo "$output $stderr"
+	[ "$status" -eq 0 ]
+	[ "$output" = "submitted 2, done 0, failed 0, pending 2" ]
+	[ -z "$stderr" ]
+	[ "$(ls -l --time-style=full-iso "$dir"; md5sum "$dir"/*)" = "$before" ]
+	# An empty job directory: nothing yet, and nothing made in it.
+	mkdir "$BATS_TEST_TMPDIR/new"
+	run --separate-stderr ia-run --status "$BATS_TEST_TMPDIR/new"
+	[ "$status" -eq 0 ]
+	[ "$output" = "submitted 0, done 0, failed 0, pending 0" ]
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/new")" ]
+	# No directory at all.
+	run --separate-stderr ia-run --status "$BATS_TEST_TMPDIR/none"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "ia-run: $BATS_TEST_TMPDIR/none: not a job directory" ]
+}
+
 # --- interrupted jobs ---------------------------------------------------------------------
 
 @test "lines torn by a kill: set aside in DIR/torn.jsonl with a message; the files end whole; the answers are right" {
