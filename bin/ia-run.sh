@@ -142,12 +142,48 @@ fi
 poll=(ia-poll "${net_opts[@]}" "${poll_opts[@]}" --pending "$dir/pending.jsonl")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ia-run.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+mkfifo "$tmp/poll" || exit 2
 
-# run_stage: the pipeline on stdin and the status of each tool in it; a
-# status of 2 (usage, system error, a refused key) stops the job.
+# Each tool runs in the background, a child of ia-run, which waits for it
+# with wait: a signal interrupts wait at once, where a pipeline in the
+# foreground would hold the trap back until the whole stage ended.  So a
+# signal to ia-run alone (kill PID) stops the job as one to its process
+# group (Ctrl-C) does.  The trap passes SIGTERM on to the tools, since a
+# background job starts with SIGINT ignored, and ends by the signal it got.
+stop() {
+	local pids
+	pids=$(jobs -p)
+	# shellcheck disable=SC2086 # the pids, one a word
+	[ -z "$pids" ] || kill -TERM $pids 2>/dev/null
+	wait
+	exit "$1"
+}
+trap 'stop 130' INT
+trap 'stop 143' TERM
+trap 'stop 129' HUP
+
+# poll_start: ia-poll in the background, following what comes down the
+# fifo $tmp/poll (fd 8) and appending what it prints to results.jsonl.
+poll_start() {
+	"${poll[@]}" <"$tmp/poll" >>"$res" &
+	poll_pid=$!
+	exec 8>"$tmp/poll"
+}
+
+# feed CMD...: CMD in the background, its output to ia-poll; its status.
+feed() {
+	"$@" <&0 >&8 8>&- &
+	wait "$!"
+}
+
+# poll_end: end ia-poll's input; its status, once it has followed it all.
+poll_end() {
+	exec 8>&-
+	wait "$poll_pid"
+}
+
+# stage STATUS...: the status of each tool of a stage; a status of 2
+# (usage, system error, a refused key) stops the job.
 stage() {
 	local rc
 	for rc in "$@"; do
@@ -159,18 +195,16 @@ stage() {
 
 # Round 0: follow what was submitted and not finished, and submit what was
 # never submitted; everything ends in results.jsonl.  Appending to files
-# this pipeline reads is safe: ia-collect prints only once it has read all
+# this stage reads is safe: ia-collect prints only once it has read all
 # of them, and ia-submit reads --skip-done whole before it sends anything,
 # so ia-poll has nothing to append before they are read.
-# shellcheck disable=SC2094
-{
-	ia-collect --pending "$sub" "$res"
-	echo $? >"$tmp/collect"
-	"${submit[@]}" "${in_opts[@]}" --journal "$sub" --skip-done "$sub" --skip-done "$res" "$prompts"
-	echo $? >"$tmp/submit"
-} | "${poll[@]}" >>"$res"
-poll_rc=$?
-stage "$(cat "$tmp/collect")" "$(cat "$tmp/submit")" "$poll_rc"
+poll_start
+feed ia-collect --pending "$sub" "$res"
+collect_rc=$?
+feed "${submit[@]}" "${in_opts[@]}" --journal "$sub" --skip-done "$sub" --skip-done "$res" "$prompts"
+submit_rc=$?
+poll_end
+stage "$collect_rc" "$submit_rc" "$?"
 
 # Retry rounds: what failed, as its request, once more.  Those are requests
 # made already: -t, -e and --system, which make requests of the prompts, do
@@ -182,12 +216,12 @@ while [ "$round" -lt "$rounds" ]; do
 	round=$((round + 1))
 	ia-collect -q --failed "${retry_input[@]}" "$sub" "$res" >"$tmp/retry" 2>/dev/null
 	[ -s "$tmp/retry" ] || break
-	{
-		"${submit[@]}" --journal "$sub" "$tmp/retry"
-		echo $? >"$tmp/submit"
-	} | "${poll[@]}" >>"$res"
-	poll_rc=$?
-	stage "$(cat "$tmp/submit")" "$poll_rc"
+	poll_start
+	feed "${submit[@]}" --journal "$sub" "$tmp/retry"
+	submit_rc=$?
+	poll_end
+	stage "$submit_rc" "$?"
 done
 
-ia-collect "$sub" "$res"
+ia-collect "$sub" "$res" &
+wait "$!"

@@ -425,6 +425,37 @@ $cut" ]
 	[ "$(gens)" -eq 40 ]
 }
 
+@test "SIGTERM, SIGHUP, SIGINT to ia-run alone (kill PID): its stages stop at once; a run again finishes the job" {
+	# The generations take 3 s: a run that waited for its stage to end
+	# would not be gone within the second allowed.
+	mock_start --complete-after 3
+	reqs 30 > "$IN"
+	local dir=$BATS_TEST_TMPDIR/job pid sig code rc
+	for sig in TERM:143 HUP:129 INT:130; do
+		code=${sig#*:} sig=${sig%:*}
+		"${SIGDFL[@]}" ia-run "${RUN_OPTS[@]}" "$IN" "$dir" > "$OUT" 2> "$BATS_TEST_TMPDIR/err" &
+		pid=$!
+		BG_PIDS="$BG_PIDS $pid"
+		wait_lines "$dir/submitted.jsonl" 30 10
+		sleep 0.3
+		kill "-$sig" "$pid"
+		wait_gone "$pid" 1
+		rc=0
+		wait "$pid" || rc=$?
+		cat "$BATS_TEST_TMPDIR/err"
+		[ "$rc" -eq "$code" ]
+		[ ! -s "$OUT" ]
+		[[ "$(tail -n 1 "$BATS_TEST_TMPDIR/err")" == "ia-poll: stopped by a signal: "*" still pending, written to $dir/pending.jsonl" ]]
+		# No stage is left running: none holds the lock.
+		flock -n "$dir/lock" true
+	done
+	run --separate-stderr ia_run "$IN" "$dir"
+	[ "$status" -eq 0 ]
+	answers_ok "$IN"
+	[ "$(posts)" -eq 30 ]
+	[ "$(gens)" -eq 30 ]
+}
+
 @test "a refused key: exit 2, one request sent, the job left as it was; the right key then finishes it" {
 	mock_start --key other-key-0123456789 --complete-after 0.1,0.2
 	reqs 30 > "$IN"
