@@ -81,6 +81,10 @@ while [ $# -gt 0 ]; do
 	--help) help; exit 0 ;;
 	-V|--version) echo "$prog $version"; exit 0 ;;
 	--) shift; break ;;
+	# Bundled short options, as getopt takes them: -gq is -g -q, and -j4,
+	# -qj4 are -j 4, -q -j 4.
+	-[ghqtVv]?*) set -- "${1:0:2}" "-${1:2}" "${@:2}"; continue ;;
+	-[ejm]?*) set -- "${1:0:2}" "${1:2}" "${@:2}"; continue ;;
 	-?*) usage_error "unknown option $1" ;;
 	*) break ;;
 	esac

@@ -135,6 +135,29 @@ $SYNOPSIS" ]
 	[ ! -e other ]
 }
 
+@test "short options bundle, as the synopsis and the other tools have them: -gqj4, -qtm model" {
+	mock_start --complete-after 0.1,0.2 --group-delay 0.1
+	reqs 20 > "$IN"
+	run --separate-stderr ia-run -gqj4 --interval 0.1 --max-interval 0.3 "$IN" "$BATS_TEST_TMPDIR/g"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	answers_ok "$IN"
+	[ "$(stats .groups)" -eq 1 ]
+	seq -f 'question t%g' 5 > "$BATS_TEST_TMPDIR/q"
+	run --separate-stderr ia-run -qtm text-model --interval 0.1 "$BATS_TEST_TMPDIR/q" "$BATS_TEST_TMPDIR/t"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .content <<<"$output" | sort)" = "$(sed 's/^/Answer to: /' "$BATS_TEST_TMPDIR/q" | sort)" ]
+	[ "$(jq -r .request.model "$BATS_TEST_TMPDIR/t/results.jsonl" | sort -u)" = text-model ]
+	run --separate-stderr ia-run -qx "$IN" "$BATS_TEST_TMPDIR/x"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "ia-run: unknown option -x
+$SYNOPSIS" ]
+	run --separate-stderr ia-run -qj
+	[ "$status" -eq 2 ]
+	[ "$(head -n 1 <<<"$stderr")" = "ia-run: -j needs a value" ]
+}
+
 @test "a prompts file that cannot be read: exit 2, that file named, no job directory made" {
 	cd "$BATS_TEST_TMPDIR"
 	run --separate-stderr ia-run missing.jsonl job
