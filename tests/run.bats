@@ -53,6 +53,17 @@ file_answers_ok() {
 	answers_ok "$1"
 }
 
+# wait_child PID NAME SECONDS: wait until PID has a child process NAME, at
+# most SECONDS; fails if it has none by then.
+wait_child() {
+	for _ in $(seq $(($3 * 20))); do
+		pgrep -P "$1" -x "$2" > /dev/null && return 0
+		sleep 0.05
+	done
+	echo "no $2 under $1 after $3 s" >&2
+	return 1
+}
+
 # ends_in_newline FILE: FILE is empty or its last byte is a newline.
 ends_in_newline() {
 	[ ! -s "$1" ] || [ "$(tail -c 1 "$1" | od -An -tx1 | tr -d ' ')" = 0a ]
@@ -449,9 +460,9 @@ $cut" ]
 }
 
 @test "SIGTERM, SIGHUP, SIGINT to ia-run alone (kill PID): its stages stop at once; a run again finishes the job" {
-	# The generations take 3 s: a run that waited for its stage to end
+	# The generations take 4 s: a run that waited for its stage to end
 	# would not be gone within the second allowed.
-	mock_start --complete-after 3
+	mock_start --complete-after 4
 	reqs 30 > "$IN"
 	local dir=$BATS_TEST_TMPDIR/job pid sig code rc
 	for sig in TERM:143 HUP:129 INT:130; do
@@ -460,7 +471,8 @@ $cut" ]
 		pid=$!
 		BG_PIDS="$BG_PIDS $pid"
 		wait_lines "$dir/submitted.jsonl" 30 10
-		sleep 0.3
+		wait_child "$pid" ia-poll 10
+		sleep 0.2
 		kill "-$sig" "$pid"
 		wait_gone "$pid" 1
 		rc=0
@@ -635,7 +647,7 @@ mk() {
 	head -n 20 "$IN" > "$BATS_TEST_TMPDIR/mk/prompts.jsonl"
 	run mk
 	[ "$status" -eq 0 ]
-	sleep 0.01
+	sleep 0.05
 	tail -n 10 "$IN" >> "$BATS_TEST_TMPDIR/mk/prompts.jsonl"
 	run mk
 	[ "$status" -eq 0 ]
@@ -645,12 +657,12 @@ mk() {
 }
 
 @test "Makefile under Ctrl-C mid-job: no target half made; make again loses no result and submits nothing again" {
-	mock_start --complete-after 1,3
+	mock_start --complete-after 1.5,4
 	mkdir "$BATS_TEST_TMPDIR/mk"
 	reqs 40 > "$BATS_TEST_TMPDIR/mk/prompts.jsonl"
 	# SIGINT to the whole process group, as Ctrl-C would: timeout(1)
 	# sends it to make and to its own group.
-	run "${SIGDFL[@]}" timeout -s INT 1.5 make --no-print-directory -C "$BATS_TEST_TMPDIR/mk" \
+	run "${SIGDFL[@]}" timeout -s INT 2 make --no-print-directory -C "$BATS_TEST_TMPDIR/mk" \
 	    -f "$IA_TOP/examples/Makefile" IA_FLAGS="${RUN_OPTS[*]}"
 	echo "$output"
 	[ "$status" -eq 124 ]
@@ -660,7 +672,7 @@ mk() {
 	echo "$output"
 	[[ "$output" =~ ^submitted\ 40,\ done\ [0-9]+,\ failed\ 0,\ pending\ [1-9][0-9]*$ ]]
 	# All 40 POSTs were journaled before the INT (none was in flight, with
-	# no latency, 1.5 s in), so what follows is exact: not one of them is
+	# no latency, 2 s in), so what follows is exact: not one of them is
 	# submitted again.  (Had some been in flight, up to -j of them could
 	# have been made without their acknowledgement reaching the journal.)
 	[ "$(file_lines "$dir/submitted.jsonl")" -eq 40 ]
