@@ -55,7 +55,7 @@ usage_error() {
 }
 
 group=false status_only=false rounds=2 text=false filter=false
-in_opts=() net_opts=() poll_opts=()
+in_opts=() model_opts=() net_opts=() poll_opts=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	-g) group=true ;;
@@ -65,7 +65,8 @@ while [ $# -gt 0 ]; do
 		[ $# -ge 2 ] || usage_error "$1 needs a value"
 		case $1 in
 		-e) filter=true; in_opts+=(-e "$2") ;;
-		-m|--system) in_opts+=("$1" "$2") ;;
+		-m) model_opts+=(-m "$2") ;;
+		--system) in_opts+=(--system "$2") ;;
 		-j) net_opts+=(-j "$2") ;;
 		--rounds)
 			case $2 in
@@ -80,6 +81,10 @@ while [ $# -gt 0 ]; do
 	--help) help; exit 0 ;;
 	-V|--version) echo "$prog $version"; exit 0 ;;
 	--) shift; break ;;
+	# Bundled short options, as getopt takes them: -gq is -g -q, and -j4,
+	# -qj4 are -j 4, -q -j 4.
+	-[ghqtVv]?*) set -- "${1:0:2}" "-${1:2}" "${@:2}"; continue ;;
+	-[ejm]?*) set -- "${1:0:2}" "${1:2}" "${@:2}"; continue ;;
 	-?*) usage_error "unknown option $1" ;;
 	*) break ;;
 	esac
@@ -111,13 +116,17 @@ repair() {
 	echo "$prog: $f: set aside a line cut short ($tail bytes) in $dir/torn.jsonl" >&2
 }
 
-# --status reads, and only reads: no lock (a running job may be looked at),
-# nothing created.
+# --status reads, and only reads: no lock (a running job may be looked
+# at), nothing created, and only the whole lines of each file, since a last
+# line cut short by a kill, or still being written, is no record.
 if $status_only; then
-	files=()
-	for f in "$sub" "$res"; do [ -f "$f" ] && files+=("$f"); done
-	[ ${#files[@]} -gt 0 ] || files=(/dev/null)
-	exec ia-collect --status -- "${files[@]}"
+	whole() {
+		local size
+		[ -e "$1" ] || return 0
+		size=$(wc -c <"$1") || return
+		head -c "$size" "$1" | head -n "$(head -c "$size" "$1" | wc -l)"
+	}
+	exec ia-collect --status <(whole "$sub") <(whole "$res")
 fi
 
 # One ia-run a job at a time: two would each submit what the other has not
@@ -128,10 +137,13 @@ repair "$sub"
 repair "$res"
 touch "$sub" "$res" || exit 2
 
+# The retries send requests made already: -t, -e and --system, which make
+# requests of the prompts, are for round 0 only (a prompt made of a request
+# would be another request); -m fills in a missing model in both.
 if $group; then
-	submit=(ia-group "${net_opts[@]}" "${in_opts[@]}")
+	submit=(ia-group "${net_opts[@]}" "${model_opts[@]}")
 else
-	submit=(ia-submit "${net_opts[@]}" "${in_opts[@]}")
+	submit=(ia-submit "${net_opts[@]}" "${model_opts[@]}")
 fi
 # --pending: on a signal ia-poll saves what it followed there, not on
 # stderr; the journal already holds it all.
@@ -198,8 +210,8 @@ first_round() {
 	{
 		ia-collect -q --pending -- "$sub" "$res"
 		echo $? >"$tmp/ia-collect"
-		"${submit[@]}" --journal "$sub" --skip-done "$sub" --skip-done "$res" \
-		    -- "$prompts"
+		"${submit[@]}" "${in_opts[@]}" --journal "$sub" --skip-done "$sub" \
+		    --skip-done "$res" -- "$prompts"
 		echo $? >"$tmp/${submit[0]}"
 	} | "${poll[@]}" >>"$res"
 }

@@ -46,6 +46,11 @@ esac
 for _ in $(seq 600); do kill -0 "$run" 2>/dev/null || break; sleep 0.05; done
 kill -0 "$run" 2>/dev/null && fail "the first run did not end after the kill"
 [ -n "$sid" ] && pkill -KILL -s "$sid" 2>/dev/null
+# A killed tool may still be exiting, and holding the job's lock, for a
+# moment after ia-run is gone; a resume then (rightly) says the job is in
+# use.  Wait for the lock as a user would.
+[ ! -e "$dir/job/lock" ] || flock -w 10 "$dir/job/lock" true ||
+    fail "the job's lock is still held 10 s after the kill"
 
 ia-run -q --interval 0.1 --max-interval 0.3 "$@" "$dir/prompts.jsonl" "$dir/job" \
     >"$dir/answers.jsonl" 2>"$dir/resume.err" || fail "the resume exited $?: $(cat "$dir/resume.err")"
