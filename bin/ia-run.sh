@@ -94,6 +94,17 @@ done
 if $status_only; then
 	[ $# -eq 1 ] || usage_error "--status takes one job directory"
 	dir=$1
+	[ -d "$dir" ] || die "$dir: not a job directory"
+	# Read only, and without the lock, so that it also tells where a job
+	# that runs stands: only the whole lines of each file, since a last line
+	# cut short by a kill, or still being written, is no record.
+	whole() {
+		local size
+		[ -e "$1" ] || return 0
+		size=$(wc -c <"$1") || return
+		head -c "$size" "$1" | head -n "$(head -c "$size" "$1" | wc -l)"
+	}
+	exec ia-collect --status <(whole "$dir/submitted.jsonl") <(whole "$dir/results.jsonl")
 else
 	[ $# -eq 2 ] || usage_error "a prompts file and a job directory, please"
 	prompts=$1 dir=$2
@@ -102,6 +113,11 @@ else
 fi
 [ -d "$dir" ] || die "$dir: not a job directory"
 sub=$dir/submitted.jsonl res=$dir/results.jsonl
+
+# One ia-run a job at a time: two would each submit what the other has not
+# journaled yet.
+exec 9>>"$dir/lock" || exit 2
+flock -n 9 || die "$dir is in use by another ia-run"
 
 # repair FILE: a line cut short by a kill is moved to DIR/torn.jsonl, so
 # that no tool meets it; the file then ends with a whole line.
@@ -116,30 +132,10 @@ repair() {
 	echo "$prog: $f: set aside a line cut short ($tail bytes) in $dir/torn.jsonl" >&2
 }
 
-# --status reads, and only reads: no lock (a running job may be looked
-# at), nothing created, and only the whole lines of each file, since a last
-# line cut short by a kill, or still being written, is no record.
-if $status_only; then
-	whole() {
-		local size
-		[ -e "$1" ] || return 0
-		size=$(wc -c <"$1") || return
-		head -c "$size" "$1" | head -n "$(head -c "$size" "$1" | wc -l)"
-	}
-	exec ia-collect --status <(whole "$sub") <(whole "$res")
-fi
-
-# One ia-run a job at a time: two would each submit what the other has not
-# journaled yet.
-exec 9>>"$dir/lock" || exit 2
-flock -n 9 || die "$dir is in use by another ia-run"
 repair "$sub"
 repair "$res"
 touch "$sub" "$res" || exit 2
 
-# The retries send requests made already: -t, -e and --system, which make
-# requests of the prompts, are for round 0 only (a prompt made of a request
-# would be another request); -m fills in a missing model in both.
 if $group; then
 	submit=(ia-group "${net_opts[@]}" "${model_opts[@]}")
 else
@@ -150,93 +146,88 @@ fi
 poll=(ia-poll "${net_opts[@]}" "${poll_opts[@]}" --pending "$dir/pending.jsonl")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ia-run.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
+mkfifo "$tmp/poll" || exit 2
 
-# Each stage runs as a job of its own (a process group: set -m only while
-# it starts, so that the shell says nothing of it), waited for, so that a
-# signal to ia-run alone (kill, a service manager) stops it at once too:
-# ia-run passes the signal on to the whole stage and ends by it.  A
-# terminal's Ctrl-C reaches ia-run, which passes it on the same way.
-stage_pgid=
-forward() {
-	local sig=$1 code=$2
-	[ -n "$stage_pgid" ] && kill -s "$sig" -- "-$stage_pgid" 2>/dev/null
+# Each tool runs in the background, a child of ia-run, which waits for it
+# with wait: a signal interrupts wait at once, where a pipeline in the
+# foreground would hold the trap back until the whole stage ended.  So a
+# signal to ia-run alone (kill PID) stops the job as one to its process
+# group (Ctrl-C) does.  The trap passes SIGTERM on to the tools, since a
+# background job starts with SIGINT ignored, and ends by the signal it got.
+stop() {
+	local pids
+	pids=$(jobs -p)
+	# shellcheck disable=SC2086 # the pids, one a word
+	[ -z "$pids" ] || kill -TERM $pids 2>/dev/null
 	wait
-	exit "$code"
+	exit "$1"
 }
-trap 'forward INT 130' INT
-trap 'forward TERM 143' TERM
-trap 'forward HUP 129' HUP
+trap 'stop 130' INT
+trap 'stop 143' TERM
+trap 'stop 129' HUP
 
-# run_stage FUNCTION: run it as a job and wait; its tools' statuses are in
-# $tmp/NAME files, ia-poll's is returned.
-run_stage() {
-	local pid rc
-	set -m
-	"$@" &
-	pid=$!
-	set +m
-	stage_pgid=$(ps -o pgid= -p "$pid" | tr -d ' ')
-	wait "$pid"
-	rc=$?
-	stage_pgid=
-	return "$rc"
+# poll_start: ia-poll in the background, following what comes down the
+# fifo $tmp/poll (fd 8) and appending what it prints to results.jsonl.
+poll_start() {
+	"${poll[@]}" <"$tmp/poll" >>"$res" &
+	poll_pid=$!
+	exec 8>"$tmp/poll"
 }
 
-# check POLL_RC NAME...: a status of 2 (usage, a system error, a refused
-# key) or a death stops the job, the job left intact; ia-poll's first,
-# since a tool upstream of a dead ia-poll dies by SIGPIPE.
-check() {
-	local rc=$1 name
-	shift
-	if [ "$rc" -gt 1 ]; then
-		[ "$rc" -gt 128 ] && die "ia-poll was killed (exit $rc); $dir is intact: run again"
-		die "ia-poll failed (exit $rc); $dir is intact: run again when it is mended"
-	fi
-	for name in "$@"; do
-		rc=$(cat "$tmp/$name" 2>/dev/null || echo 2)
+# feed CMD...: CMD in the background, its output to ia-poll; its status.
+feed() {
+	"$@" <&0 >&8 8>&- &
+	wait "$!"
+}
+
+# poll_end: end ia-poll's input; its status, once it has followed it all.
+poll_end() {
+	exec 8>&-
+	wait "$poll_pid"
+}
+
+# stage STATUS...: the status of each tool of a stage; a status of 2
+# (usage, system error, a refused key) stops the job.
+stage() {
+	local rc
+	for rc in "$@"; do
 		[ "$rc" -le 1 ] && continue
-		[ "$rc" -gt 128 ] && die "$name was killed (exit $rc); $dir is intact: run again"
-		die "$name failed (exit $rc); $dir is intact: run again when it is mended"
+		[ "$rc" -gt 128 ] && exit "$rc"
+		die "a stage failed (exit $rc); $dir is intact: run again when it is mended"
 	done
 }
 
 # Round 0: follow what was submitted and not finished, and submit what was
 # never submitted; everything ends in results.jsonl.  Appending to files
-# this pipeline reads is safe: ia-collect has read all of them before it
-# prints, ia-submit reads --skip-done whole before it sends anything, and
-# what ia-poll appends meanwhile is in the journal too.
-# shellcheck disable=SC2094
-first_round() {
-	{
-		ia-collect -q --pending -- "$sub" "$res"
-		echo $? >"$tmp/ia-collect"
-		"${submit[@]}" "${in_opts[@]}" --journal "$sub" --skip-done "$sub" \
-		    --skip-done "$res" -- "$prompts"
-		echo $? >"$tmp/${submit[0]}"
-	} | "${poll[@]}" >>"$res"
-}
-run_stage first_round
-check $? ia-collect "${submit[0]}"
+# this stage reads is safe: ia-collect prints only once it has read all
+# of them, and ia-submit reads --skip-done whole before it sends anything,
+# so ia-poll has nothing to append before they are read.
+poll_start
+feed ia-collect --pending "$sub" "$res"
+collect_rc=$?
+feed "${submit[@]}" "${in_opts[@]}" --journal "$sub" --skip-done "$sub" --skip-done "$res" "$prompts"
+submit_rc=$?
+poll_end
+# ia-poll's status first: a tool upstream of a dead ia-poll dies by SIGPIPE.
+stage "$?" "$collect_rc" "$submit_rc"
 
-# Retry rounds: what failed, as its request, once more.  DIR/retry.jsonl
-# is what a round sends, so that messages name a file that stays.
+# Retry rounds: what failed, as its request, once more.  Those are requests
+# made already: -t, -e and --system, which make requests of the prompts, do
+# not apply to them (a prompt made of a request would be another request).
 retry_input=()
 $text || $filter || retry_input=(--input "$prompts")
-retry() {
-	{
-		"${submit[@]}" --journal "$sub" -- "$dir/retry.jsonl"
-		echo $? >"$tmp/${submit[0]}"
-	} | "${poll[@]}" >>"$res"
-}
 round=0
 while [ "$round" -lt "$rounds" ]; do
 	round=$((round + 1))
-	ia-collect -q --failed "${retry_input[@]}" -- "$sub" "$res" >"$dir/retry.jsonl"
+	ia-collect -q --failed "${retry_input[@]}" "$sub" "$res" >"$tmp/retry"
 	[ $? -le 1 ] || die "ia-collect --failed failed; $dir is intact"
-	[ -s "$dir/retry.jsonl" ] || break
-	run_stage retry
-	check $? "${submit[0]}"
+	[ -s "$tmp/retry" ] || break
+	poll_start
+	feed "${submit[@]}" --journal "$sub" "$tmp/retry"
+	submit_rc=$?
+	poll_end
+	stage "$?" "$submit_rc"
 done
-rm -f "$dir/retry.jsonl"
 
-ia-collect -- "$sub" "$res"
+ia-collect "$sub" "$res" &
+wait "$!"
