@@ -283,6 +283,14 @@ one_value(struct ia_input *in, jv v, const struct ia_line *l,
 		req = v;
 		kind = ia_request_kind(jv_copy(req));
 	}
+	/* custom_ids are kept as C strings: one holding a NUL would be cut short. */
+	if (jv_is_valid(id) && strlen(jv_string_value(id)) !=
+	    (size_t)jv_string_length_bytes(jv_copy(id))) {
+		jv_free(id);
+		id = jv_invalid();
+		snprintf(why, sizeof(why), "custom_id must not hold a NUL (\\u0000)");
+		goto bad;
+	}
 	if (in->model != NULL &&
 	    !jv_object_has(jv_copy(req), jv_string("model")))
 		req = jv_object_set(req, jv_string("model"), jv_string(in->model));

@@ -12,8 +12,8 @@
 static const char *const programs[] = {
 	"., .",
 	"{model: \"m\", prompt: .}",
-	("if type == \"object\" and .halt then .halt | halt_error "
-	    "elif type == \"object\" and .err then error(.err) else . end"),
+	/* Not halt_error: libjq 1.6 must be torn down after it (lib/jq.c). */
+	"if type == \"object\" and .err then error(.err) else . end",
 };
 #define NPROGRAMS	(sizeof(programs) / sizeof(programs[0]))
 
