@@ -82,19 +82,46 @@ ia_record_close(FILE *fp)
  * jv_parse_sized() gives {"a":1} for {"a":1}<RS>anything, so a line with
  * garbage after a record, or two records, would be taken for the first.
  * JSON has no RS outside a string and allows none raw inside one.
+ *
+ * And it leaks a string that comes right after a value, with no separator
+ * between them (["a" "b"], {"a" "b"}): a string that starts after anything
+ * but [ { , : or the start of the line is refused here, as libjq would
+ * refuse it, before libjq sees it.  White space is what jq takes for it.
  */
 jv
 ia_record_parse(const char *text, size_t len)
 {
-	const char	*rs;
-	char		 msg[128];
+	size_t		 i;
+	bool		 in_string = false, escaped = false, value = false;
+	char		 msg[128], c;
 
 	if (len > INT32_MAX)
 		return jv_invalid_with_msg(jv_string("line too long"));
-	if ((rs = memchr(text, 0x1e, len)) != NULL) {
-		snprintf(msg, sizeof(msg), "a byte 0x1e (RS) at column %zu",
-		    (size_t)(rs - text) + 1);
-		return jv_invalid_with_msg(jv_string(msg));
+	for (i = 0; i < len; i++) {
+		if ((c = text[i]) == 0x1e) {
+			snprintf(msg, sizeof(msg), "a byte 0x1e (RS) at column %zu",
+			    i + 1);
+			return jv_invalid_with_msg(jv_string(msg));
+		}
+		if (in_string) {
+			if (escaped)
+				escaped = false;
+			else if (c == '\\')
+				escaped = true;
+			else if (c == '"')
+				in_string = false;
+			continue;
+		}
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (c == '"' && value) {
+			snprintf(msg, sizeof(msg), "Expected separator between "
+			    "values at line 1, column %zu", i + 1);
+			return jv_invalid_with_msg(jv_string(msg));
+		}
+		in_string = c == '"';
+		/* What comes next follows a value, unless this opens or separates. */
+		value = c != '[' && c != '{' && c != ',' && c != ':';
 	}
 	return jv_parse_sized(text, (int)len);
 }
