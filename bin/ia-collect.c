@@ -174,35 +174,20 @@ struct failed_pass {
 	unsigned long	 refused; /* a 4xx the same request would get again */
 };
 
-/*
- * Whether a failure is worth sending again: not when it is still pending
- * (stage collect: sending it again could pay twice; ia-collect --pending
- * follows it), nor when the server refused that very request (a 4xx but
- * 408 and 429).  Counted in fp when not.  Consumes rec.
- */
+/* Whether a failure is worth sending again; if not, counted in fp. */
 static bool
 worth_sending(struct failed_pass *fp, jv rec)
 {
-	jv	 st = ia_record_field(ia_record_field(jv_copy(rec), "error"), "stage");
-	jv	 status = ia_record_field(ia_record_field(rec, "error"), "status");
-	double	 code = jv_get_kind(status) == JV_KIND_NUMBER ?
-	    jv_number_value(status) : 0;
-	bool	 yes = true;
-
-	if (jv_get_kind(st) == JV_KIND_STRING) {
-		if (strcmp(jv_string_value(st), "collect") == 0) {
-			fp->pending++;
-			yes = false;
-		} else if ((strcmp(jv_string_value(st), "submit") == 0 ||
-		    strcmp(jv_string_value(st), "group") == 0) && code >= 400 &&
-		    code < 500 && !ia_http_retryable((long)code)) {
-			fp->refused++;
-			yes = false;
-		}
+	switch (ia_collect_resend(rec)) {
+	case IA_RESEND_PENDING:
+		fp->pending++;
+		return false;
+	case IA_RESEND_REFUSED:
+		fp->refused++;
+		return false;
+	default:
+		return true;
 	}
-	jv_free(st);
-	jv_free(status);
-	return yes;
 }
 
 /* Keep out of fp->want what is not worth sending again. */
@@ -384,39 +369,13 @@ print_sorted(void)
 static void
 print_pending(void)
 {
-	const struct ia_pending_entry **list, **e;
-	jv		 follow, gid, ids, groups = jv_object(), order = jv_array();
+	jv	 all;
 
-	if ((list = ia_pending_sort(&s.c.pending)) == NULL)
+	if (!jv_is_valid(all = ia_pending_follow_all(&s.c.pending)))
 		err(IA_EXIT_USAGE, NULL);
-	/* One record a group, for all its custom_ids: one GET a poll, not 50. */
-	for (e = list; *e != NULL; e++) {
-		follow = ia_pending_follow(*e);
-		jv_array_foreach(follow, i, rec) {
-			gid = ia_record_field(jv_copy(rec), "group_id");
-			if (jv_get_kind(gid) != JV_KIND_STRING) {
-				jv_free(gid);
-				tool_put(rec);
-				continue;
-			}
-			ids = jv_object_get(jv_copy(groups), jv_copy(gid));
-			if (!jv_is_valid(ids)) {
-				jv_free(ids);
-				ids = jv_array();
-				order = jv_array_append(order, jv_copy(gid));
-			}
-			groups = jv_object_set(groups, gid, jv_array_concat(ids,
-			    jv_object_get(rec, jv_string("custom_ids"))));
-		}
-		jv_free(follow);
-	}
-	free(list);
-	jv_array_foreach(order, i, g)
-		tool_put(jv_object_set(jv_object_set(jv_object(), jv_string("group_id"),
-		    jv_copy(g)), jv_string("custom_ids"), jv_object_get(jv_copy(groups),
-		    g)));
-	jv_free(order);
-	jv_free(groups);
+	jv_array_foreach(all, i, rec)
+		tool_put(rec);
+	jv_free(all);
 }
 
 /* --status: where a job stands, in one line. */

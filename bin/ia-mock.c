@@ -231,13 +231,15 @@ complete_after(const char *s)
 		errx(IA_EXIT_USAGE, "--complete-after: at most 49 days");
 }
 
+/* File-wide, so that it outlives an exit from main (-V, a usage error). */
+static struct option	*longopts;
+
 int
 main(int argc, char *argv[])
 {
 	const char		*bind_addr = "127.0.0.1", *port = "8080";
 	const char		*port_file = NULL;
 	struct addrinfo		 hints, *ai;
-	struct option		*longopts;
 	struct fault		*f;
 	sigset_t		 sigs;
 	double			 sum;

@@ -23,6 +23,7 @@ static void	 tool_sync(struct tool *);
 static void	 journal_held(struct tool *);
 
 static struct tool		*current;	/* for out_failed() */
+static struct ia_xfer		*refusals;	/* the refused, until exit */
 static volatile sig_atomic_t	 stop_sig;	/* the signal that came, or 0 */
 static int			 wake[2] = { -1, -1 };	/* the self-pipe */
 
@@ -103,7 +104,7 @@ tool_init(struct tool *t, const char *name, const char *synopsis, unsigned uses,
 	t->synopsis = synopsis;
 	t->uses = uses;
 	t->journal = -1;
-	t->held = jv_array();
+	t->held = jv_null();	/* an array once something is held */
 	current = t;
 	/* getopt(3) and err(3) name argv[0]: the tool, not the path to it. */
 	argv[0] = (char *)name;
@@ -270,7 +271,8 @@ tool_submitted(struct tool *t, jv record)
 	if (t->journal == -1)
 		tool_put(record);
 	else
-		t->held = jv_array_append(t->held, record);
+		t->held = jv_array_append(jv_get_kind(t->held) == JV_KIND_ARRAY ?
+		    t->held : jv_array(), record);
 }
 
 /* Write all of buf to fd, or exit: a journal that misses a line is no journal. */
@@ -298,7 +300,7 @@ journal_held(struct tool *t)
 	jv		 line;
 
 	if (t->journal == -1 || t->journaled ||
-	    jv_array_length(jv_copy(t->held)) == 0)
+	    jv_get_kind(t->held) != JV_KIND_ARRAY)
 		return;
 	jv_array_foreach(t->held, i, rec) {
 		line = jv_dump_string(rec, 0);
@@ -325,11 +327,11 @@ tool_sync(struct tool *t)
 {
 	jv	 held;
 
-	if (jv_array_length(jv_copy(t->held)) == 0)
+	if (jv_get_kind(t->held) != JV_KIND_ARRAY)
 		return;
 	journal_held(t);
 	held = t->held;
-	t->held = jv_array();
+	t->held = jv_null();
 	t->journaled = false;
 	jv_array_foreach(held, i, rec)
 		tool_put(rec);
@@ -442,9 +444,11 @@ tool_turn(struct tool *t, int timeout_ms, void (*fn)(struct ia_xfer *))
 	refused = t->http != NULL ? ia_http_refused(t->http, &why) : 0;
 	if (t->http != NULL)
 		while ((x = ia_http_next_done(t->http)) != NULL) {
-			if (refused != 0 && (x->status == 401 || x->status == 403))
-				ia_http_xfer_free(x);
-			else
+			if (refused != 0 && (x->status == 401 || x->status == 403)) {
+				/* Kept, not freed: what it carries goes with the exit. */
+				x->next = refusals;
+				refusals = x;
+			} else
 				fn(x);
 		}
 	tool_sync(t);

@@ -66,6 +66,34 @@ len_of(jv str)
 	return (size_t)jv_string_length_bytes(jv_copy(str));
 }
 
+/*
+ * Not when it is still pending (stage collect: sending it again could pay
+ * twice; it is to be followed), nor when the server refused that very
+ * request (stage submit or group, a 4xx but 408 and 429).
+ */
+enum ia_resend
+ia_collect_resend(jv rec)
+{
+	jv		 st, status;
+	double		 code;
+	enum ia_resend	 r = IA_RESEND_YES;
+
+	st = ia_record_field(ia_record_field(jv_copy(rec), "error"), "stage");
+	status = ia_record_field(ia_record_field(rec, "error"), "status");
+	code = jv_get_kind(status) == JV_KIND_NUMBER ? jv_number_value(status) : 0;
+	if (jv_get_kind(st) == JV_KIND_STRING) {
+		if (strcmp(jv_string_value(st), "collect") == 0)
+			r = IA_RESEND_PENDING;
+		else if ((strcmp(jv_string_value(st), "submit") == 0 ||
+		    strcmp(jv_string_value(st), "group") == 0) && code >= 400 &&
+		    code < 500 && !ia_http_retryable((long)code))
+			r = IA_RESEND_REFUSED;
+	}
+	jv_free(st);
+	jv_free(status);
+	return r;
+}
+
 bool
 ia_collect_can_resubmit(jv req)
 {

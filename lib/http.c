@@ -586,7 +586,7 @@ finish(struct ia_http *h, struct ia_xfer *x, CURLcode rc)
 	struct ia_xfer	**pp;
 	long		 status = 0;
 	double		 now = ia_time_now(), delay;
-	bool		 retry;
+	bool		 retry, cut;
 	char		 why[256];
 
 	for (pp = &h->running; *pp != NULL && *pp != x; pp = &(*pp)->next)
@@ -602,14 +602,25 @@ finish(struct ia_http *h, struct ia_xfer *x, CURLcode rc)
 		snprintf(why, sizeof(why), "HTTP %ld: %.200s", status, x->error);
 		memcpy(x->error, why, sizeof(x->error));
 	}
-	if (rc != CURLE_OK)
-		status = 0;	/* success means a 2xx status and nothing else */
+	/*
+	 * A 2xx whose body ran past the cap is a 2xx that cannot be read: the
+	 * work behind a POST may exist, so it is handed back as it is, not
+	 * retried as a network error.  Otherwise no answer means status 0.
+	 */
+	cut = rc == CURLE_WRITE_ERROR && status >= 200 && status < 300 &&
+	    x->error[0] != '\0';
+	if (rc != CURLE_OK && !cut)
+		status = 0;
 	curl_multi_remove_handle(h->multi, x->easy);
 	curl_easy_cleanup(x->easy);
 	x->easy = NULL;
 	x->status = status;
 
-	if (rc != CURLE_OK) {
+	if (cut) {
+		retry = false;
+		ia_buf_free(&x->resp);	/* not read: parsing it would cost more */
+	}
+	else if (rc != CURLE_OK) {
 		if (x->error[0] == '\0')	/* else on_body's own reason */
 			snprintf(x->error, sizeof(x->error), "%s", x->neterr[0] != '\0' ?
 			    x->neterr : curl_easy_strerror(rc));

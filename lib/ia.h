@@ -638,6 +638,8 @@ int	 ia_pending_end(struct ia_pending *, const char *, size_t,
 const struct ia_pending_entry **ia_pending_sort(const struct ia_pending *);
 /* Each submission of an entry still open, as the record ia-poll follows it with. */
 jv	 ia_pending_follow(const struct ia_pending_entry *);
+/* Those of every entry, in custom_id order, a group's merged; invalid: no memory. */
+jv	 ia_pending_follow_all(const struct ia_pending *);
 /* The failure of stage collect for an entry: its request is what ia-poll follows. */
 jv	 ia_pending_error(const struct ia_pending_entry *);
 void	 ia_pending_free(struct ia_pending *);
@@ -684,6 +686,13 @@ jv	 ia_collect_failed(const struct ia_collect *);
  * in the order they had.
  */
 jv	 ia_collect_order(jv, jv);
+/* Whether a failure (consumed) is worth sending again, and why not. */
+enum ia_resend {
+	IA_RESEND_YES,
+	IA_RESEND_PENDING,	/* still pending: to follow (it would pay twice) */
+	IA_RESEND_REFUSED	/* the server refused that very request (4xx) */
+};
+enum ia_resend ia_collect_resend(jv);
 /* Whether a failure's request (consumed) can go to ia-submit as it is. */
 bool	 ia_collect_can_resubmit(jv);
 void	 ia_collect_free(struct ia_collect *);

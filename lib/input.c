@@ -288,7 +288,7 @@ one_value(struct ia_input *in, jv v, const struct ia_line *l,
 	    (size_t)jv_string_length_bytes(jv_copy(id))) {
 		jv_free(id);
 		id = jv_invalid();
-		snprintf(why, sizeof(why), "custom_id must not hold a NUL (\\u0000)");
+		snprintf(why, sizeof(why), "custom_id must not hold a NUL byte");
 		goto bad;
 	}
 	if (in->model != NULL &&
@@ -310,12 +310,6 @@ one_value(struct ia_input *in, jv v, const struct ia_line *l,
 		id = jv_invalid();
 		snprintf(why, sizeof(why), "custom_id is a number out of range "
 		    "(give it as a string)");
-		goto bad;
-	}
-	if (ia_record_has_nul(jv_copy(id))) {
-		jv_free(id);
-		id = jv_invalid();
-		snprintf(why, sizeof(why), "custom_id must not hold a NUL byte");
 		goto bad;
 	}
 	if (in->webhook_id != NULL)

@@ -116,9 +116,11 @@ follow_open(struct ia_pending_entry *e)
 	const char	*k;
 	int		 rc = 0;
 
+	jv	 subs = jv_copy(e->subs);	/* the macro names it often */
+
 	free(e->id);
 	e->id = NULL;
-	jv_object_foreach(jv_copy(e->subs), key, open) {
+	jv_object_foreach(subs, key, open) {
 		k = jv_string_value(key);
 		if (e->id == NULL && jv_get_kind(open) == JV_KIND_TRUE) {
 			e->kind = strncmp(k, "group ", 6) == 0 ? IA_PENDING_GROUP :
@@ -130,6 +132,7 @@ follow_open(struct ia_pending_entry *e)
 		jv_free(key);
 		jv_free(open);
 	}
+	jv_free(subs);
 	return rc;
 }
 
@@ -183,7 +186,9 @@ ia_pending_end(struct ia_pending *p, const char *cid, size_t len,
 	key = sub_key(kind, id);
 	v = jv_object_get(jv_copy(e->subs), jv_copy(key));
 	if (jv_get_kind(v) == JV_KIND_INVALID && kind == IA_PENDING_GENERATION) {
-		jv_object_foreach(jv_copy(e->subs), k, open) {
+		jv	 subs = jv_copy(e->subs);
+
+		jv_object_foreach(subs, k, open) {
 			if (jv_get_kind(v) != JV_KIND_TRUE &&
 			    jv_get_kind(open) == JV_KIND_TRUE &&
 			    strncmp(jv_string_value(k), "group ", 6) == 0) {
@@ -195,6 +200,7 @@ ia_pending_end(struct ia_pending *p, const char *cid, size_t len,
 			jv_free(k);
 			jv_free(open);
 		}
+		jv_free(subs);
 	}
 	if (jv_get_kind(v) == JV_KIND_FALSE) {
 		jv_free(v);
@@ -317,10 +323,10 @@ ia_pending_error(const struct ia_pending_entry *e)
 jv
 ia_pending_follow(const struct ia_pending_entry *e)
 {
-	jv		 out = jv_array(), rec, cid;
+	jv		 out = jv_array(), rec, cid, subs = jv_copy(e->subs);
 	const char	*k, *id;
 
-	jv_object_foreach(jv_copy(e->subs), key, open) {
+	jv_object_foreach(subs, key, open) {
 		k = jv_string_value(key);
 		if (jv_get_kind(open) == JV_KIND_TRUE) {
 			id = strchr(k, ' ') + 1;
@@ -338,6 +344,55 @@ ia_pending_follow(const struct ia_pending_entry *e)
 		jv_free(key);
 		jv_free(open);
 	}
+	jv_free(subs);
+	return out;
+}
+
+/*
+ * Every open submission of every custom_id, in custom_id order, one record
+ * a group for all its custom_ids (one GET a poll, not one a custom_id).
+ * jv_invalid() when out of memory.
+ */
+jv
+ia_pending_follow_all(const struct ia_pending *p)
+{
+	const struct ia_pending_entry **list, **e;
+	jv	 out = jv_array(), follow, gid, ids, groups = jv_object(),
+		 order = jv_array();
+
+	if ((list = ia_pending_sort(p)) == NULL) {
+		jv_free(out);
+		jv_free(groups);
+		jv_free(order);
+		return jv_invalid();
+	}
+	for (e = list; *e != NULL; e++) {
+		follow = ia_pending_follow(*e);
+		jv_array_foreach(follow, i, rec) {
+			gid = ia_record_field(jv_copy(rec), "group_id");
+			if (jv_get_kind(gid) != JV_KIND_STRING) {
+				jv_free(gid);
+				out = jv_array_append(out, rec);
+				continue;
+			}
+			ids = jv_object_get(jv_copy(groups), jv_copy(gid));
+			if (!jv_is_valid(ids)) {
+				jv_free(ids);
+				ids = jv_array();
+				order = jv_array_append(order, jv_copy(gid));
+			}
+			groups = jv_object_set(groups, gid, jv_array_concat(ids,
+			    jv_object_get(rec, jv_string("custom_ids"))));
+		}
+		jv_free(follow);
+	}
+	free(list);
+	jv_array_foreach(order, i, g)
+		out = jv_array_append(out, jv_object_set(jv_object_set(jv_object(),
+		    jv_string("group_id"), jv_copy(g)), jv_string("custom_ids"),
+		    jv_object_get(jv_copy(groups), g)));
+	jv_free(order);
+	jv_free(groups);
 	return out;
 }
 

@@ -954,3 +954,24 @@ maxrss() {
 	[ "$(printf '%s\n' "$output" | jq -r .metadata.custom_id)" = r429 ]
 	[ "$stderr" = "ia-collect: 1 refused by the server (4xx), not printed: the same request would be refused again" ]
 }
+
+@test "--pending: every submission with no result, one record a group; --status counts; any order of files" {
+	printf '%s\n' '{"custom_id":"a","id":"g1"}' '{"custom_id":"a","id":"g2"}' \
+	    '{"group_id":"G","custom_ids":["c","d"]}' '{"custom_id":"e","id":"g5"}' > "$T/journal"
+	printf '%s\n' '{"custom_id":"a","id":"g1","state":"Failed","stateMessage":"x"}' \
+	    '{"custom_id":"a","id":"g1","state":"Failed","stateMessage":"x"}' \
+	    '{"custom_id":"e","id":"g5","state":"Success","response":{"choices":[{"message":{"content":"ok"}}]}}' \
+	    > "$T/results"
+	run --separate-stderr ia-collect --pending "$T/journal" "$T/results"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$output" = "$(printf '%s\n' '{"id":"g2","custom_id":"a"}' '{"group_id":"G","custom_ids":["c","d"]}')" ]
+	run --separate-stderr ia-collect --pending "$T/results" "$T/journal"
+	[ "$output" = "$(printf '%s\n' '{"id":"g2","custom_id":"a"}' '{"group_id":"G","custom_ids":["c","d"]}')" ]
+	run --separate-stderr ia-collect --status "$T/results" "$T/journal"
+	[ "$status" -eq 0 ]
+	[ "$output" = "submitted 4, done 1, failed 0, pending 3" ]
+	run --separate-stderr ia-collect --pending --status "$T/journal"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "ia-collect: --pending and --status go alone" ]
+}

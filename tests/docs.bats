@@ -4,7 +4,7 @@
 load helper
 
 tools() {
-	sed -n 's/^TOOLS[[:space:]]*=[[:space:]]*//p' "$IA_TOP/Makefile"
+	sed -n 's/^TOOLS[[:space:]]*=[[:space:]]*//p' "$IA_TOP/GNUmakefile"
 }
 
 # words: collapse white space, drop "usage:", so layouts can differ.

@@ -779,16 +779,16 @@ t_ids(void)
 	 * A custom_id holding a NUL is refused: kept as a C string it was cut
 	 * short, to "" or to another request's id (found by fuzz_input).
 	 */
-	want_error(NULL, 10, "line 10: custom_id must not hold a NUL (\\u0000)",
+	want_error(NULL, 10, "line 10: custom_id must not hold a NUL byte",
 	    "{\"model\":\"m\",\"prompt\":\"y\",\"custom_id\":\"\\u0000top\"}");
 	CHECK_FEED(&in, NULL, 10, "{\"model\":\"m\",\"prompt\":\"y\",\"custom_id\":"
 	    "\"\\u0000top\"}");
-	want_error(NULL, 11, "line 11: custom_id must not hold a NUL (\\u0000)",
+	want_error(NULL, 11, "line 11: custom_id must not hold a NUL byte",
 	    "{\"model\":\"m\",\"prompt\":\"y\",\"metadata\":{\"custom_id\":"
 	    "\"ab\\u0000cd\"}}");
 	CHECK_FEED(&in, NULL, 11, "{\"model\":\"m\",\"prompt\":\"y\",\"metadata\":"
 	    "{\"custom_id\":\"ab\\u0000cd\"}}");
-	want_error(NULL, 12, "line 12: custom_id must not hold a NUL (\\u0000)",
+	want_error(NULL, 12, "line 12: custom_id must not hold a NUL byte",
 	    "{\"custom_id\":\"b\\u0000\",\"method\":\"POST\",\"url\":"
 	    "\"/v1/completions\",\"body\":{\"model\":\"m\",\"prompt\":\"p\"}}");
 	CHECK_FEED(&in, NULL, 12, "{\"custom_id\":\"b\\u0000\",\"method\":\"POST\","
