@@ -6,6 +6,9 @@ IA_TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 PATH="$IA_TOP/bin:$PATH"
 export INFERENCE_API_KEY=test-key-0123456789
 unset INFERENCE_BASE_URL
+# Under `make check` the tests inherit make's MAKELEVEL and jobserver flags; a make
+# a test runs must behave as one a user types (no "make[1]:", no jobserver).
+unset MAKELEVEL MAKEFLAGS MFLAGS
 
 # mock_start [ia-mock options]: start a mock and point the tools at it.
 # Sets MOCK_PID, MOCK_DIR (its stderr is $MOCK_DIR/stderr), MOCK_PORT, MOCK_URL.
