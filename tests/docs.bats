@@ -3,10 +3,6 @@
 
 load helper
 
-tools() {
-	sed -n 's/^TOOLS[[:space:]]*=[[:space:]]*//p' "$IA_TOP/GNUmakefile"
-}
-
 # words: collapse white space, drop "usage:", so layouts can differ.
 words() {
 	tr -s ' \t\n' ' ' | sed 's/^ *usage: *//; s/^ *//; s/ *$//'
@@ -67,15 +63,8 @@ man_options() {
 	    sed 's/\\-/-/g' | sort -u
 }
 
-# help_options: the options a --help text on stdin names at the start of its
-# lines ("  -V, --version  ..."), one a line, sorted.
-help_options() {
-	sed -n 's/^  \(-.*\)/\1/p' | sed 's/  .*//; s/, /\n/g' |
-	    awk '{ print $1 }' | sort -u
-}
-
-# help_matches TOOL: the --help text on stdin names every option of the
-# page and nothing else; says what differs.
+# help_matches TOOL: the --help text on stdin names (help_options, in
+# helper.bash) every option of the page and nothing else; says what differs.
 help_matches() {
 	local got want
 	got=$(help_options)
