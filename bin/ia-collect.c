@@ -415,29 +415,46 @@ enum {
 	O_FAILED = 256, O_SORT, O_INPUT, O_SUMMARY_JSON, O_PENDING, O_STATUS
 };
 
+/*
+ * ia-collect's own options, -q with what it means here; the shared ones
+ * that are not about HTTP follow (tool.h).
+ */
+static const struct ia_option options[] = {
+	{ '0', NULL, NULL, "end each output with NUL, not newline (-r or "
+	    "-e)", false },
+	{ 'e', NULL, "filter", "print what a jq program makes of each record",
+	    false },
+	{ 'f', NULL, "format", "ndjson (the default), openai, tsv or csv", false },
+	{ 'q', NULL, NULL, "no summary, even when stderr is a terminal", false },
+	{ 'r', NULL, NULL, "print each answer's content alone, as jq -r does",
+	    false },
+	{ 's', NULL, NULL, "print the summary on stderr, terminal or not", false },
+	{ O_FAILED, "failed", NULL, "print the requests of what never "
+	    "succeeded", false },
+	{ O_PENDING, "pending", NULL, "print what was submitted and has no "
+	    "result, for ia-poll", false },
+	{ O_STATUS, "status", NULL, "print one line: submitted, done, failed, "
+	    "pending", false },
+	{ O_SORT, "sort", NULL, "print at the end, in custom_id or "
+	    "--input order", false },
+	{ O_INPUT, "input", "file", "the job's requests, for --failed and "
+	    "--sort", false },
+	{ O_SUMMARY_JSON, "summary-json", "file", "write the summary to file as "
+	    "one JSON object", false },
+	{ 0 }
+};
+
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "failed",		no_argument,		NULL,	O_FAILED },
-		{ "pending",		no_argument,		NULL,	O_PENDING },
-		{ "status",		no_argument,		NULL,	O_STATUS },
-		{ "sort",		no_argument,		NULL,	O_SORT },
-		{ "input",		required_argument,	NULL,	O_INPUT },
-		{ "summary-json",	required_argument,	NULL,	O_SUMMARY_JSON },
-		{ "max-line",		required_argument,	NULL,	IA_OPT_MAX_LINE },
-		{ "help",		no_argument,		NULL,	'h' },
-		{ "version",		no_argument,		NULL,	'V' },
-		{ NULL,			0,			NULL,	0 }
-	};
 	struct ia_line		 line;
 	const char		*filter = NULL, *format = NULL;
 	char			 msg[1024];
 	bool			 want_summary = false;
 	int			 ch, rc;
 
-	tool_init(&t, "ia-collect", synopsis, 0, argv);
-	while ((ch = getopt_long(argc, argv, "0e:f:hqrsV", longopts, NULL)) != -1) {
+	tool_init(&t, "ia-collect", synopsis, options, 0, argv);
+	while ((ch = tool_getopt(&t, argc, argv)) != -1) {
 		switch (ch) {
 		case '0':
 			s.nul = true;

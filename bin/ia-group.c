@@ -171,6 +171,16 @@ enum {
 	O_DRY_RUN = 256, O_LINGER
 };
 
+/* ia-group's own options; the input and shared ones follow (tool.h). */
+static const struct ia_option options[] = {
+	{ 'n', NULL, "size", "requests in a group, 1 to 50 (default 50)", false },
+	{ O_LINGER, "linger", "ms", "send a part-filled group after ms "
+	    "idle (default 1000)", false },
+	{ O_DRY_RUN, "dry-run", NULL, "print each group's request; send "
+	    "nothing", false },
+	{ 0 }
+};
+
 /* A whole number of lo..hi, or a usage error that says what it should be. */
 static long
 number(const char *arg, long lo, long hi, const char *what)
@@ -188,20 +198,12 @@ number(const char *arg, long lo, long hi, const char *what)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "dry-run",	no_argument,		NULL,	O_DRY_RUN },
-		{ "linger",	required_argument,	NULL,	O_LINGER },
-		IA_INPUT_LONGOPTS,
-		IA_CONFIG_LONGOPTS,
-		{ NULL,		0,			NULL,	0 }
-	};
 	char	 what[256];
 	double	 left;
 	int	 ch, timeout;
 
-	tool_init(&t, "ia-group", synopsis, TOOL_INPUT | TOOL_HTTP, argv);
-	while ((ch = getopt_long(argc, argv, "n:" IA_INPUT_SHORTOPTS
-	    IA_CONFIG_SHORTOPTS, longopts, NULL)) != -1) {
+	tool_init(&t, "ia-group", synopsis, options, TOOL_INPUT | TOOL_HTTP, argv);
+	while ((ch = tool_getopt(&t, argc, argv)) != -1) {
 		switch (ch) {
 		case 'n':
 			snprintf(what, sizeof(what), "-n: %s: a group holds 1 to %d "

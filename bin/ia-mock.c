@@ -41,8 +41,9 @@ usage_word(FILE *fp, int col, const char *word)
 	return col + fprintf(fp, " %s", word);
 }
 
-static void __attribute__((noreturn))
-usage(int status)
+/* "usage: ia-mock ...": the synopsis, its fault options from the table. */
+static void
+put_usage(FILE *fp)
 {
 	static const char *const head[] = { "[-hVv]", "[-b addr]", "[-p port]",
 	    "[--port-file file]", "[--key key]", "[--models list]",
@@ -53,7 +54,6 @@ usage(int status)
 	    "[--max-generations n]", NULL };
 	const char *const	*w;
 	const struct fault	*f;
-	FILE			*fp = status ? stderr : stdout;
 	char			 word[64];
 	int			 col;
 
@@ -76,6 +76,12 @@ usage(int status)
 	for (w = tail; *w != NULL; w++)
 		col = usage_word(fp, col, *w);
 	fputc('\n', fp);
+}
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	put_usage(status ? stderr : stdout);
 	exit(status);
 }
 
@@ -120,63 +126,100 @@ seconds(const char *s, const char *name)
 
 enum {
 	O_PORT_FILE = 256, O_KEY, O_MODELS, O_COMPLETE, O_GROUP_DELAY, O_FAIL,
-	O_LATENCY, O_SEED, O_THREADS, O_MAX_GENS, O_REDIRECT_TO,
+	O_LATENCY, O_SEED, O_THREADS, O_MAX_GENS, O_REDIRECT_TO, O_HELP,
 	O_FAULT		/* O_FAULT + 3 * i + O_RATE, O_KINDS or O_ROUTES:
 			   the options of mock_faults[i] */
 };
 
 enum { O_RATE, O_KINDS, O_ROUTES };
 
-static const struct option fixed_opts[] = {
-	{ "port-file",		required_argument,	NULL,	O_PORT_FILE },
-	{ "key",		required_argument,	NULL,	O_KEY },
-	{ "models",		required_argument,	NULL,	O_MODELS },
-	{ "complete-after",	required_argument,	NULL,	O_COMPLETE },
-	{ "group-delay",	required_argument,	NULL,	O_GROUP_DELAY },
-	{ "fail-rate",		required_argument,	NULL,	O_FAIL },
-	{ "latency",		required_argument,	NULL,	O_LATENCY },
-	{ "seed",		required_argument,	NULL,	O_SEED },
-	{ "threads",		required_argument,	NULL,	O_THREADS },
-	{ "max-generations",	required_argument,	NULL,	O_MAX_GENS },
-	{ "redirect-to",	required_argument,	NULL,	O_REDIRECT_TO },
-	{ "help",		no_argument,		NULL,	'h' },
-	{ "version",		no_argument,		NULL,	'V' },
-	{ NULL,			0,			NULL,	0 }
+/*
+ * The options, in the order of the synopsis: these, the options of each
+ * fault of the table (fault_options()), then the tail.
+ */
+static const struct ia_option head_options[] = {
+	{ 'b', NULL, "addr", "listen on addr (default 127.0.0.1)", false },
+	{ 'p', NULL, "port", "listen on port, 0 for a free one (default 8080)",
+	    false },
+	{ O_PORT_FILE, "port-file", "file", "once listening, write the port to "
+	    "file", false },
+	{ O_KEY, "key", "key", "accept only key as the bearer token", false },
+	{ O_MODELS, "models", "list", "serve only these models, comma-separated",
+	    false },
+	{ O_COMPLETE, "complete-after", "min[,max]", "seconds from submission "
+	    "to a final state (default 1,3)", false },
+	{ O_GROUP_DELAY, "group-delay", "sec", "how long a new group answers 404 "
+	    "(default 0.5)", false },
+	{ O_FAIL, "fail-rate", "p", "share of generations that end Failed",
+	    false },
+	{ 0 }
+};
+
+static const struct ia_option tail_options[] = {
+	{ O_REDIRECT_TO, "redirect-to", "url", "where redirect garbage "
+	    "points (default: its own hosts)", false },
+	{ O_LATENCY, "latency", "ms", "delay every answer by ms", false },
+	{ O_SEED, "seed", "n", "seed every random draw (default: from the clock)",
+	    false },
+	{ O_THREADS, "threads", "n", "answer on n threads (default: one per "
+	    "processor)", false },
+	{ O_MAX_GENS, "max-generations", "n", "hold at most n generations "
+	    "(default 1000000)", false },
+	{ 'v', NULL, NULL, "log a line per request on stderr", false },
+	{ 'h', NULL, NULL, "print the synopsis and exit", false },
+	{ O_HELP, "help", NULL, "print this help and exit", false },
+	{ 'V', "version", NULL, "print the version and exit", false },
+	{ 0 }
 };
 
 /*
- * The long options: the fixed ones, then for each fault in the table its
- * rate, and the options that pick its kinds and its routes when it has them.
+ * For each fault in the table its rate, and the options that pick its kinds
+ * and its routes when it has them, each with its --help line from the row.
  */
-static struct option *
-make_longopts(void)
+static struct ia_option *
+fault_options(void)
 {
-	struct option	*o;
-	size_t		 n, nf, i;
+	struct ia_option	*o;
+	size_t			 n = 0, nf, i;
 
-	for (n = 0; fixed_opts[n].name != NULL; n++)
-		;
 	for (nf = 0; mock_faults[nf].option != NULL; nf++)
 		;
-	if ((o = calloc(n + 3 * nf + 1, sizeof(*o))) == NULL)
+	if ((o = calloc(3 * nf + 1, sizeof(*o))) == NULL)
 		err(IA_EXIT_USAGE, NULL);
-	memcpy(o, fixed_opts, n * sizeof(*o));
 	for (i = 0; i < nf; i++) {
+		o[n].val = O_FAULT + 3 * (int)i + O_RATE;
 		o[n].name = mock_faults[i].option;
-		o[n].has_arg = required_argument;
-		o[n++].val = O_FAULT + 3 * (int)i + O_RATE;
+		o[n].arg = "p";
+		o[n++].help = mock_faults[i].help != NULL ? mock_faults[i].help :
+		    "share of requests given this fault";
 		if (mock_faults[i].kinds_option != NULL) {
+			o[n].val = O_FAULT + 3 * (int)i + O_KINDS;
 			o[n].name = mock_faults[i].kinds_option;
-			o[n].has_arg = required_argument;
-			o[n++].val = O_FAULT + 3 * (int)i + O_KINDS;
+			o[n].arg = "kind,...";
+			o[n++].help = mock_faults[i].kinds_help != NULL ?
+			    mock_faults[i].kinds_help : "the kinds drawn";
 		}
 		if (mock_faults[i].routes_option != NULL) {
+			o[n].val = O_FAULT + 3 * (int)i + O_ROUTES;
 			o[n].name = mock_faults[i].routes_option;
-			o[n].has_arg = required_argument;
-			o[n++].val = O_FAULT + 3 * (int)i + O_ROUTES;
+			o[n].arg = "get|post|all";
+			o[n++].help = mock_faults[i].routes_help != NULL ?
+			    mock_faults[i].routes_help : "the routes hit";
 		}
 	}
 	return o;
+}
+
+/* --help: the synopsis, then a line for each option; exit 0. */
+static void __attribute__((noreturn))
+help(const struct ia_option_set *opts)
+{
+	put_usage(stdout);
+	putchar('\n');
+	ia_option_help(opts, stdout);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(IA_EXIT_USAGE, "stdout");
+	exit(0);
 }
 
 /* A fault's option: its rate, its kinds or its routes. */
@@ -231,8 +274,9 @@ complete_after(const char *s)
 		errx(IA_EXIT_USAGE, "--complete-after: at most 49 days");
 }
 
-/* File-wide, so that it outlives an exit from main (-V, a usage error). */
-static struct option	*longopts;
+/* File-wide, so that they outlive an exit from main (-V, a usage error). */
+static struct ia_option		*faults;
+static struct ia_option_set	 opts;
 
 int
 main(int argc, char *argv[])
@@ -240,6 +284,7 @@ main(int argc, char *argv[])
 	const char		*bind_addr = "127.0.0.1", *port = "8080";
 	const char		*port_file = NULL;
 	struct addrinfo		 hints, *ai;
+	const struct ia_option	*tables[4];
 	struct fault		*f;
 	sigset_t		 sigs;
 	double			 sum;
@@ -252,8 +297,14 @@ main(int argc, char *argv[])
 	    (uint64_t)mock_now_us());
 	nproc = sysconf(_SC_NPROCESSORS_ONLN);
 	mock_opt.threads = nproc > 0 ? (unsigned)nproc : 2;
-	longopts = make_longopts();
-	while ((ch = getopt_long(argc, argv, "b:hp:Vv", longopts, NULL)) != -1) {
+	tables[0] = head_options;
+	tables[1] = faults = fault_options();
+	tables[2] = tail_options;
+	tables[3] = NULL;
+	if (ia_option_merge(&opts, tables, false) == -1)
+		err(IA_EXIT_USAGE, NULL);
+	while ((ch = getopt_long(argc, argv, opts.shortopts, opts.longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'b':
 			bind_addr = optarg;
@@ -312,13 +363,16 @@ main(int argc, char *argv[])
 			return 0;
 		case 'h':
 			usage(0);
+		case O_HELP:
+			help(&opts);
 		default:
 			if (ch < O_FAULT)
 				usage(IA_EXIT_USAGE);
 			fault_option(ch, optarg);
 		}
 	}
-	free(longopts);
+	ia_option_free(&opts);
+	free(faults);
 	if (optind != argc)
 		usage(IA_EXIT_USAGE);
 	for (f = mock_faults, sum = 0; f->option != NULL; f++)

@@ -401,25 +401,32 @@ enum {
 	O_INTERVAL = 256, O_MAX_INTERVAL, O_DEADLINE, O_GRACE, O_ONCE, O_PENDING
 };
 
+/* ia-poll's own options; the shared ones follow (tool.h). */
+static const struct ia_option options[] = {
+	{ O_INTERVAL, "interval", "duration", "the first wait, and the shortest "
+	    "(default 1s)", false },
+	{ O_MAX_INTERVAL, "max-interval", "duration", "the longest wait between "
+	    "two polls (default 30s)", false },
+	{ O_DEADLINE, "deadline", "duration", "give up on what is not final "
+	    "by then (default 72h)", false },
+	{ O_GRACE, "grace", "duration", "how long a new id may answer 404 "
+	    "(default 60s)", false },
+	{ O_ONCE, "once", NULL, "poll each once, the rest to --pending; "
+	    "exit 3 if any", false },
+	{ O_PENDING, "pending", "file", "on a signal or with --once, save "
+	    "what is not final", false },
+	{ 0 }
+};
+
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "interval",		required_argument,	NULL,	O_INTERVAL },
-		{ "max-interval",	required_argument,	NULL,	O_MAX_INTERVAL },
-		{ "deadline",		required_argument,	NULL,	O_DEADLINE },
-		{ "grace",		required_argument,	NULL,	O_GRACE },
-		{ "once",		no_argument,		NULL,	O_ONCE },
-		{ "pending",		required_argument,	NULL,	O_PENDING },
-		IA_CONFIG_LONGOPTS,
-		{ NULL,			0,			NULL,	0 }
-	};
 	struct ia_sched_item	*it;
 	double			 wait;
 	int			 ch, timeout;
 
-	tool_init(&t, "ia-poll", synopsis, TOOL_HTTP, argv);
-	while ((ch = getopt_long(argc, argv, IA_CONFIG_SHORTOPTS, longopts, NULL)) != -1) {
+	tool_init(&t, "ia-poll", synopsis, options, TOOL_HTTP, argv);
+	while ((ch = tool_getopt(&t, argc, argv)) != -1) {
 		switch (ch) {
 		case O_INTERVAL:
 			s.interval = duration(optarg, "--interval");

@@ -97,20 +97,20 @@ enum {
 	O_DRY_RUN = 256
 };
 
+/* ia-submit's own options; the input and shared ones follow (tool.h). */
+static const struct ia_option options[] = {
+	{ O_DRY_RUN, "dry-run", NULL, "print each request that would be sent; "
+	    "send nothing", false },
+	{ 0 }
+};
+
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "dry-run",	no_argument,		NULL,	O_DRY_RUN },
-		IA_INPUT_LONGOPTS,
-		IA_CONFIG_LONGOPTS,
-		{ NULL,		0,			NULL,	0 }
-	};
 	int	 ch;
 
-	tool_init(&t, "ia-submit", synopsis, TOOL_INPUT | TOOL_HTTP, argv);
-	while ((ch = getopt_long(argc, argv, IA_INPUT_SHORTOPTS
-	    IA_CONFIG_SHORTOPTS, longopts, NULL)) != -1) {
+	tool_init(&t, "ia-submit", synopsis, options, TOOL_INPUT | TOOL_HTTP, argv);
+	while ((ch = tool_getopt(&t, argc, argv)) != -1) {
 		if (ch == O_DRY_RUN)
 			t.dry_run = true;
 		else

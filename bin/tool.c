@@ -7,6 +7,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -96,9 +97,12 @@ die(struct tool *t)
 }
 
 void
-tool_init(struct tool *t, const char *name, const char *synopsis, unsigned uses,
-    char **argv)
+tool_init(struct tool *t, const char *name, const char *synopsis,
+    const struct ia_option *opts, unsigned uses, char **argv)
 {
+	const struct ia_option	*tables[4];
+	size_t			 n = 0;
+
 	memset(t, 0, sizeof(*t));
 	t->name = name;
 	t->synopsis = synopsis;
@@ -110,6 +114,19 @@ tool_init(struct tool *t, const char *name, const char *synopsis, unsigned uses,
 	argv[0] = (char *)name;
 	signal(SIGPIPE, SIG_IGN);
 	ia_config_init(&t->cfg);
+	tables[n++] = opts;
+	if (uses & TOOL_INPUT)
+		tables[n++] = ia_input_options;
+	tables[n++] = ia_config_options;
+	tables[n] = NULL;
+	if (ia_option_merge(&t->opts, tables, (uses & TOOL_HTTP) != 0) == -1)
+		err(IA_EXIT_USAGE, NULL);
+}
+
+int
+tool_getopt(struct tool *t, int argc, char **argv)
+{
+	return getopt_long(argc, argv, t->opts.shortopts, t->opts.longopts, NULL);
 }
 
 void
@@ -117,6 +134,16 @@ tool_usage(const struct tool *t, int status)
 {
 	fprintf(status ? stderr : stdout, "usage: %s\n", t->synopsis);
 	exit(status);
+}
+
+void
+tool_help(const struct tool *t)
+{
+	printf("usage: %s\n\n", t->synopsis);
+	ia_option_help(&t->opts, stdout);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(IA_EXIT_USAGE, "stdout");
+	exit(IA_EXIT_OK);
 }
 
 void
@@ -128,6 +155,8 @@ tool_option(struct tool *t, int ch, const char *arg)
 	switch (ch) {
 	case 'h':
 		tool_usage(t, IA_EXIT_OK);
+	case IA_OPT_HELP:
+		tool_help(t);
 	case 'V':
 		printf("%s %s\n", t->name, IA_VERSION);
 		exit(IA_EXIT_OK);
@@ -497,6 +526,7 @@ tool_finish(struct tool *t)
 	if (t->uses & TOOL_INPUT)
 		ia_input_free(&t->in);
 	ia_config_free(&t->cfg);
+	ia_option_free(&t->opts);
 	jv_free(t->held);
 	if (t->journal != -1 && close(t->journal) == -1)
 		err(IA_EXIT_USAGE, "%s", t->in.journal);

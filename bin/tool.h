@@ -16,6 +16,7 @@ struct tool {
 	const char		*name;		/* "ia-submit" */
 	const char		*synopsis;	/* what follows "usage: " */
 	unsigned		 uses;		/* TOOL_* */
+	struct ia_option_set	 opts;		/* the tool's, the input's, the shared */
 	struct ia_config	 cfg;
 	struct ia_input		 in;
 	struct ia_source	 src;
@@ -30,10 +31,21 @@ struct tool {
 	unsigned long		 done, failed;	/* records, for the exit status */
 };
 
-/* Before getopt: name the tool (getopt's messages too), ignore SIGPIPE. */
-void	 tool_init(struct tool *, const char *, const char *, unsigned, char **);
+/*
+ * Before getopt: name the tool (getopt's messages too), ignore SIGPIPE, and
+ * take its synopsis and its own options (a table, which may give a shared
+ * option a line of its own): with TOOL_INPUT the input options follow them,
+ * then the shared ones (without TOOL_HTTP, those that are not about HTTP).
+ */
+void	 tool_init(struct tool *, const char *, const char *,
+	    const struct ia_option *, unsigned, char **);
+/* getopt_long(3) over all of the tool's options; -1 at their end. */
+int	 tool_getopt(struct tool *, int, char **);
+/* "usage: " and the synopsis; exit with the status (0: on stdout). */
 void	 tool_usage(const struct tool *, int) __attribute__((noreturn));
-/* getopt's default case: -h, -V, the shared and input options, else usage. */
+/* --help: the usage, then a line for each option; exit 0. */
+void	 tool_help(const struct tool *) __attribute__((noreturn));
+/* getopt's default case: -h, --help, -V, the shared and input options, else usage. */
 void	 tool_option(struct tool *, int, const char *);
 /* After getopt: check and load what the options name, open the input. */
 void	 tool_setup(struct tool *, int, char **);

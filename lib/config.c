@@ -34,6 +34,27 @@
 #define LOOPBACK_HINT	"plain http is allowed only to loopback " \
 			"(localhost, 127.0.0.1, [::1]); use https"
 
+/* The shared options: one row each, in the order --help lists them. */
+const struct ia_option ia_config_options[] = {
+	{ 'j', NULL, "n", "HTTP requests in flight, 1 to 1024 (default 16)", true },
+	{ 'q', NULL, NULL, "no progress line", false },
+	{ 'v', NULL, NULL, "log each HTTP exchange on stderr, the key redacted", true },
+	{ IA_OPT_BASE_URL, "base-url", "url", "the API's URL, instead of "
+	    "$INFERENCE_BASE_URL", true },
+	{ IA_OPT_API_KEY_FILE, "api-key-file", "file", "the API key's file, "
+	    "instead of $INFERENCE_API_KEY", true },
+	{ IA_OPT_TIMEOUT, "timeout", "duration", "give up on an HTTP request "
+	    "after duration (default 60s)", true },
+	{ IA_OPT_RETRIES, "retries", "n", "retry a request at most n times, "
+	    "0 to 100 (default 8)", true },
+	{ IA_OPT_MAX_LINE, "max-line", "bytes", "the longest input line taken, "
+	    "1 to 1G (default 16M)", false },
+	{ 'h', NULL, NULL, "print the synopsis and exit", false },
+	{ IA_OPT_HELP, "help", NULL, "print this help and exit", false },
+	{ 'V', "version", NULL, "print the version and exit", false },
+	{ 0 }
+};
+
 void
 ia_config_init(struct ia_config *cfg)
 {

@@ -51,6 +51,40 @@ int	 ia_buf_addf(struct ia_buf *, const char *, ...)
 char	*ia_buf_steal(struct ia_buf *);
 void	 ia_buf_free(struct ia_buf *);
 
+/*
+ * option.c: a program's options as tables, one row an option: the row gives
+ * getopt_long(3) its entry and --help its line, so that adding an option is
+ * one row (and its case where it is handled).  A table ends with a row whose
+ * help is NULL ({ 0 }).
+ */
+struct ia_option {
+	int		 val;	/* what getopt_long returns; a character is
+				   also the short option */
+	const char	*name;	/* the long option, or NULL */
+	const char	*arg;	/* the argument's name, or NULL: it takes none */
+	const char	*help;	/* its line in --help */
+	bool		 http;	/* only for a tool that makes HTTP requests */
+};
+
+struct option;
+struct ia_option_set {
+	char			 *shortopts;	/* for getopt_long */
+	struct option		 *longopts;
+	const struct ia_option	**rows;		/* in --help order */
+	size_t			  n;
+};
+
+/*
+ * Merge the tables of a NULL-ended list, in order: an option named by an
+ * earlier table (its short or its long form) hides it in a later one, and
+ * without http the rows only for HTTP are left out.  0, or -1 with errno.
+ */
+int	 ia_option_merge(struct ia_option_set *, const struct ia_option *const *,
+	    bool);
+/* One line per option, GNU style: "  -j n                 text". */
+void	 ia_option_help(const struct ia_option_set *, FILE *);
+void	 ia_option_free(struct ia_option_set *);
+
 /* time.c: the clock. */
 /* Monotonic seconds: every schedule and timeout runs on it. */
 double	 ia_time_now(void);
@@ -109,23 +143,15 @@ struct ia_config {
 };
 
 /*
- * The short and long options every tool shares, for getopt_long: append
- * IA_CONFIG_SHORTOPTS to a tool's optstring and IA_CONFIG_LONGOPTS (before
- * the terminating zero entry) to its longopts.
+ * The options every tool shares (ia_config_option() takes them, but -h,
+ * --help and -V, which the tool layer answers), as a table for
+ * ia_option_merge().
  */
-#define IA_CONFIG_SHORTOPTS	"hj:qVv"
 enum {
 	IA_OPT_BASE_URL = 1000, IA_OPT_API_KEY_FILE, IA_OPT_TIMEOUT,
-	IA_OPT_RETRIES, IA_OPT_MAX_LINE
+	IA_OPT_RETRIES, IA_OPT_MAX_LINE, IA_OPT_HELP
 };
-#define IA_CONFIG_LONGOPTS \
-	{ "base-url",		required_argument, NULL, IA_OPT_BASE_URL }, \
-	{ "api-key-file",	required_argument, NULL, IA_OPT_API_KEY_FILE }, \
-	{ "timeout",		required_argument, NULL, IA_OPT_TIMEOUT }, \
-	{ "retries",		required_argument, NULL, IA_OPT_RETRIES }, \
-	{ "max-line",		required_argument, NULL, IA_OPT_MAX_LINE }, \
-	{ "help",		no_argument,       NULL, 'h' }, \
-	{ "version",		no_argument,       NULL, 'V' }
+extern const struct ia_option ia_config_options[];
 
 void	 ia_config_init(struct ia_config *);
 /* 1: handled; 0: not a shared option; -1: bad value (message in err). */
@@ -338,19 +364,11 @@ struct ia_item {
 	long		 line;
 };
 
-/*
- * The input options ia-submit and ia-group share, for getopt_long, as with
- * IA_CONFIG_SHORTOPTS and IA_CONFIG_LONGOPTS.
- */
-#define IA_INPUT_SHORTOPTS	"e:m:t"
+/* The input options ia-submit and ia-group share, as a table. */
 enum {
 	IA_OPT_SYSTEM = 1100, IA_OPT_WEBHOOK_ID, IA_OPT_SKIP_DONE, IA_OPT_JOURNAL
 };
-#define IA_INPUT_LONGOPTS \
-	{ "system",		required_argument, NULL, IA_OPT_SYSTEM }, \
-	{ "webhook-id",		required_argument, NULL, IA_OPT_WEBHOOK_ID }, \
-	{ "skip-done",		required_argument, NULL, IA_OPT_SKIP_DONE }, \
-	{ "journal",		required_argument, NULL, IA_OPT_JOURNAL }
+extern const struct ia_option ia_input_options[];
 
 /* 1: handled; 0: not an input option; -1: bad value (message in err). */
 int	 ia_input_option(struct ia_input *, int, const char *, char *, size_t);

@@ -46,6 +46,23 @@ skipped(struct ia_input *in, const char *custom_id)
 	return true;
 }
 
+/* The input options: one row each, in the order --help lists them. */
+const struct ia_option ia_input_options[] = {
+	{ 'e', NULL, "filter", "a jq program that makes the requests of each "
+	    "line", false },
+	{ 'm', NULL, "model", "the model of requests that name none", false },
+	{ 't', NULL, NULL, "each line is a prompt, not a request", false },
+	{ IA_OPT_SYSTEM, "system", "text", "with -t, a system message before "
+	    "each prompt", false },
+	{ IA_OPT_WEBHOOK_ID, "webhook-id", "id", "set metadata.webhook_id in "
+	    "every request", false },
+	{ IA_OPT_SKIP_DONE, "skip-done", "file", "skip what file shows done "
+	    "or submitted (up to 16 times)", false },
+	{ IA_OPT_JOURNAL, "journal", "file", "journal what is submitted in "
+	    "file before printing it", false },
+	{ 0 }
+};
+
 int
 ia_input_option(struct ia_input *in, int ch, const char *arg, char *err, size_t errlen)
 {

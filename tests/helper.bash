@@ -254,6 +254,18 @@ py_server() {
 	SERVER_URL="http://127.0.0.1:$(cat "$dir/port")"
 }
 
+# tools: the tools GNUmakefile builds and installs (TOOLS), one a word.
+tools() {
+	sed -n 's/^TOOLS[[:space:]]*=[[:space:]]*//p' "$IA_TOP/GNUmakefile"
+}
+
+# help_options: the options a --help text on stdin names at the start of its
+# lines ("  -V, --version  ..."), one a line, sorted.
+help_options() {
+	sed -n 's/^  \(-.*\)/\1/p' | sed 's/  .*//; s/, /\n/g' |
+	    awk '{ print $1 }' | sort -u
+}
+
 # The default set-up, which a file may replace by defining its own setup,
 # teardown or teardown_file after "load helper".
 

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# lib/config.c and lib/progress.c through tests/t_config: base URLs, the
-# shared options, the API key and the progress line.
+# lib/config.c, lib/option.c and lib/progress.c through tests/t_config: base
+# URLs, the shared options and their tables, the API key and the progress
+# line.
 
 load helper
 
@@ -18,6 +19,10 @@ t_config() {
 
 @test "config: shared options parsed, bad values refused naming the option" {
 	t_config options
+}
+
+@test "option tables: shared and input rows, each handled; merging hides, --help lines" {
+	t_config table
 }
 
 @test "config: API key from the environment or a private file, never in a message" {

@@ -1,11 +1,13 @@
 /*
- * t_config: checks of lib/config.c and lib/progress.c, one group per
- * subcommand (url, options, key, progress), run from tests/lib-config.bats.
+ * t_config: checks of lib/config.c, lib/option.c and lib/progress.c, one
+ * group per subcommand (url, options, table, key, progress), run from
+ * tests/lib-config.bats.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,6 +320,116 @@ finish_key(const char *file, const char *env, bool need, char **key,
 	return rc;
 }
 
+/* The long option name in set, or NULL. */
+static const struct option *
+long_opt(const struct ia_option_set *set, const char *name)
+{
+	const struct option	*o;
+
+	for (o = set->longopts; o->name != NULL; o++)
+		if (strcmp(o->name, name) == 0)
+			return o;
+	return NULL;
+}
+
+/* What ia_option_help() prints for set, in a string to free. */
+static char *
+help_text(const struct ia_option_set *set)
+{
+	char	*text = NULL;
+	size_t	 len = 0;
+	FILE	*fp;
+
+	if ((fp = open_memstream(&text, &len)) == NULL)
+		exit(2);
+	ia_option_help(set, fp);
+	fclose(fp);
+	return text;
+}
+
+/* lib/option.c over the shared and input tables, and its --help lines. */
+static void
+t_table(void)
+{
+	static const struct ia_option mine[] = {
+		{ 'q', NULL, NULL, "my -q", false },
+		{ 500, "max-line", "n", "my --max-line", false },
+		{ 0 }
+	};
+	static const struct ia_option lines[] = {
+		{ 'j', NULL, "n", "in flight", false },
+		{ 'V', "version", NULL, "the version", false },
+		{ 501, "interval", "duration", "19 wide", false },
+		{ 502, "max-interval", "duration", "wider", false },
+		{ 0 }
+	};
+	const struct ia_option	*config[] = { ia_config_options, NULL };
+	const struct ia_option	*both[] = { mine, ia_config_options, NULL };
+	const struct ia_option	*input[] = { ia_input_options, NULL };
+	const struct ia_option	*one[] = { lines, NULL };
+	const struct ia_option	*o;
+	const struct option	*lo;
+	struct ia_option_set	 set;
+	struct ia_config	 cfg;
+	struct ia_input		 in;
+	char			 err[512], *text;
+	size_t			 i;
+
+	CHECK(ia_option_merge(&set, config, true) == 0);
+	CHECK_MSG(strcmp(set.shortopts, "j:qvhV") == 0, set.shortopts);
+	CHECK((lo = long_opt(&set, "base-url")) != NULL &&
+	    lo->has_arg == required_argument && lo->val == IA_OPT_BASE_URL);
+	CHECK((lo = long_opt(&set, "help")) != NULL &&
+	    lo->has_arg == no_argument && lo->val == IA_OPT_HELP);
+	CHECK((lo = long_opt(&set, "version")) != NULL && lo->val == 'V');
+	CHECK(long_opt(&set, "h") == NULL && long_opt(&set, "j") == NULL);
+	ia_option_free(&set);
+
+	/* Without HTTP: -q, --max-line, -h, --help, -V only. */
+	CHECK(ia_option_merge(&set, config, false) == 0);
+	CHECK_MSG(strcmp(set.shortopts, "qhV") == 0, set.shortopts);
+	CHECK(long_opt(&set, "base-url") == NULL && long_opt(&set, "timeout") == NULL);
+	CHECK(long_opt(&set, "max-line") != NULL && set.n == 5);
+	ia_option_free(&set);
+
+	/* A tool's own row hides the shared one, short or long. */
+	CHECK(ia_option_merge(&set, both, false) == 0);
+	CHECK_MSG(strcmp(set.shortopts, "qhV") == 0, set.shortopts);
+	CHECK(set.n == 5 && set.rows[0] == &mine[0] && set.rows[1] == &mine[1]);
+	CHECK((lo = long_opt(&set, "max-line")) != NULL && lo->val == 500);
+	ia_option_free(&set);
+
+	/* Every row has its case: ia_config_option takes all but -h, --help, -V. */
+	ia_config_init(&cfg);
+	for (o = ia_config_options; o->help != NULL; o++) {
+		if (o->val == 'h' || o->val == IA_OPT_HELP || o->val == 'V')
+			CHECK(ia_config_option(&cfg, o->val, NULL, err, sizeof(err)) == 0);
+		else
+			CHECK_MSG(ia_config_option(&cfg, o->val, o->arg ? "1" : NULL,
+			    err, sizeof(err)) == 1, o->help);
+	}
+	ia_config_free(&cfg);
+	memset(&in, 0, sizeof(in));
+	CHECK(ia_option_merge(&set, input, false) == 0);
+	CHECK_MSG(strcmp(set.shortopts, "e:m:t") == 0, set.shortopts);
+	for (i = 0; i < set.n; i++)
+		CHECK_MSG(ia_input_option(&in, set.rows[i]->val, "1", err,
+		    sizeof(err)) == 1, set.rows[i]->help);
+	ia_option_free(&set);
+
+	/* GNU style: the text in column 23, or under a long option. */
+	CHECK(ia_option_merge(&set, one, true) == 0);
+	text = help_text(&set);
+	CHECK_MSG(strcmp(text,
+	    "  -j n                 in flight\n"
+	    "  -V, --version        the version\n"
+	    "  --interval duration  19 wide\n"
+	    "  --max-interval duration\n"
+	    "                       wider\n") == 0, text);
+	free(text);
+	ia_option_free(&set);
+}
+
 static void
 t_key(void)
 {
@@ -562,13 +674,15 @@ int
 main(int argc, char *argv[])
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: t_config url | options | key | progress\n");
+		fprintf(stderr, "usage: t_config url | options | table | key | progress\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "url") == 0)
 		t_url();
 	else if (strcmp(argv[1], "options") == 0)
 		t_options();
+	else if (strcmp(argv[1], "table") == 0)
+		t_table();
 	else if (strcmp(argv[1], "key") == 0)
 		t_key();
 	else if (strcmp(argv[1], "progress") == 0)

@@ -194,10 +194,8 @@ out:
 static int
 run(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		IA_CONFIG_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
+	static const struct ia_option *const tables[] = { ia_config_options, NULL };
+	struct ia_option_set	 opts;
 	struct ia_config	 cfg;
 	struct ia_reader	 r;
 	struct ia_line		 line;
@@ -210,12 +208,16 @@ run(int argc, char *argv[])
 	int			 ch, rc, failed = 0;
 
 	ia_config_init(&cfg);
-	while ((ch = getopt_long(argc, argv, IA_CONFIG_SHORTOPTS, longopts, NULL)) != -1) {
+	if (ia_option_merge(&opts, tables, true) == -1)
+		err(2, NULL);
+	while ((ch = getopt_long(argc, argv, opts.shortopts, opts.longopts,
+	    NULL)) != -1) {
 		if ((rc = ia_config_option(&cfg, ch, optarg, msg, sizeof(msg))) == -1)
 			errx(2, "%s", msg);
 		if (rc == 0)
 			errx(2, "usage: t_http run [-qv] [-j n] [--base-url url] ...");
 	}
+	ia_option_free(&opts);
 	if (ia_config_finish(&cfg, msg, sizeof(msg)) == -1)
 		errx(2, "%s", msg);
 	if ((h = ia_http_new(&cfg, cfg.verbose ? stderr : NULL, msg, sizeof(msg))) == NULL)

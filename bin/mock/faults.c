@@ -2,7 +2,7 @@
  * The faults: one row each, in the order they are drawn.  A row is all
  * there is to a fault but what it does (its "how"): the option that sets
  * its rate, those that pick its kinds and its routes, its share of the draw,
- * its /mock/stats counters and its usage.
+ * its /mock/stats counters, its usage and its --help lines.
  *
  * Here too: the watch on Retry-After, which tells how soon each request
  * answered 429 with "Retry-After: 1" came again.
@@ -17,21 +17,35 @@
 #include "mock.h"
 
 struct fault mock_faults[] = {
-	{ .option = "error-rate", .how = FH_ANSWER, .routes = ROUTES_ANY, .kinds = {
+	{ .option = "error-rate",
+	    .help = "share of requests answered 500, 502 or 503",
+	    .how = FH_ANSWER, .routes = ROUTES_ANY, .kinds = {
 		{ .name = "500", .status = 500, .message = "injected fault: 500" },
 		{ .name = "502", .status = 502, .message = "injected fault: 502" },
 		{ .name = "503", .status = 503, .message = "injected fault: 503" } } },
-	{ .option = "429-rate", .how = FH_ANSWER, .routes = ROUTES_ANY, .kinds = {
+	{ .option = "429-rate",
+	    .help = "share of requests answered 429, Retry-After: 1",
+	    .how = FH_ANSWER, .routes = ROUTES_ANY, .kinds = {
 		{ .name = "429", .status = 429,
 		    .message = "rate limited (injected fault)" } } },
-	{ .option = "reset-rate", .how = FH_RESET, .routes = ROUTES_ANY,
+	{ .option = "reset-rate",
+	    .help = "share of requests closed with no answer",
+	    .how = FH_RESET, .routes = ROUTES_ANY,
 	    .kinds = { { .name = "reset" } } },
-	{ .option = "stall-rate", .how = FH_STALL, .routes = ROUTES_ANY,
+	{ .option = "stall-rate",
+	    .help = "share of requests read and never answered",
+	    .how = FH_STALL, .routes = ROUTES_ANY,
 	    .kinds = { { .name = "stall" } } },
-	{ .option = "lose-rate", .how = FH_LOSE, .routes = ROUTES_SUBMIT,
+	{ .option = "lose-rate",
+	    .help = "share of submissions done, then closed unanswered",
+	    .how = FH_LOSE, .routes = ROUTES_SUBMIT,
 	    .kinds = { { .name = "lose" } } },
 	{ .option = "garbage-rate", .kinds_option = "garbage",
-	    .routes_option = "garbage-routes", .how = FH_GARBAGE,
+	    .routes_option = "garbage-routes",
+	    .help = "share of requests answered with garbage",
+	    .kinds_help = "the kinds of garbage drawn, or all (default all)",
+	    .routes_help = "the routes garbage hits (default all)",
+	    .how = FH_GARBAGE,
 	    .routes = ROUTES_ANY, .kinds = {
 		{ .name = "garbage-json", .word = "json", .garbage = G_JSON },
 		{ .name = "garbage-html", .word = "html", .garbage = G_HTML,

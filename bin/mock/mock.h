@@ -63,9 +63,9 @@ struct mock_opt {
 extern struct mock_opt mock_opt;
 
 /*
- * A fault: one row of mock_faults, which gives its rate's option, its draw,
- * its /mock/stats counters and its usage.  What it does to a request is its
- * "how", carried out in routes.c and server.c.
+ * A fault: one row of mock_faults, which gives its options, its draw, its
+ * /mock/stats counters, its usage and its --help lines.  What it does to a
+ * request is its "how", carried out in routes.c and server.c.
  */
 enum fault_how {
 	FH_ANSWER,	/* answer the kind's status and message; do nothing */
@@ -109,6 +109,9 @@ struct fault {
 	const char		*option;	/* the rate's long option */
 	const char		*kinds_option;	/* picks the kinds drawn, or NULL */
 	const char		*routes_option;	/* picks the routes hit, or NULL */
+	const char		*help;		/* the rate's line in --help */
+	const char		*kinds_help;	/* the kinds option's line */
+	const char		*routes_help;	/* the routes option's line */
 	enum fault_how		 how;
 	unsigned		 routes;	/* bits 1 << route it may hit */
 	struct fault_kind	 kinds[FAULT_KINDS];	/* one drawn evenly */
