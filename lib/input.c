@@ -109,6 +109,7 @@ ia_input_option(struct ia_input *in, int ch, const char *arg, char *err, size_t 
 int
 ia_input_init(struct ia_input *in, char *err, size_t errlen)
 {
+	const char *env;
 	int	 i;
 
 	ia_ids_init(&in->ids);
@@ -116,8 +117,12 @@ ia_input_init(struct ia_input *in, char *err, size_t errlen)
 	ia_ids_init(&in->done);
 	ia_ids_init(&in->sent);
 	in->skipped_done = in->skipped_sent = 0;
+	if (in->model == NULL && (env = getenv("IA_MODEL")) != NULL &&
+	    *env != '\0')
+		in->model = env;
 	if (in->text && in->model == NULL && in->filter == NULL) {
-		snprintf(err, errlen, "-t needs -m MODEL (or -e to build each request)");
+		snprintf(err, errlen, "-t needs -m MODEL or IA_MODEL in the "
+		    "environment (or -e to build each request)");
 		return -1;
 	}
 	if (in->system != NULL && !in->text) {

@@ -5,7 +5,7 @@
 IA_TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 PATH="$IA_TOP/bin:$PATH"
 export INFERENCE_API_KEY=test-key-0123456789
-unset INFERENCE_BASE_URL
+unset INFERENCE_BASE_URL IA_MODEL
 # Under `make check` the tests inherit make's MAKELEVEL and jobserver flags; a make
 # a test runs must behave as one a user types (no "make[1]:", no jobserver).
 unset MAKELEVEL MAKEFLAGS MFLAGS

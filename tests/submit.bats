@@ -191,6 +191,27 @@ check_input_error() {
 	[ "$(jq -r .model <<<"$r")" = m ]
 }
 
+@test "IA_MODEL is the model -m would give: -t needs no -m, a request naming none gets it, -m wins" {
+	mock_start
+	printf 'question one\n' > "$IN"
+	IA_MODEL=env-model run ia-submit -t < "$IN"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .model <<<"$(sent "$(oks | jq -r .id)")")" = env-model ]
+	IA_MODEL=env-model run ia-submit -t -m flag-model < "$IN"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .model <<<"$(sent "$(oks | jq -r .id)")")" = flag-model ]
+	printf '%s\n' '{"messages":[{"role":"user","content":"hi"}]}' \
+	    '{"model":"own","messages":[{"role":"user","content":"hi"}]}' > "$IN"
+	IA_MODEL=env-model run ia-submit < "$IN"
+	[ "$status" -eq 0 ]
+	[ "$(oks | jq -r .id | while read -r id; do sent "$id" | jq -r .model; done | sort | tr '\n' ' ')" = "env-model own " ]
+	# An empty IA_MODEL is none.
+	IA_MODEL= run --separate-stderr ia-submit -t <<< "hello"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"-m MODEL or IA_MODEL"* ]]
+}
+
 @test "-t without -m, and --system without -t, are usage errors" {
 	mock_start
 	run --separate-stderr ia-submit -t <<< "hello"

@@ -471,8 +471,15 @@ t_options(void)
 
 	/* What goes together. */
 	CHECK_STR(init_error(NULL), "ok");
-	CHECK_STR(init_error(OPTS("t", "")), "-t needs -m MODEL (or -e to build "
-	    "each request)");
+	unsetenv("IA_MODEL");
+	CHECK_STR(init_error(OPTS("t", "")), "-t needs -m MODEL or IA_MODEL in "
+	    "the environment (or -e to build each request)");
+	setenv("IA_MODEL", "", 1);
+	CHECK_STR(init_error(OPTS("t", "")), "-t needs -m MODEL or IA_MODEL in "
+	    "the environment (or -e to build each request)");
+	setenv("IA_MODEL", "env-model", 1);
+	CHECK_STR(init_error(OPTS("t", "")), "ok");
+	unsetenv("IA_MODEL");
 	CHECK_STR(init_error(OPTS("t", "", "m", "mod")), "ok");
 	CHECK_STR(init_error(OPTS("t", "", "e", "{model:\"m\",prompt:.}")), "ok");
 	CHECK_STR(init_error(OPTS("system", "s")), "--system goes with -t");
