@@ -31,6 +31,7 @@ static const char synopsis[] =
     "                [--dry-run] [--skip-done file]\n"
     "                [--journal file] [--base-url url]\n"
     "                [--api-key-file file] [--timeout duration] [--retries n]\n"
+    "                [--rate rate]\n"
     "                [--max-line bytes] [file ...]";
 
 static struct tool	 t;	/* done and failed count requests */

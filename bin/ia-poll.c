@@ -35,7 +35,8 @@ static const char synopsis[] =
     "ia-poll [-hqVv] [-j n] [--interval duration] [--max-interval duration]\n"
     "               [--deadline duration] [--grace duration] [--once]\n"
     "               [--pending file] [--base-url url] [--api-key-file file]\n"
-    "               [--timeout duration] [--retries n] [--max-line bytes]\n"
+    "               [--timeout duration] [--retries n]\n"
+    "               [--rate rate] [--max-line bytes]\n"
     "               [file ...]";
 
 static struct tool	 t;

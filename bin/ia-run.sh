@@ -14,7 +14,7 @@ synopsis() {
 	cat <<'TXT'
 usage: ia-run [-ghqtVv] [-e filter] [-j n] [-m model] [--rounds n]
               [--system text] [--interval duration] [--max-interval duration]
-              [--deadline duration] prompts dir
+              [--deadline duration] [--rate rate] prompts dir
        ia-run --status dir
 TXT
 }
@@ -34,6 +34,7 @@ help() {
   --max-interval duration
                        ia-poll's longest wait (default 30s)
   --deadline duration  ia-poll's deadline (default 72h)
+  --rate rate          at most rate submissions a second (100, 600/m)
   --status             print the job's counts; read only, send nothing
   -q                   no progress line
   -v                   log each HTTP exchange on stderr, key redacted
@@ -55,19 +56,20 @@ usage_error() {
 }
 
 group=false status_only=false rounds=2 text=false filter=false
-in_opts=() model_opts=() net_opts=() poll_opts=()
+in_opts=() model_opts=() net_opts=() poll_opts=() rate_opts=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	-g) group=true ;;
 	-t) text=true; in_opts+=(-t) ;;
 	-q|-v) net_opts+=("$1") ;;
-	-e|-j|-m|--system|--rounds|--interval|--max-interval|--deadline)
+	-e|-j|-m|--system|--rounds|--interval|--max-interval|--deadline|--rate)
 		[ $# -ge 2 ] || usage_error "$1 needs a value"
 		case $1 in
 		-e) filter=true; in_opts+=(-e "$2") ;;
 		-m) model_opts+=(-m "$2") ;;
 		--system) in_opts+=(--system "$2") ;;
 		-j) net_opts+=(-j "$2") ;;
+		--rate) rate_opts+=(--rate "$2") ;;
 		--rounds)
 			case $2 in
 			''|*[!0-9]*) usage_error "--rounds: $2: not a whole number" ;;
@@ -137,9 +139,9 @@ repair "$res"
 touch "$sub" "$res" || exit 2
 
 if $group; then
-	submit=(ia-group "${net_opts[@]}" "${model_opts[@]}")
+	submit=(ia-group "${net_opts[@]}" "${rate_opts[@]}" "${model_opts[@]}")
 else
-	submit=(ia-submit "${net_opts[@]}" "${model_opts[@]}")
+	submit=(ia-submit "${net_opts[@]}" "${rate_opts[@]}" "${model_opts[@]}")
 fi
 # --pending: on a signal ia-poll saves what it followed there, not on
 # stderr; the journal already holds it all.

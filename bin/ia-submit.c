@@ -16,7 +16,8 @@ static const char synopsis[] =
     "                 [--webhook-id id] [--dry-run] [--skip-done file]\n"
     "                 [--journal file]\n"
     "                 [--base-url url] [--api-key-file file]\n"
-    "                 [--timeout duration] [--retries n] [--max-line bytes]\n"
+    "                 [--timeout duration] [--retries n]\n"
+    "                 [--rate rate] [--max-line bytes]\n"
     "                 [file ...]";
 
 /* What a transfer carries for its answer: who it is and what was sent. */

@@ -9,7 +9,7 @@
 # _ia_options TOOL: set flags (the options that take no argument), args
 # (those that take one) and files (those of args that take a file).
 _ia_options() {
-	local http='-j --base-url --api-key-file --timeout --retries'
+	local http='-j --base-url --api-key-file --timeout --retries --rate'
 	local input='-e -m --system --webhook-id --skip-done --journal'
 
 	flags='-h --help -V --version'
@@ -44,7 +44,7 @@ _ia_options() {
 	ia-run)
 		flags+=' -g -q -t -v --status'
 		args='-e -j -m --system --rounds --interval --max-interval'
-		args+=' --deadline'
+		args+=' --deadline --rate'
 		;;
 	esac
 }

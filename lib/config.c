@@ -3,9 +3,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -47,6 +49,8 @@ const struct ia_option ia_config_options[] = {
 	    "after duration (default 60s)", true },
 	{ IA_OPT_RETRIES, "retries", "n", "retry a request at most n times, "
 	    "0 to 100 (default 8)", true },
+	{ IA_OPT_RATE, "rate", "rate", "at most rate requests a second "
+	    "(100, 600/m)", true },
 	{ IA_OPT_MAX_LINE, "max-line", "bytes", "the longest input line taken, "
 	    "1 to 1G (default 16M)", false },
 	{ 'h', NULL, NULL, "print the synopsis and exit", false },
@@ -120,6 +124,32 @@ size_arg(const char *s, size_t min, size_t max, size_t *n)
 }
 
 int
+ia_config_rate(const char *s, double *rate)
+{
+	static const struct { const char *unit; double per; } units[] = {
+		{ "", 1 }, { "/s", 1 }, { "/m", 60 }, { "/min", 60 }, { "/h", 3600 },
+	};
+	char	*end;
+	double	 n;
+	size_t	 i;
+
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	n = strtod(s, &end);
+	if (errno != 0 || end == s || !isfinite(n) || n <= 0)
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(end, units[i].unit) == 0) {
+			if (n / units[i].per > 1e6 || n / units[i].per < 1e-6)
+				return -1;
+			*rate = n / units[i].per;
+			return 0;
+		}
+	return -1;
+}
+
+int
 ia_config_option(struct ia_config *cfg, int ch, const char *arg, char *err,
     size_t errlen)
 {
@@ -168,6 +198,14 @@ ia_config_option(struct ia_config *cfg, int ch, const char *arg, char *err,
 			return -1;
 		}
 		cfg->retries = (int)n;
+		return 1;
+	case IA_OPT_RATE:
+		if (ia_config_rate(arg, &cfg->rate) == -1) {
+			snprintf(err, errlen, "--rate: %s: must be a number of "
+			    "requests above 0, a second or with /s, /m or /h: 100, "
+			    "600/m", arg ? arg : "");
+			return -1;
+		}
 		return 1;
 	case IA_OPT_MAX_LINE:
 		if (size_arg(arg, 1, MAX_LINE_CAP, &cfg->max_line) == -1) {

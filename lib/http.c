@@ -36,6 +36,16 @@ struct ia_http {
 	struct ia_xfer		*done, *done_tail;
 	size_t			 nready, nrunning, nwaiting, ndone;
 	uint64_t		 rng;
+	/*
+	 * Pacing: starts are spaced 1/rate apart (next_at, monotonic).  rate
+	 * is --rate, or 0 (none) until the server first answers 429; then it
+	 * is what the server took in the last second, less 5 %, and grows by
+	 * 2 % a second while no 429 comes, never above --rate.  One cut per
+	 * round: only for a 429 to a request sent after the last cut.
+	 */
+	double			 rate, next_at, cut_at;
+	unsigned		 took[10];	/* answers other than 429, per 100 ms */
+	long			 took_slot[10];	/* the 100 ms slot each counts */
 	bool			 trusted;	/* an answer other than 401/403 came */
 	long			 refused;	/* 401 or 403: nothing more starts */
 	char			 refusal[256];	/* what the server said then */
@@ -199,6 +209,8 @@ ia_http_new(const struct ia_config *cfg, FILE *log, char *err, size_t errlen)
 	h->cfg = cfg;
 	h->log = log;
 	h->rng = ia_rand_seed();
+	h->rate = cfg->rate;
+	h->cut_at = -1;
 	if ((h->multi = curl_multi_init()) == NULL)
 		goto nomem;
 	curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
@@ -511,6 +523,78 @@ push_waiting(struct ia_http *h, struct ia_xfer *x)
 	h->nwaiting++;
 }
 
+/* Answers the server took (any but a 429) in the last second. */
+static unsigned
+took_last_second(const struct ia_http *h, double now)
+{
+	long		 slot = (long)floor(now * 10);
+	unsigned	 n = 0;
+	int		 i;
+
+	for (i = 0; i < 10; i++)
+		if (h->took_slot[i] > slot - 10)
+			n += h->took[i];
+	return n;
+}
+
+/*
+ * What an answer says of the pace: a 429 to a request sent since the last
+ * cut sets the rate to 95 % of what the server took in the last second (or
+ * halves it); any other answer counts as taken and, when paced, grows the
+ * rate by 0.02 a request: 2 % a second at any rate.
+ */
+static void
+pace(struct ia_http *h, const struct ia_xfer *x, long status, double now)
+{
+	long	 slot = (long)floor(now * 10);
+	int	 i = (int)(slot % 10);
+	double	 r;
+
+	if (status == 429) {
+		if (x->sent_at < h->cut_at)
+			return;
+		r = 0.95 * took_last_second(h, now);
+		if (r < 0.1)
+			r = h->rate > 0 ? h->rate / 2 : 1;
+		if (r < 0.1)
+			r = 0.1;
+		if (h->cfg->rate > 0 && r > h->cfg->rate)
+			r = h->cfg->rate;
+		h->rate = r;
+		h->cut_at = now;
+		if (h->log != NULL)
+			fprintf(h->log, "ia: HTTP 429: pacing to %.1f requests a second\n", r);
+		return;
+	}
+	if (status == 0)
+		return;
+	if (h->took_slot[i] != slot) {
+		h->took_slot[i] = slot;
+		h->took[i] = 0;
+	}
+	h->took[i]++;
+	if (h->rate > 0 && (h->cfg->rate == 0 || h->rate < h->cfg->rate)) {
+		h->rate += 0.02;
+		if (h->cfg->rate > 0 && h->rate > h->cfg->rate)
+			h->rate = h->cfg->rate;
+	}
+}
+
+/* Whether the pace lets a transfer start now; if so, the next slot is taken. */
+static bool
+paced_start(struct ia_http *h, double now)
+{
+	if (h->rate <= 0)
+		return true;
+	if (now < h->next_at)
+		return false;
+	/* Late by a loop turn or so: keep the slack, not a burst. */
+	if (h->next_at < now - 0.01)
+		h->next_at = now - 0.01;
+	h->next_at += 1 / h->rate;
+	return true;
+}
+
 /*
  * How many may run at once: none once the key is refused, one until it has
  * been seen to work (a wrong key then costs one request, not one per line
@@ -532,6 +616,11 @@ start_ready(struct ia_http *h)
 	double		 now = ia_time_now();
 
 	while (h->nrunning < running_cap(h)) {
+		if ((h->waiting == NULL || h->waiting->start_at > now) &&
+		    h->ready == NULL)
+			break;
+		if (!paced_start(h, now))
+			break;
 		if (h->waiting != NULL && h->waiting->start_at <= now) {
 			x = h->waiting;
 			h->waiting = x->next;
@@ -632,6 +721,7 @@ finish(struct ia_http *h, struct ia_xfer *x, CURLcode rc)
 		error_from_body(x, status);
 		retry = ia_http_retryable(status);
 	}
+	pace(h, x, status, now);
 	if (status == 401 || status == 403) {
 		h->refused = status;
 		memcpy(h->refusal, x->error, sizeof(h->refusal));
@@ -706,6 +796,13 @@ ia_http_poll(struct ia_http *h, void *extra, unsigned nextra, int timeout_ms)
 	/* A due retry with no free slot waits for a transfer to end, not a timer. */
 	if (h->waiting != NULL && h->nrunning < running_cap(h)) {
 		wait = (h->waiting->start_at - ia_time_now()) * 1000;
+		if (wait < timeout_ms || timeout_ms < 0)
+			timeout_ms = wait < 0 ? 0 : (int)ceil(wait);
+	}
+	/* Work held back by the pace waits for its slot. */
+	if (h->rate > 0 && h->nrunning < running_cap(h) && (h->ready != NULL ||
+	    (h->waiting != NULL && h->waiting->start_at <= h->next_at))) {
+		wait = (h->next_at - ia_time_now()) * 1000;
 		if (wait < timeout_ms || timeout_ms < 0)
 			timeout_ms = wait < 0 ? 0 : (int)ceil(wait);
 	}

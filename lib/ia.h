@@ -139,6 +139,7 @@ struct ia_config {
 	double		 timeout;	/* --timeout, seconds */
 	int		 retries;	/* --retries */
 	size_t		 max_line;	/* --max-line, bytes */
+	double		 rate;		/* --rate: requests a second at most; 0: none */
 	bool		 need_key;	/* ia_config_finish() requires a key */
 };
 
@@ -149,11 +150,13 @@ struct ia_config {
  */
 enum {
 	IA_OPT_BASE_URL = 1000, IA_OPT_API_KEY_FILE, IA_OPT_TIMEOUT,
-	IA_OPT_RETRIES, IA_OPT_MAX_LINE, IA_OPT_HELP
+	IA_OPT_RETRIES, IA_OPT_MAX_LINE, IA_OPT_HELP, IA_OPT_RATE
 };
 extern const struct ia_option ia_config_options[];
 
 void	 ia_config_init(struct ia_config *);
+/* A rate, N[/s|/m|/h] (N > 0, at most 1e6 a second), as a number a second; -1 if bad. */
+int	 ia_config_rate(const char *, double *);
 /* 1: handled; 0: not a shared option; -1: bad value (message in err). */
 int	 ia_config_option(struct ia_config *, int, const char *, char *, size_t);
 /* Environment, key file, URL checks: 0, or -1 with a message in err. */

@@ -609,6 +609,20 @@ min_gap() {
 	lt "$gap" 0.05
 }
 
+@test "--rate is passed to the submitter: 8 prompts at --rate 10 made at least 80 ms apart" {
+	mock_start --complete-after 0.1
+	reqs 8 > "$IN"
+	run --separate-stderr ia_run --rate 10 "$IN" "$BATS_TEST_TMPDIR/paced"
+	[ "$status" -eq 0 ]
+	answers_ok "$IN"
+	gap=$(created_at "$BATS_TEST_TMPDIR/paced/results.jsonl" | min_gap)
+	echo "least gap: $gap"
+	awk -v g="$gap" 'BEGIN { exit !(g >= 0.08) }'
+	run --separate-stderr ia_run --rate 0 "$IN" "$BATS_TEST_TMPDIR/bad"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"--rate: 0:"* ]]
+}
+
 # --- examples/Makefile --------------------------------------------------------------------
 
 # mk [make arguments]: make with examples/Makefile in $BATS_TEST_TMPDIR/mk, where

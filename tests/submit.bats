@@ -753,3 +753,51 @@ check_input_error() {
 	read -r real user sys < <(tail -n 1 "$BATS_TEST_TMPDIR/time")
 	awk -v r="$real" -v u="$user" -v s="$sys" 'BEGIN { exit !(r > 1 && u + s < 0.4) }'
 }
+
+# --- --rate --------------------------------------------------------------------
+
+# created_times: the createdAt of each generation acknowledged in $output, as
+# seconds of the day, sorted.
+created_times() {
+	local id
+	oks | jq -r .id | while read -r id; do
+		http GET "/v1/generation/$id" >/dev/null
+		body | jq -r '.createdAt | capture("T(?<h>[0-9]+):(?<m>[0-9]+):(?<s>[0-9.]+)Z")
+		    | (.h | tonumber) * 3600 + (.m | tonumber) * 60 + (.s | tonumber)'
+	done | sort -n
+}
+
+@test "--rate 10: 20 POSTs spread over about 2 s, none two within 80 ms; without it, all at once" {
+	mock_start
+	reqs 20 > "$IN"
+	run --separate-stderr ia-submit --rate 10 < "$IN"
+	[ "$status" -eq 0 ]
+	[ "$(oks | wc -l)" -eq 20 ]
+	created_times > "$BATS_TEST_TMPDIR/t"
+	span=$(awk 'NR == 1 { f = $1 } { l = $1 } END { printf "%.3f", l - f }' "$BATS_TEST_TMPDIR/t")
+	gap=$(awk 'NR > 1 { d = $1 - p; if (m == "" || d < m) m = d } { p = $1 } END { printf "%.3f", m }' "$BATS_TEST_TMPDIR/t")
+	echo "span $span s, least gap $gap s"
+	awk -v s="$span" -v g="$gap" 'BEGIN { exit !(s >= 1.8 && s < 3 && g >= 0.08) }'
+	run --separate-stderr ia-submit --rate 600/m < "$IN"
+	[ "$status" -eq 0 ]
+	created_times > "$BATS_TEST_TMPDIR/t"
+	gap=$(awk 'NR > 1 { d = $1 - p; if (m == "" || d < m) m = d } { p = $1 } END { printf "%.3f", m }' "$BATS_TEST_TMPDIR/t")
+	awk -v g="$gap" 'BEGIN { exit !(g >= 0.08) }'
+	run --separate-stderr ia-submit < "$IN"
+	[ "$status" -eq 0 ]
+	created_times > "$BATS_TEST_TMPDIR/t"
+	span=$(awk 'NR == 1 { f = $1 } { l = $1 } END { printf "%.3f", l - f }' "$BATS_TEST_TMPDIR/t")
+	echo "unpaced span $span s"
+	awk -v s="$span" 'BEGIN { exit !(s < 0.5) }'
+}
+
+@test "--rate: a bad value is a usage error naming the forms, before any request" {
+	mock_start
+	for bad in 0 -1 abc 10/d 10/ '' 1e9 nan; do
+		run --separate-stderr ia-submit --rate "$bad" <<< "$(chat hi)"
+		echo "$bad: $stderr"
+		[ "$status" -eq 2 ]
+		[[ "$stderr" == "ia-submit: --rate: "*"/m"* ]]
+	done
+	[ "$(stats .requests.total)" -eq 0 ]
+}
