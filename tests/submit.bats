@@ -207,7 +207,7 @@ check_input_error() {
 	[ "$status" -eq 0 ]
 	[ "$(oks | jq -r .id | while read -r id; do sent "$id" | jq -r .model; done | sort | tr '\n' ' ')" = "env-model own " ]
 	# An empty IA_MODEL is none.
-	IA_MODEL= run --separate-stderr ia-submit -t <<< "hello"
+	IA_MODEL='' run --separate-stderr ia-submit -t <<< "hello"
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"-m MODEL or IA_MODEL"* ]]
 }
