@@ -50,7 +50,7 @@ usage(int status)
 	    "[--fail-rate p]", NULL };
 	static const char *const tail[] = { "[--redirect-to url]",
 	    "[--latency ms]", "[--seed n]", "[--threads n]",
-	    "[--max-generations n]", NULL };
+	    "[--max-generations n]", "[--rate-limit n]", NULL };
 	const char *const	*w;
 	const struct fault	*f;
 	FILE			*fp = status ? stderr : stdout;
@@ -120,7 +120,7 @@ seconds(const char *s, const char *name)
 
 enum {
 	O_PORT_FILE = 256, O_KEY, O_MODELS, O_COMPLETE, O_GROUP_DELAY, O_FAIL,
-	O_LATENCY, O_SEED, O_THREADS, O_MAX_GENS, O_REDIRECT_TO,
+	O_LATENCY, O_SEED, O_THREADS, O_MAX_GENS, O_REDIRECT_TO, O_RATE_LIMIT,
 	O_FAULT		/* O_FAULT + 3 * i + O_RATE, O_KINDS or O_ROUTES:
 			   the options of mock_faults[i] */
 };
@@ -139,6 +139,7 @@ static const struct option fixed_opts[] = {
 	{ "threads",		required_argument,	NULL,	O_THREADS },
 	{ "max-generations",	required_argument,	NULL,	O_MAX_GENS },
 	{ "redirect-to",	required_argument,	NULL,	O_REDIRECT_TO },
+	{ "rate-limit",		required_argument,	NULL,	O_RATE_LIMIT },
 	{ "help",		no_argument,		NULL,	'h' },
 	{ "version",		no_argument,		NULL,	'V' },
 	{ NULL,			0,			NULL,	0 }
@@ -303,6 +304,10 @@ main(int argc, char *argv[])
 				errx(IA_EXIT_USAGE, "--redirect-to: %s: must be an "
 				    "http:// or https:// URL", optarg);
 			mock_opt.redirect_to = optarg;
+			break;
+		case O_RATE_LIMIT:
+			mock_opt.rate_limit = (unsigned)number(optarg, "--rate-limit",
+			    1000000);
 			break;
 		case 'v':
 			mock_opt.verbose = 1;
