@@ -51,7 +51,7 @@ put_usage(FILE *fp)
 	    "[--fail-rate p]", NULL };
 	static const char *const tail[] = { "[--redirect-to url]",
 	    "[--latency ms]", "[--seed n]", "[--threads n]",
-	    "[--max-generations n]", NULL };
+	    "[--max-generations n]", "[--rate-limit n]", NULL };
 	const char *const	*w;
 	const struct fault	*f;
 	char			 word[64];
@@ -126,7 +126,8 @@ seconds(const char *s, const char *name)
 
 enum {
 	O_PORT_FILE = 256, O_KEY, O_MODELS, O_COMPLETE, O_GROUP_DELAY, O_FAIL,
-	O_LATENCY, O_SEED, O_THREADS, O_MAX_GENS, O_REDIRECT_TO, O_HELP,
+	O_LATENCY, O_SEED, O_THREADS, O_MAX_GENS, O_REDIRECT_TO, O_RATE_LIMIT,
+	O_HELP,
 	O_FAULT		/* O_FAULT + 3 * i + O_RATE, O_KINDS or O_ROUTES:
 			   the options of mock_faults[i] */
 };
@@ -165,6 +166,8 @@ static const struct ia_option tail_options[] = {
 	    "processor)", false },
 	{ O_MAX_GENS, "max-generations", "n", "hold at most n generations "
 	    "(default 1000000)", false },
+	{ O_RATE_LIMIT, "rate-limit", "n", "at most n submissions a second, "
+	    "429 above", false },
 	{ 'v', NULL, NULL, "log a line per request on stderr", false },
 	{ 'h', NULL, NULL, "print the synopsis and exit", false },
 	{ O_HELP, "help", NULL, "print this help and exit", false },
@@ -354,6 +357,10 @@ main(int argc, char *argv[])
 				errx(IA_EXIT_USAGE, "--redirect-to: %s: must be an "
 				    "http:// or https:// URL", optarg);
 			mock_opt.redirect_to = optarg;
+			break;
+		case O_RATE_LIMIT:
+			mock_opt.rate_limit = (unsigned)number(optarg, "--rate-limit",
+			    1000000);
 			break;
 		case 'v':
 			mock_opt.verbose = 1;

@@ -38,7 +38,7 @@ _ia_options() {
 		args+=' --group-delay --fail-rate --error-rate --429-rate'
 		args+=' --reset-rate --stall-rate --lose-rate --garbage-rate'
 		args+=' --garbage --garbage-routes --redirect-to --latency --seed'
-		args+=' --threads --max-generations'
+		args+=' --threads --max-generations --rate-limit'
 		files='--port-file'
 		;;
 	ia-run)

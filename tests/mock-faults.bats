@@ -725,3 +725,91 @@ print(s.getsockname()[1], flush=True); time.sleep(30)' >"$BATS_TEST_TMPDIR/lport
 	body | jq -e '.state == "Success"' >/dev/null
 	[ "$(stats_code)" = 200 ]
 }
+
+# burst N PATH BODY: N POSTs of BODY to PATH at once (curl --parallel); prints
+# each status, one a line.
+burst() {
+	local args=() i
+	for i in $(seq "$1"); do
+		args+=(-o /dev/null "$MOCK_URL$2")
+	done
+	curl -s -Z --parallel-max "$1" --max-time 10 -w '%{http_code}\n' \
+	    -H "Authorization: Bearer $INFERENCE_API_KEY" \
+	    -H 'Content-Type: application/json' --data-binary "$3" "${args[@]}"
+}
+
+@test "--rate-limit 10: a burst of 30 submits gets 10 through, the rest 429 with Retry-After: 1; GETs are not limited; a group counts as one; stats agree" {
+	mock_start --rate-limit 10 --complete-after 0.1 --group-delay 0
+	local codes ok refused id group i
+	codes=$(burst 30 /v1/async/chat/completions "$(chat hi)")
+	ok=$(grep -c '^200$' <<<"$codes" || true)
+	refused=$(grep -c '^429$' <<<"$codes" || true)
+	echo "200: $ok, 429: $refused"
+	[ "$((ok + refused))" = 30 ]
+	# the bucket's 10, and what it refilled while the burst lasted (10 a second)
+	[ "$ok" -ge 10 ]
+	[ "$ok" -le 14 ]
+	# the bucket is empty: a submission is refused as the API refuses it
+	[ "$(req POST /v1/async/completions "$TEXT")" = "429 0" ]
+	tr -d '\r' <"$BATS_TEST_TMPDIR/headers" | grep -qix 'retry-after: 1' ||
+	    { cat "$BATS_TEST_TMPDIR/headers"; false; }
+	body | jq -e '.error.message | test("rate limited")' >/dev/null
+	refused=$((refused + 1))
+	# other routes are answered while it is empty
+	for i in $(seq 20); do
+		[ "$(req GET /v1/generation/AAAAAAAAAAAAAAAAAAAAA)" = "404 0" ]
+	done
+	# a second later the bucket is full again: a group of 50 is one submission
+	sleep 1.1
+	group=$(jq -nc --argjson c "$(chat g)" '{requests: [range(50) | $c]}')
+	[ "$(req POST /v1/async/group/chat/completions "$group")" = "200 0" ]
+	id=$(body | jq -r .groupId)
+	[ "$(req GET "/v1/async/group/$id/generations")" = "200 0" ]
+	[ "$(mstats .rate_limit)" = "{\"limit\":10,\"allowed\":$((ok + 1)),\"refused\":$refused}" ]
+	[ "$(mstats '.responses."429"')" = "$refused" ]
+	[ "$(mstats .retry_after.sent)" = "$refused" ]
+	[ "$(mstats .generations.total)" = "$((ok + 50))" ]
+	[ "$(mstats '[.faults[]] | add')" = 0 ]
+}
+
+@test "--rate-limit 20: 80 submits at 40 a second get 20 + 20 a second through; none is refused without it" {
+	mock_start --rate-limit 20
+	local args=() t0 codes ok n elapsed i
+	for i in $(seq 80); do
+		args+=(-o /dev/null "$MOCK_URL/v1/async/chat/completions")
+	done
+	t0=$(now)
+	codes=$(curl -s --rate 40/s --max-time 30 -w '%{http_code}\n' \
+	    -H "Authorization: Bearer $INFERENCE_API_KEY" \
+	    -H 'Content-Type: application/json' --data-binary "$(chat hi)" "${args[@]}")
+	elapsed=$(since "$t0")
+	ok=$(grep -c '^200$' <<<"$codes" || true)
+	n=$(grep -c . <<<"$codes")
+	echo "$ok of $n in $elapsed s"
+	[ "$n" = 80 ]
+	[ "$(grep -vc '^200$\|^429$' <<<"$codes")" = 0 ]
+	# at most the bucket and its refill over the time; at least that over the
+	# time less the last request's interval, less a token's rounding
+	ge "$(awk -v t="$elapsed" 'BEGIN { print 20 + 20 * t + 1 }')" "$ok"
+	ge "$ok" "$(awk -v t="$elapsed" 'BEGIN { print 20 + 20 * (t - 0.1) - 2 }')"
+	[ "$(mstats .rate_limit.allowed)" = "$ok" ]
+	[ "$(mstats .rate_limit.refused)" = "$((n - ok))" ]
+	mock_stop
+	mock_start
+	[ "$(burst 30 /v1/async/chat/completions "$(chat hi)" | sort -u)" = 200 ]
+	[ "$(mstats .rate_limit)" = '{"limit":null,"allowed":0,"refused":0}' ]
+}
+
+@test "--rate-limit: a bad value exits 2 naming the option; 0 is no limit" {
+	local v
+	for v in -1 x 1.5 1000001 ''; do
+		run --separate-stderr timeout 3 ia-mock -p 0 --rate-limit "$v"
+		echo "--rate-limit '$v' -> status $status, stderr: $stderr"
+		[ "$status" = 2 ]
+		[[ "$stderr" == *--rate-limit* ]]
+		[[ "$stderr" != *unrecognized* ]]
+	done
+	mock_start --rate-limit 0
+	[ "$(burst 30 /v1/async/chat/completions "$(chat hi)" | sort -u)" = 200 ]
+	[ "$(mstats .rate_limit.limit)" = null ]
+}

@@ -5,10 +5,12 @@
  * its /mock/stats counters, its usage and its --help lines.
  *
  * Here too: the watch on Retry-After, which tells how soon each request
- * answered 429 with "Retry-After: 1" came again.
+ * answered 429 with "Retry-After: 1" came again, and the token bucket of
+ * --rate-limit.
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -247,4 +249,61 @@ mock_retry_stats(struct ia_buf *b)
 	else
 		ia_buf_addf(b, "%lld}", (long long)(watch.min_us / 1000));
 	pthread_mutex_unlock(&watch.lock);
+}
+
+/*
+ * --rate-limit N: a token bucket on submissions, as a gateway in front of
+ * the service keeps one.  It holds at most N tokens, one second's worth,
+ * starts full and fills at N a second; each submission takes one, a group
+ * as one whatever its size (the limit is on HTTP requests, so grouping is
+ * the way past it, as on the service).  One that finds the bucket empty is
+ * refused: the caller answers 429 with "Retry-After: 1", after which the
+ * bucket is full again.
+ */
+static struct {
+	pthread_mutex_t		 lock;
+	double			 tokens;
+	int64_t			 last_us;	/* 0 before the first submission */
+	unsigned long long	 allowed, refused;
+} bucket = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Take a token for a submission: false when there is none. */
+bool
+mock_rate_take(void)
+{
+	double	 n = mock_opt.rate_limit;
+	int64_t	 now;
+	bool	 ok;
+
+	if (mock_opt.rate_limit == 0)
+		return true;
+	now = mock_now_us();
+	pthread_mutex_lock(&bucket.lock);
+	if (bucket.last_us == 0)
+		bucket.tokens = n;
+	else if ((bucket.tokens += (double)(now - bucket.last_us) * n / 1e6) > n)
+		bucket.tokens = n;
+	bucket.last_us = now;
+	if ((ok = bucket.tokens >= 1)) {
+		bucket.tokens -= 1;
+		bucket.allowed++;
+	} else
+		bucket.refused++;
+	pthread_mutex_unlock(&bucket.lock);
+	return ok;
+}
+
+/* The "rate_limit" member of /mock/stats; limit is null without one. */
+void
+mock_rate_stats(struct ia_buf *b)
+{
+	pthread_mutex_lock(&bucket.lock);
+	ia_buf_adds(b, "\"rate_limit\":{\"limit\":");
+	if (mock_opt.rate_limit == 0)
+		ia_buf_adds(b, "null");
+	else
+		ia_buf_addf(b, "%u", mock_opt.rate_limit);
+	ia_buf_addf(b, ",\"allowed\":%llu,\"refused\":%llu}", bucket.allowed,
+	    bucket.refused);
+	pthread_mutex_unlock(&bucket.lock);
 }

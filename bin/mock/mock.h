@@ -57,6 +57,8 @@ struct mock_opt {
 	int		 verbose;
 	size_t		 max_generations;
 	const char	*redirect_to;		/* --redirect-to, or NULL */
+	unsigned	 rate_limit;		/* --rate-limit: submissions a
+						   second, or 0 for none */
 	unsigned	 port;			/* the port bound */
 };
 
@@ -169,6 +171,8 @@ int	 mock_fault_routes(struct fault *, const char *);
 void	 mock_retry_sent(const struct exchange *);
 void	 mock_retry_check(const struct exchange *);
 void	 mock_retry_stats(struct ia_buf *);
+bool	 mock_rate_take(void);
+void	 mock_rate_stats(struct ia_buf *);
 
 /* garbage.c */
 bool	 mock_garbage_works(const struct exchange *);

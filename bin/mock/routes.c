@@ -273,6 +273,8 @@ do_stats(struct exchange *x)
 	mock_fault_stats(&b);
 	ia_buf_adds(&b, ",");
 	mock_retry_stats(&b);
+	ia_buf_adds(&b, ",");
+	mock_rate_stats(&b);
 	ia_buf_addf(&b, ",\"generations\":{\"total\":%zu,\"Queued\":%llu,"
 	    "\"In Progress\":%llu,\"Success\":%llu,\"Failed\":%llu},\"groups\":%zu}",
 	    ngens, states[0], states[1], states[2], states[3], ngroups);
@@ -400,6 +402,12 @@ work(struct exchange *x, const char *method, const char *url, const char *arg,
 	if (x->too_big) {
 		x->status = 413;
 		x->answer = error_json("request body is larger than %u bytes", MAX_BODY);
+		return;
+	}
+	if ((ROUTES_SUBMIT & 1u << x->route) != 0 && !mock_rate_take()) {
+		x->status = 429;
+		x->answer = error_json("rate limited: more than %u submissions a "
+		    "second (--rate-limit)", mock_opt.rate_limit);
 		return;
 	}
 	switch (x->route) {
