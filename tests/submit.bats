@@ -801,3 +801,18 @@ created_times() {
 	done
 	[ "$(stats .requests.total)" -eq 0 ]
 }
+
+@test "a rate limit (ia-mock --rate-limit 50): after the first 429s the pace holds it; few refused, each request once" {
+	mock_start --rate-limit 50
+	reqs 150 > "$IN"
+	run --separate-stderr ia-submit -v < "$IN"
+	[ "$status" -eq 0 ]
+	[ "$(oks | jq -r .custom_id | sort -u | wc -l)" -eq 150 ]
+	grep -q '^ia: HTTP 429: pacing to [0-9.]* requests a second$' <<<"$stderr"
+	refused=$(stats .rate_limit.refused)
+	echo "refused: $refused of $((150 + refused))"
+	# Unpaced, each of the 16 in flight is refused about once a second:
+	# about 30 of these.  Paced, the first burst and a probe or two.
+	[ "$refused" -le 20 ]
+	[ "$(stats .rate_limit.allowed)" -eq 150 ]
+}
