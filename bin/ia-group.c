@@ -28,7 +28,7 @@ struct group {
 static const char synopsis[] =
     "ia-group [-hqtVv] [-e filter] [-j n] [-m model] [-n size]\n"
     "                [--linger ms] [--system text] [--webhook-id id]\n"
-    "                [--dry-run] [--skip-done file]\n"
+    "                [--dry-run | --requests-only] [--skip-done file]\n"
     "                [--journal file] [--base-url url]\n"
     "                [--api-key-file file] [--timeout duration] [--retries n]\n"
     "                [--max-line bytes] [file ...]";
@@ -106,6 +106,8 @@ on_item(void *arg, struct ia_item *item)
 	struct group	*g;
 
 	(void)arg;
+	if (tool_request_only(&t, item))
+		return;
 	if (item->kind == IA_KIND_NONE) {
 		tool_fail(&t, item->request);
 		return;
@@ -168,7 +170,7 @@ on_done(struct ia_xfer *x)
 }
 
 enum {
-	O_DRY_RUN = 256, O_LINGER
+	O_DRY_RUN = 256, O_LINGER, O_REQUESTS_ONLY
 };
 
 /* A whole number of lo..hi, or a usage error that says what it should be. */
@@ -191,6 +193,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "dry-run",	no_argument,		NULL,	O_DRY_RUN },
 		{ "linger",	required_argument,	NULL,	O_LINGER },
+		{ "requests-only", no_argument,		NULL,	O_REQUESTS_ONLY },
 		IA_INPUT_LONGOPTS,
 		IA_CONFIG_LONGOPTS,
 		{ NULL,		0,			NULL,	0 }
@@ -210,6 +213,9 @@ main(int argc, char *argv[])
 			break;
 		case O_DRY_RUN:
 			t.dry_run = true;
+			break;
+		case O_REQUESTS_ONLY:
+			t.requests_only = true;
 			break;
 		case O_LINGER:
 			snprintf(what, sizeof(what), "--linger: %s: not a number of "

@@ -13,7 +13,8 @@
 
 static const char synopsis[] =
     "ia-submit [-hqtVv] [-e filter] [-j n] [-m model] [--system text]\n"
-    "                 [--webhook-id id] [--dry-run] [--skip-done file]\n"
+    "                 [--webhook-id id] [--dry-run | --requests-only]\n"
+    "                 [--skip-done file]\n"
     "                 [--journal file]\n"
     "                 [--base-url url] [--api-key-file file]\n"
     "                 [--timeout duration] [--retries n] [--max-line bytes]\n"
@@ -37,6 +38,8 @@ on_item(void *arg, struct ia_item *item)
 	jv		 body;
 
 	(void)arg;
+	if (tool_request_only(&t, item))
+		return;
 	if (item->kind == IA_KIND_NONE) {
 		tool_fail(&t, item->request);
 		return;
@@ -94,7 +97,7 @@ on_done(struct ia_xfer *x)
 }
 
 enum {
-	O_DRY_RUN = 256
+	O_DRY_RUN = 256, O_REQUESTS_ONLY
 };
 
 int
@@ -102,6 +105,7 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "dry-run",	no_argument,		NULL,	O_DRY_RUN },
+		{ "requests-only", no_argument,		NULL,	O_REQUESTS_ONLY },
 		IA_INPUT_LONGOPTS,
 		IA_CONFIG_LONGOPTS,
 		{ NULL,		0,			NULL,	0 }
@@ -113,6 +117,8 @@ main(int argc, char *argv[])
 	    IA_CONFIG_SHORTOPTS, longopts, NULL)) != -1) {
 		if (ch == O_DRY_RUN)
 			t.dry_run = true;
+		else if (ch == O_REQUESTS_ONLY)
+			t.requests_only = true;
 		else
 			tool_option(&t, ch, optarg);
 	}
