@@ -21,8 +21,9 @@
 
 static const char synopsis[] =
     "ia-collect [-0hqrsV] [-e filter] [-f format] [--failed] [--sort]\n"
-    "                  [--input file] [--summary-json file] [--max-line bytes]\n"
-    "                  [file ...]\n"
+    "                  [--input file [-t] [-m model] [--system text]\n"
+    "                  [--webhook-id id] [--input-filter filter]]\n"
+    "                  [--summary-json file] [--max-line bytes] [file ...]\n"
     "       ia-collect --pending | --status [file ...]";
 
 static struct tool	 t;
@@ -33,6 +34,9 @@ static struct {
 	bool		 want_pending, want_status;
 	bool		 answers;	/* print answers as they come */
 	const char	*input, *summary_json;
+	struct ia_input	 in;		/* how --input is read: ia-submit's options */
+	const char	*in_opt;	/* the first of those given, for a message */
+	char		 other_at[512];	/* where the first record not a result was */
 	FILE		*summary_fp;
 	size_t		 max_line;
 	struct ia_jq	*jq;		/* -e */
@@ -131,6 +135,7 @@ on_line(const struct ia_line *l)
 {
 	struct ia_result r;
 	char		 msg[600], at[512];
+	unsigned long	 others;
 	jv		 rec;
 	int		 rc;
 
@@ -147,8 +152,11 @@ on_line(const struct ia_line *l)
 		    ia_source_where(l->file, l->lineno, at, sizeof(at)));
 		rec = ia_record_error(NULL, "input", 0, msg, 0, jv_null(), l->lineno);
 	}
+	others = s.c.sum.others;
 	if ((rc = ia_collect_add(&s.c, jv_copy(rec), &r)) == -1)
 		err(IA_EXIT_USAGE, NULL);
+	if (others == 0 && s.c.sum.others > 0)
+		ia_source_where(l->file, l->lineno, s.other_at, sizeof(s.other_at));
 	if (rc == 1 && s.answers)
 		emit(&r, rec, true, l);
 	else
@@ -223,33 +231,69 @@ failed_item(void *arg, struct ia_item *item)
 	}
 }
 
-/*
- * Read --input as ia-submit reads its input, calling fn per item.  0, or -1
- * with a message.
- */
-static int
-read_input(void (*fn)(void *, struct ia_item *), void *arg, char *msg, size_t len)
+/* What reading --input came to: the requests, and the lines that gave none. */
+struct input_pass {
+	void		(*fn)(void *, struct ia_item *);
+	void		*arg;
+	unsigned long	 requests, errors;
+	char		 first[600];	/* the first error's message */
+};
+
+static void
+count_item(void *arg, struct ia_item *item)
 {
-	struct ia_input	 in = { 0 };
+	struct input_pass *ip = arg;
+	jv	 msg;
+
+	if (item->kind != IA_KIND_NONE)
+		ip->requests++;
+	else if (ip->errors++ == 0) {
+		msg = ia_record_field(ia_record_field(jv_copy(item->request),
+		    "error"), "message");
+		snprintf(ip->first, sizeof(ip->first), "%s",
+		    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "?");
+		jv_free(msg);
+	}
+	ip->fn(ip->arg, item);
+}
+
+/*
+ * Read --input as ia-submit reads its input, with the same -t, -m,
+ * --system, --webhook-id and -e (--input-filter), so that the ids assigned
+ * are the same; call fn per item.  A file of which no line is a request is
+ * not in the form given: a usage error that says why (plain text without
+ * -t, most likely).  Some lines that are not: a note, unless -q.
+ */
+static void
+read_input(void (*fn)(void *, struct ia_item *), void *arg)
+{
+	struct input_pass ip = { fn, arg, 0, 0, "" };
 	struct ia_source src;
 	struct ia_line	 line;
-	char		*names[1] = { (char *)s.input };
+	char		*names[1] = { (char *)s.input }, msg[1024];
 	int		 rc;
 
-	if (ia_input_init(&in, msg, len) == -1)
-		return -1;
-	if (ia_source_init(&src, names, 1, s.max_line, msg, len) == -1) {
-		ia_input_free(&in);
-		return -1;
-	}
-	while ((rc = tool_wait_line(&src, &line)) != IA_LINE_EOF && rc != -1)
+	if (ia_source_init(&src, names, 1, s.max_line, msg, sizeof(msg)) == -1)
+		errx(IA_EXIT_USAGE, "--input: %s", msg);
+	while ((rc = tool_wait_line(&src, &line)) != IA_LINE_EOF && rc != -1) {
 		if (rc == IA_LINE_OK)
-			ia_input_line(&in, &line, fn, arg);
+			ia_input_line(&s.in, &line, count_item, &ip);
+		else
+			count_item(&ip, &(struct ia_item){ IA_KIND_NONE,
+			    ia_input_too_long(&line, s.max_line), NULL, line.lineno });
+	}
 	if (rc == -1)
-		snprintf(msg, len, "%s: %s", s.input, strerror(errno));
+		err(IA_EXIT_USAGE, "--input: %s", s.input);
 	ia_source_free(&src);
-	ia_input_free(&in);
-	return rc == -1 ? -1 : 0;
+	if (ip.requests == 0 && ip.errors > 0)
+		errx(IA_EXIT_USAGE, "--input: no line of %s is a request as read%s "
+		    "(%s)%s", s.input, s.in_opt != NULL ? " with the options given" :
+		    "", ip.first, !s.in.text && strstr(ip.first, ": not JSON") != NULL ?
+		    "; is it plain text? read it as ia-submit did: -t -m MODEL" : "");
+	if (ip.errors > 0 && !t.cfg.quiet)
+		warnx("--input: %lu line%s of %s gave no request, as ia-submit "
+		    "gave none (first: %s)", ip.errors, ip.errors == 1 ? "" : "s",
+		    s.input, ip.first);
 }
 
 /* --failed: a failure not in --input, as the request it carries. */
@@ -288,11 +332,10 @@ static void
 print_failed(void)
 {
 	struct failed_pass fp = { ia_collect_failed(&s.c), 0, 0, 0 };
-	char		 msg[1024];
 
 	ia_collect_each_failure(&s.c, sort_out, &fp);
-	if (s.input != NULL && read_input(failed_item, &fp, msg, sizeof(msg)) == -1)
-		errx(IA_EXIT_USAGE, "--input: %s", msg);
+	if (s.input != NULL)
+		read_input(failed_item, &fp);
 	/* Not in --input (or none given): the request the failure carries. */
 	ia_collect_each_failure(&s.c, failed_request, &fp);
 	jv_free(fp.want);
@@ -339,16 +382,52 @@ order_item(void *arg, struct ia_item *item)
 	jv_free(item->request);
 }
 
+/*
+ * --sort --input: custom_ids read that are not in --input go after the
+ * others, in custom_id order.  None of them in it means it was read with
+ * options other than those it was submitted with: the order would be
+ * wrong, silently, so it is a usage error; some: a note, unless -q.
+ */
+static void
+check_order(jv index)
+{
+	jv		 keys = jv_keys(jv_copy(s.sorted)), first = jv_null();
+	unsigned long	 missing = 0, n = 0;
+
+	jv_array_foreach(keys, i, k) {
+		n++;
+		if (!jv_object_has(jv_copy(index), jv_copy(k)) && missing++ == 0) {
+			jv_free(first);
+			first = jv_copy(k);
+		}
+		jv_free(k);
+	}
+	jv_free(keys);
+	jv_free(index);
+	if (missing > 0 && missing == n)
+		errx(IA_EXIT_USAGE, "--input: none of the %lu custom_ids read is in "
+		    "%s as read (first: \"%.200s\"); read it with the options it was "
+		    "submitted with (-t, -m, --system, --webhook-id; -e as "
+		    "--input-filter)", n, s.input, jv_string_value(first));
+	if (missing > 0 && !t.cfg.quiet)
+		warnx("--input: %lu of the %lu custom_ids read %s not in %s, and "
+		    "%s printed after the others (first: \"%.200s\")", missing, n,
+		    missing == 1 ? "is" : "are", s.input, missing == 1 ? "is" : "are",
+		    jv_string_value(first));
+	jv_free(first);
+}
+
 /* --sort: by custom_id, or in the order of --input, the rest after. */
 static void
 print_sorted(void)
 {
 	struct order_pass op = { jv_object(), 0 };
-	char		 msg[1024];
 	jv		 keys, v;
 
-	if (s.input != NULL && read_input(order_item, &op, msg, sizeof(msg)) == -1)
-		errx(IA_EXIT_USAGE, "--input: %s", msg);
+	if (s.input != NULL) {
+		read_input(order_item, &op);
+		check_order(jv_copy(op.index));
+	}
 	keys = ia_collect_order(jv_keys(jv_copy(s.sorted)), op.index);
 	jv_array_foreach(keys, i, k) {
 		v = jv_object_get(jv_copy(s.sorted), k);
@@ -402,6 +481,46 @@ print_summary(void)
 	ia_buf_free(&b);
 }
 
+/*
+ * What the output cannot show, said once at the end.  Lines that are not
+ * results (a note, unless -q: ia-poll passes through what it does not
+ * follow), and, whatever -q, answers lost to a custom_id that two requests
+ * shared, or paid for twice: the same request submitted twice under one
+ * custom_id, as when the input is split before ids are assigned.
+ */
+static void
+print_notes(void)
+{
+	const struct ia_summary *sum = &s.c.sum;
+	bool	 one;
+
+	if (sum->others > 0 && !t.cfg.quiet) {
+		one = sum->others == 1;
+		warnx("%lu %s skipped (first: %s)", sum->others, one ?
+		    "line was not a result and was" :
+		    "lines were not results and were", s.other_at);
+	}
+	if (sum->clashes > 0) {
+		one = sum->clashes == 1;
+		warnx("%lu answer%s dropped: %s another request than the one "
+		    "answered under its custom_id (first: \"%.200s\"); different "
+		    "requests shared a custom_id: give each its own, or assign ids "
+		    "before splitting the input (ia-submit --requests-only; see "
+		    "ia(7), SHARDING)", sum->clashes, one ? "" : "s",
+		    one ? "it answers" : "each answers",
+		    jv_string_value(sum->clash_first));
+	}
+	if (sum->extra_gens > 0) {
+		one = sum->extra_gens == 1;
+		warnx("%lu answer%s dropped: %s another generation of the request "
+		    "answered under its custom_id (first: \"%.200s\"), which was "
+		    "submitted, and paid for, more than once: assign ids before "
+		    "splitting the input (ia-submit --requests-only; see ia(7), "
+		    "SHARDING)", sum->extra_gens, one ? "" : "s",
+		    one ? "it is" : "each is", jv_string_value(sum->extra_gen_first));
+	}
+}
+
 static void
 write_summary_json(jv sum)
 {
@@ -412,7 +531,8 @@ write_summary_json(jv sum)
 }
 
 enum {
-	O_FAILED = 256, O_SORT, O_INPUT, O_SUMMARY_JSON, O_PENDING, O_STATUS
+	O_FAILED = 256, O_SORT, O_INPUT, O_SUMMARY_JSON, O_PENDING, O_STATUS,
+	O_INPUT_FILTER
 };
 
 /*
@@ -441,8 +561,32 @@ static const struct ia_option options[] = {
 	    "--sort", false },
 	{ O_SUMMARY_JSON, "summary-json", "file", "write the summary to file as "
 	    "one JSON object", false },
+	{ 't', NULL, NULL, "--input is a prompt a line, as ia-submit -t reads",
+	    false },
+	{ 'm', NULL, "model", "--input's model, as ia-submit -m", false },
+	{ IA_OPT_SYSTEM, "system", "text", "--input's system message, as "
+	    "ia-submit --system", false },
+	{ IA_OPT_WEBHOOK_ID, "webhook-id", "id", "--input's webhook id, as "
+	    "ia-submit --webhook-id", false },
+	{ O_INPUT_FILTER, "input-filter", "filter", "--input's requests made "
+	    "by filter, as ia-submit -e", false },
 	{ 0 }
 };
+
+/*
+ * -t, -m, --system, --webhook-id and --input-filter (ia-submit's -e): how
+ * --input is read, as ia-submit read it, so that its ids are the same.
+ */
+static void
+input_option(int ch, const char *arg, const char *name)
+{
+	char	 msg[1024];
+
+	if (ia_input_option(&s.in, ch, arg, msg, sizeof(msg)) == -1)
+		errx(IA_EXIT_USAGE, "%s", msg);
+	if (s.in_opt == NULL)
+		s.in_opt = name;
+}
 
 int
 main(int argc, char *argv[])
@@ -492,6 +636,21 @@ main(int argc, char *argv[])
 		case O_SUMMARY_JSON:
 			s.summary_json = optarg;
 			break;
+		case 't':
+			input_option('t', optarg, "-t");
+			break;
+		case 'm':
+			input_option('m', optarg, "-m");
+			break;
+		case IA_OPT_SYSTEM:
+			input_option(ch, optarg, "--system");
+			break;
+		case IA_OPT_WEBHOOK_ID:
+			input_option(ch, optarg, "--webhook-id");
+			break;
+		case O_INPUT_FILTER:
+			input_option('e', optarg, "--input-filter");
+			break;
 		default:
 			tool_option(&t, ch, optarg);
 		}
@@ -512,6 +671,16 @@ main(int argc, char *argv[])
 		errx(IA_EXIT_USAGE, "--input goes with --sort or --failed");
 	if (s.input != NULL && access(s.input, R_OK) == -1)
 		err(IA_EXIT_USAGE, "%s", s.input);
+	if (s.in_opt != NULL && s.input == NULL)
+		errx(IA_EXIT_USAGE, "%s goes with --input: it says how to read the "
+		    "--input file, as ia-submit read it", s.in_opt);
+	if (s.in.text && s.in.model == NULL && s.in.filter == NULL &&
+	    (getenv("IA_MODEL") == NULL || *getenv("IA_MODEL") == '\0'))
+		errx(IA_EXIT_USAGE, "-t needs -m MODEL or IA_MODEL (or --input-filter), as with "
+		    "ia-submit: the model is part of each request, and so of the "
+		    "custom_id assigned to it");
+	if (s.input != NULL && ia_input_init(&s.in, msg, sizeof(msg)) == -1)
+		errx(IA_EXIT_USAGE, "--input: %s", msg);
 	if (filter != NULL && (s.jq = ia_jq_compile(filter, msg, sizeof(msg))) == NULL)
 		errx(IA_EXIT_USAGE, "%s", msg);
 	s.summary = want_summary || (!t.cfg.quiet && isatty(STDERR_FILENO));
@@ -555,7 +724,9 @@ main(int argc, char *argv[])
 		write_summary_json(ia_summary_json(&s.c.sum));
 	if (s.summary)
 		print_summary();
+	print_notes();
 	ia_collect_free(&s.c);
+	ia_input_free(&s.in);
 	jv_free(s.sorted);
 	jv_free(s.sorted_anon);
 	ia_jq_free(s.jq);

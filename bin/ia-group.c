@@ -28,7 +28,7 @@ struct group {
 static const char synopsis[] =
     "ia-group [-hqtVv] [-e filter] [-j n] [-m model] [-n size]\n"
     "                [--linger ms] [--system text] [--webhook-id id]\n"
-    "                [--dry-run] [--skip-done file]\n"
+    "                [--dry-run | --requests-only] [--skip-done file]\n"
     "                [--journal file] [--base-url url]\n"
     "                [--api-key-file file] [--timeout duration] [--retries n]\n"
     "                [--rate rate]\n"
@@ -107,6 +107,8 @@ on_item(void *arg, struct ia_item *item)
 	struct group	*g;
 
 	(void)arg;
+	if (tool_request_only(&t, item))
+		return;
 	if (item->kind == IA_KIND_NONE) {
 		tool_fail(&t, item->request);
 		return;
@@ -169,7 +171,7 @@ on_done(struct ia_xfer *x)
 }
 
 enum {
-	O_DRY_RUN = 256, O_LINGER
+	O_DRY_RUN = 256, O_LINGER, O_REQUESTS_ONLY
 };
 
 /* ia-group's own options; the input and shared ones follow (tool.h). */
@@ -179,6 +181,8 @@ static const struct ia_option options[] = {
 	    "idle (default 1000)", false },
 	{ O_DRY_RUN, "dry-run", NULL, "print each group's request; send "
 	    "nothing", false },
+	{ O_REQUESTS_ONLY, "requests-only", NULL, "print each request as sent, "
+	    "custom_id set; send nothing", false },
 	{ 0 }
 };
 
@@ -213,6 +217,9 @@ main(int argc, char *argv[])
 			break;
 		case O_DRY_RUN:
 			t.dry_run = true;
+			break;
+		case O_REQUESTS_ONLY:
+			t.requests_only = true;
 			break;
 		case O_LINGER:
 			snprintf(what, sizeof(what), "--linger: %s: not a number of "

@@ -13,7 +13,8 @@
 
 static const char synopsis[] =
     "ia-submit [-hqtVv] [-e filter] [-j n] [-m model] [--system text]\n"
-    "                 [--webhook-id id] [--dry-run] [--skip-done file]\n"
+    "                 [--webhook-id id] [--dry-run | --requests-only]\n"
+    "                 [--skip-done file]\n"
     "                 [--journal file]\n"
     "                 [--base-url url] [--api-key-file file]\n"
     "                 [--timeout duration] [--retries n]\n"
@@ -38,6 +39,8 @@ on_item(void *arg, struct ia_item *item)
 	jv		 body;
 
 	(void)arg;
+	if (tool_request_only(&t, item))
+		return;
 	if (item->kind == IA_KIND_NONE) {
 		tool_fail(&t, item->request);
 		return;
@@ -95,13 +98,15 @@ on_done(struct ia_xfer *x)
 }
 
 enum {
-	O_DRY_RUN = 256
+	O_DRY_RUN = 256, O_REQUESTS_ONLY
 };
 
 /* ia-submit's own options; the input and shared ones follow (tool.h). */
 static const struct ia_option options[] = {
 	{ O_DRY_RUN, "dry-run", NULL, "print each request that would be sent; "
 	    "send nothing", false },
+	{ O_REQUESTS_ONLY, "requests-only", NULL, "print each request as sent, "
+	    "custom_id set; send nothing", false },
 	{ 0 }
 };
 
@@ -114,6 +119,8 @@ main(int argc, char *argv[])
 	while ((ch = tool_getopt(&t, argc, argv)) != -1) {
 		if (ch == O_DRY_RUN)
 			t.dry_run = true;
+		else if (ch == O_REQUESTS_ONLY)
+			t.requests_only = true;
 		else
 			tool_option(&t, ch, optarg);
 	}

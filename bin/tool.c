@@ -225,7 +225,11 @@ tool_setup(struct tool *t, int argc, char **argv)
 
 	if ((t->uses & TOOL_INPUT) && ia_input_init(&t->in, msg, sizeof(msg)) == -1)
 		errx(IA_EXIT_USAGE, "%s", msg);
-	t->cfg.need_key = (t->uses & TOOL_HTTP) && !t->dry_run;
+	if (t->requests_only && t->dry_run)
+		errx(IA_EXIT_USAGE, "--requests-only and --dry-run do not go together");
+	if (t->requests_only && t->in.journal != NULL)
+		errx(IA_EXIT_USAGE, "--requests-only sends nothing: no --journal");
+	t->cfg.need_key = (t->uses & TOOL_HTTP) && !t->dry_run && !t->requests_only;
 	if ((t->uses & TOOL_HTTP) && ia_config_finish(&t->cfg, msg, sizeof(msg)) == -1)
 		errx(IA_EXIT_USAGE, "%s", msg);
 	if (ia_source_init(&t->src, argv, argc, t->cfg.max_line, msg,
@@ -380,6 +384,25 @@ tool_dry_run(struct tool *t, struct ia_xfer *x)
 	ia_http_describe(t->http, x, stdout);
 	tool_put_text("\n", 1);
 	ia_http_xfer_free(x);
+}
+
+/*
+ * The request as it would be sent, custom_id in its metadata, so that ids
+ * are assigned once, before the input is split (see ia(7), SHARDING).
+ */
+bool
+tool_request_only(struct tool *t, struct ia_item *item)
+{
+	if (!t->requests_only)
+		return false;
+	if (item->kind == IA_KIND_NONE)
+		tool_fail(t, item->request);
+	else {
+		tool_put(item->request);
+		t->done++;
+	}
+	free(item->custom_id);
+	return true;
 }
 
 bool

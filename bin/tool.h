@@ -27,6 +27,7 @@ struct tool {
 	bool			 journaled;	/* held is in the journal already */
 	void			(*on_stop)(struct tool *); /* on a signal, or NULL */
 	bool			 dry_run;	/* --dry-run: print, send nothing */
+	bool			 requests_only;	/* --requests-only: the requests */
 	bool			 input_done;
 	unsigned long		 done, failed;	/* records, for the exit status */
 };
@@ -64,6 +65,11 @@ void	 tool_submitted(struct tool *, jv);
 void	 tool_fail(struct tool *, jv);
 /* --dry-run: show the transfer as it would go, and drop it. */
 void	 tool_dry_run(struct tool *, struct ia_xfer *);
+/*
+ * --requests-only: print an input item as the request it would be sent as
+ * (or its error record) and take it over; false, untouched, without it.
+ */
+bool	 tool_request_only(struct tool *, struct ia_item *);
 
 /*
  * Hand each buffered input line to fn while there is room for more work

@@ -16,7 +16,7 @@ _ia_options() {
 	args='' files=''
 	case $1 in
 	ia-submit | ia-group)
-		flags+=' -q -t -v --dry-run'
+		flags+=' -q -t -v --dry-run --requests-only'
 		args="$input $http --max-line"
 		files='--skip-done --journal --api-key-file'
 		[[ $1 == ia-group ]] && args+=' -n --linger'
@@ -28,8 +28,8 @@ _ia_options() {
 		files='--pending --api-key-file'
 		;;
 	ia-collect)
-		flags+=' -0 -q -r -s --failed --pending --status --sort'
-		args='-e -f --input --summary-json --max-line'
+		flags+=' -0 -q -r -s -t --failed --pending --status --sort'
+		args='-e -f -m --input --input-filter --system --webhook-id --summary-json --max-line'
 		files='--input --summary-json'
 		;;
 	ia-mock)

@@ -16,6 +16,7 @@ void
 ia_collect_init(struct ia_collect *c)
 {
 	ia_ids_init(&c->ok);
+	ia_clash_init(&c->clash);
 	c->fails = jv_object();
 	c->order = jv_array();
 	c->anon = jv_array();
@@ -30,6 +31,7 @@ void
 ia_collect_free(struct ia_collect *c)
 {
 	ia_ids_free(&c->ok);
+	ia_clash_free(&c->clash);
 	jv_free(c->fails);
 	jv_free(c->order);
 	jv_free(c->anon);
@@ -106,7 +108,11 @@ ia_collect_can_resubmit(jv req)
 	return yes;
 }
 
-/* 1 for a custom_id's first success, 0 for a duplicate, -1 out of memory. */
+/*
+ * 1 for a custom_id's first success, 0 for a duplicate, -1 out of memory.
+ * A duplicate that answers another request, or comes from another
+ * generation, is counted as such too.
+ */
 static int
 on_success(struct ia_collect *c, const struct ia_result *r)
 {
@@ -115,9 +121,17 @@ on_success(struct ia_collect *c, const struct ia_result *r)
 
 	if (jv_get_kind(cid) == JV_KIND_STRING) {
 		if ((added = ia_ids_add(&c->ok, jv_string_value(cid))) != 1) {
-			c->sum.dups += added == 0;
+			if (added == 0) {
+				c->sum.dups++;
+				ia_summary_add_clash(&c->sum, ia_clash_check(&c->clash,
+				    jv_copy(cid), jv_copy(r->request), jv_copy(r->id)),
+				    jv_copy(cid));
+			}
 			return added;
 		}
+		if (ia_clash_first(&c->clash, jv_copy(cid), jv_copy(r->request),
+		    jv_copy(r->id)) == -1)
+			return -1;
 		if (jv_object_has(jv_copy(c->fails), jv_copy(cid))) {
 			c->sum.recovered++;
 			c->sum.dups++;

@@ -410,6 +410,7 @@ struct ia_result {
 				   "usage"}; FAILURE: an error record */
 	jv	 id;		/* the generation's (or group's) id, or invalid */
 	jv	 response;	/* SUCCESS: the completion, when known */
+	jv	 request;	/* SUCCESS: the generation's request, or invalid */
 	jv	 custom_ids;	/* a group record's list, or invalid */
 	bool	 group;		/* a group record: id is the group's */
 	double	 dispatched;	/* epoch seconds, or -1 */
@@ -565,6 +566,36 @@ int	 ia_format_row(const struct ia_format *, struct ia_buf *, const struct ia_re
 int	 ia_format_value(struct ia_buf *, jv, bool);
 
 /*
+ * clash.c: what answered each custom_id (hashes of the request without its
+ * metadata, and of the generation's id), so that a second answer to it can
+ * be told apart: the same generation again, another generation of the same
+ * request (submitted twice), or another request (two shared the custom_id).
+ */
+enum ia_clash_kind {
+	IA_CLASH_NONE,		/* the same answer again, or not known */
+	IA_CLASH_GENERATION,	/* another generation of the same request */
+	IA_CLASH_REQUEST	/* another request under the same custom_id */
+};
+
+struct ia_clash_slot {
+	uint64_t	 key;		/* the custom_id's hash; 0: empty */
+	uint32_t	 req;		/* the request's, 0: not known */
+	uint32_t	 gen;		/* the generation id's, 0: not known */
+};
+
+struct ia_clash {
+	struct ia_clash_slot *slots;
+	size_t		 cap, count;
+};
+
+void	 ia_clash_init(struct ia_clash *);
+/* A custom_id's first answer: custom_id, request, generation id (consumed). */
+int	 ia_clash_first(struct ia_clash *, jv, jv, jv);
+/* A later answer to it, the same arguments: what kind of second answer. */
+enum ia_clash_kind ia_clash_check(const struct ia_clash *, jv, jv, jv);
+void	 ia_clash_free(struct ia_clash *);
+
+/*
  * summary.c: the counts of a run of ia-collect, which feeds it results as
  * they come and the failures that stand at the end, and prints
  * ia_summary_json().  Latencies (finishedAt - dispatchedAt) are kept in a
@@ -579,6 +610,10 @@ struct ia_summary {
 	unsigned long	 others;	/* records that are not results */
 	unsigned long	 dups;		/* results for a custom_id already settled */
 	unsigned long	 recovered;	/* failures a later success replaced */
+	unsigned long	 clashes;	/* duplicates answering another request */
+	unsigned long	 extra_gens;	/* duplicates from another generation of it */
+	jv		 clash_first;	/* the first custom_id of each, or null */
+	jv		 extra_gen_first;
 	unsigned long	 success;
 	unsigned long	 failed;	/* failures that stand at the end */
 	double		 tok_prompt, tok_completion, tok_total;
@@ -593,6 +628,8 @@ struct ia_summary {
 void	 ia_summary_init(struct ia_summary *);
 /* An answer: its tokens, its latency and its times. */
 void	 ia_summary_add_success(struct ia_summary *, const struct ia_result *);
+/* A duplicate answer of a kind (not NONE) for a custom_id (consumed). */
+void	 ia_summary_add_clash(struct ia_summary *, enum ia_clash_kind, jv);
 /* A result's times only, into the span: a failure as it comes. */
 void	 ia_summary_add_times(struct ia_summary *, const struct ia_result *);
 /* One latency in seconds; a negative one is passed over. */
@@ -603,8 +640,9 @@ void	 ia_summary_add_failure(struct ia_summary *, jv);
 double	 ia_summary_quantile(const struct ia_summary *, double);
 /*
  * {"records", "success", "failed", "success_rate", "errors", "top_failures",
- *  "recovered", "duplicates", "other_records", "tokens", "latency_seconds",
- *  "span_seconds", "answers_per_second"}, null for what is not known.
+ *  "recovered", "duplicates", "other_records", "clashes", "extra_generations",
+ *  "tokens", "latency_seconds", "span_seconds", "answers_per_second"}, null
+ *  for what is not known.
  */
 jv	 ia_summary_json(const struct ia_summary *);
 /* Append the summary as ia-collect -s prints it; 0, or -1 out of memory. */
@@ -674,6 +712,7 @@ void	 ia_pending_free(struct ia_pending *);
  */
 struct ia_collect {
 	struct ia_ids	  ok;		/* custom_ids answered */
+	struct ia_clash	  clash;	/* what answered them */
 	jv		  fails;	/* custom_id -> its last failure, as JSON text */
 	jv		  order;	/* custom_ids, in the order they first failed */
 	jv		  anon;		/* failures without a custom_id */

@@ -118,6 +118,7 @@ from_generation(struct ia_result *r, jv rec)
 	case IA_STATE_SUCCESS:
 		r->kind = IA_RESULT_SUCCESS;
 		r->response = ia_record_field(jv_copy(rec), "response");
+		r->request = ia_record_field(jv_copy(rec), "request");
 		answer_of(jv_copy(r->response), &content, &finish, &usage);
 		r->answer = answer(jv_copy(r->custom_id), content, finish, usage);
 		break;
@@ -201,6 +202,7 @@ ia_result_read(jv rec, struct ia_result *r)
 	r->answer = jv_invalid();
 	r->id = jv_invalid();
 	r->response = jv_invalid();
+	r->request = jv_invalid();
 	r->custom_ids = jv_invalid();
 	r->dispatched = r->finished = -1;
 	if (jv_get_kind(rec) != JV_KIND_OBJECT) {
@@ -272,8 +274,10 @@ ia_result_free(struct ia_result *r)
 	jv_free(r->answer);
 	jv_free(r->id);
 	jv_free(r->response);
+	jv_free(r->request);
 	jv_free(r->custom_ids);
-	r->custom_id = r->answer = r->id = r->response = r->custom_ids = jv_invalid();
+	r->custom_id = r->answer = r->id = r->response = r->request =
+	    r->custom_ids = jv_invalid();
 }
 
 /*

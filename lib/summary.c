@@ -18,6 +18,8 @@ ia_summary_init(struct ia_summary *sum)
 	sum->first = sum->last = -1;
 	sum->stages = jv_object();
 	sum->messages = jv_object();
+	sum->clash_first = jv_null();
+	sum->extra_gen_first = jv_null();
 }
 
 void
@@ -25,7 +27,32 @@ ia_summary_free(struct ia_summary *sum)
 {
 	jv_free(sum->stages);
 	jv_free(sum->messages);
+	jv_free(sum->clash_first);
+	jv_free(sum->extra_gen_first);
 	sum->stages = sum->messages = jv_invalid();
+	sum->clash_first = sum->extra_gen_first = jv_invalid();
+}
+
+/*
+ * A duplicate answer that is not the same one again: counted by kind, and
+ * the first custom_id of each kind kept for the message that names it.
+ */
+void
+ia_summary_add_clash(struct ia_summary *sum, enum ia_clash_kind kind, jv cid)
+{
+	unsigned long	*n = kind == IA_CLASH_REQUEST ? &sum->clashes : &sum->extra_gens;
+	jv		*first = kind == IA_CLASH_REQUEST ? &sum->clash_first :
+	    &sum->extra_gen_first;
+
+	if (kind == IA_CLASH_NONE) {
+		jv_free(cid);
+		return;
+	}
+	if ((*n)++ == 0 && jv_get_kind(cid) == JV_KIND_STRING) {
+		jv_free(*first);
+		*first = cid;
+	} else
+		jv_free(cid);
 }
 
 /* obj[key] when it is a number, else 0; obj is consumed. */
@@ -195,6 +222,13 @@ ia_summary_json(const struct ia_summary *sum)
 	o = jv_object_set(o, jv_string("recovered"), jv_number((double)sum->recovered));
 	o = jv_object_set(o, jv_string("duplicates"), jv_number((double)sum->dups));
 	o = jv_object_set(o, jv_string("other_records"), jv_number((double)sum->others));
+	o = jv_object_set(o, jv_string("clashes"), jv_object_set(jv_object_set(
+	    jv_object(), jv_string("count"), jv_number((double)sum->clashes)),
+	    jv_string("first"), jv_copy(sum->clash_first)));
+	o = jv_object_set(o, jv_string("extra_generations"), jv_object_set(
+	    jv_object_set(jv_object(), jv_string("count"),
+	    jv_number((double)sum->extra_gens)), jv_string("first"),
+	    jv_copy(sum->extra_gen_first)));
 	v = jv_object();
 	v = jv_object_set(v, jv_string("prompt"), jv_number(sum->tok_prompt));
 	v = jv_object_set(v, jv_string("completion"), jv_number(sum->tok_completion));
@@ -239,6 +273,14 @@ ia_summary_text(const struct ia_summary *sum, struct ia_buf *b)
 	if (sum->others > 0)
 		rc |= ia_buf_addf(b, "  not results:  %lu records passed over\n",
 		    sum->others);
+	if (sum->clashes > 0)
+		rc |= ia_buf_addf(b, "  clashes:      %lu answers to another request "
+		    "than their custom_id's, dropped (first: %s)\n", sum->clashes,
+		    jv_string_value(sum->clash_first));
+	if (sum->extra_gens > 0)
+		rc |= ia_buf_addf(b, "  extra gens:   %lu answers from another "
+		    "generation of their request, dropped (first: %s)\n", sum->extra_gens,
+		    jv_string_value(sum->extra_gen_first));
 	v = jv_object_get(jv_copy(o), jv_string("errors"));
 	if (jv_object_length(jv_copy(v)) > 0) {
 		rc |= ia_buf_adds(b, "  failed by stage:");

@@ -57,6 +57,8 @@ fixture_line() {
 ANSWER_IDS='["c-chat","c-text","dup-ok","fail-then-ok","ok-then-fail","unicode","multiline","no-usage","no-finish","no-choices","null-content","no-dispatch","g2"]'
 # Its failures, in order of first failure, the pending ones, then the bad line.
 FAILURE_IDS='["c-fail","e-input","e-submit","e-group","e-poll","two-fails","c-fail2","acked","g1",null]'
+# What ia-collect says at the end about the fixture's line 26, {"foo":1}.
+NOTE='ia-collect: 1 line was not a result and was skipped (first: line 26)'
 MULTILINE=$'line one\n\tcol "quoted", a, b\\c\r\nlast line'
 UNICODE='héllo — 日本語 😀'
 
@@ -67,7 +69,7 @@ UNICODE='héllo — 日本語 😀'
 	echo "$output"
 	echo "$stderr"
 	[ "$status" -eq 1 ]
-	[ -z "$stderr" ]
+	[ "$stderr" = "$NOTE" ]
 	[ "$(nlines)" -eq 23 ]
 	[ "$(ids)" = "$(jq -c -n --argjson a "$ANSWER_IDS" --argjson f "$FAILURE_IDS" '$a + $f')" ]
 	# Answers: exactly these four keys, in this order.
@@ -181,7 +183,7 @@ UNICODE='héllo — 日本語 😀'
 @test "-r: only the contents, as jq -r prints them; failures print nothing" {
 	run --separate-stderr ia-collect -r < "$RESULTS"
 	[ "$status" -eq 1 ]
-	[ -z "$stderr" ]
+	[ "$stderr" = "$NOTE" ]
 	expected=$(printf '%s\n' "Answer to: q c-chat" "Answer to: q c-text" "first answer" \
 	    "Answer to: q fail-then-ok" "Answer to: q ok-then-fail" "$UNICODE" "$MULTILINE" \
 	    "Answer to: q no-usage" "Answer to: q no-finish" null null \
@@ -391,7 +393,8 @@ UNICODE='héllo — 日本語 😀'
 	# (acked, g1) are to be followed, not sent again, which could pay twice.
 	[ "$stderr" = "$(printf '%s\n' \
 	    "ia-collect: 2 failed without a request to resubmit (not in the stream; try --input)" \
-	    "ia-collect: 2 still pending, not printed: sending them again could pay twice; follow them with ia-collect --pending | ia-poll")" ]
+	    "ia-collect: 2 still pending, not printed: sending them again could pay twice; follow them with ia-collect --pending | ia-poll" \
+	    "$NOTE")" ]
 	printf '%s\n' "$output" > "$T/retry"
 	run --separate-stderr env -u INFERENCE_API_KEY ia-submit --dry-run < "$T/retry"
 	echo "$output"
@@ -426,7 +429,8 @@ UNICODE='héllo — 日本語 😀'
 	# Only the line that was not JSON is left without a request.
 	[ "$stderr" = "$(printf '%s\n' \
 	    "ia-collect: 1 failed without a request to resubmit (not in the stream nor in --input)" \
-	    "ia-collect: 2 still pending, not printed: sending them again could pay twice; follow them with ia-collect --pending | ia-poll")" ]
+	    "ia-collect: 2 still pending, not printed: sending them again could pay twice; follow them with ia-collect --pending | ia-poll" \
+	    "$NOTE")" ]
 	printf '%s\n' "$output" > "$T/retry"
 	run --separate-stderr env -u INFERENCE_API_KEY ia-submit --dry-run < "$T/retry"
 	[ "$status" -eq 0 ]
@@ -478,6 +482,203 @@ UNICODE='héllo — 日本語 😀'
 	[[ "$stderr" == *--input* ]]
 }
 
+# --- --input read as ia-submit read it: -t, -m, --system, --webhook-id, -e ------------------
+
+@test "-t --input: answer i for line i of a text file, repeated lines too, as ia-submit -t assigned the ids" {
+	mock_start --complete-after 0.1,0.6
+	printf '%s\n' zeta alpha mid alpha 'with "quotes", a comma' alpha omega > "$T/q.txt"
+	ia-submit -t -m m < "$T/q.txt" | poll > "$T/res"
+	# Without --sort: the order the answers came in, not that of the lines.
+	run --separate-stderr ia-collect -r --sort -t -m m --input "$T/q.txt" < "$T/res"
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$output" = "$(sed 's/^/Answer to: /' "$T/q.txt")" ]
+	# The same for ia-group, and with --system on both sides.
+	ia-group -t -m m --system 'Be brief.' < "$T/q.txt" | poll > "$T/res2"
+	run --separate-stderr ia-collect -r --sort -t -m m --system 'Be brief.' \
+	    --input "$T/q.txt" < "$T/res2"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$output" = "$(sed 's/^/Answer to: /' "$T/q.txt")" ]
+	# Without --system, no id is found: a usage error, not a wrong order.
+	run --separate-stderr ia-collect -r --sort -t -m m --input "$T/q.txt" < "$T/res2"
+	echo "$stderr"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == "ia-collect: --input: none of the 7 custom_ids read is in $T/q.txt as read (first: \"req-"* ]]
+	[[ "$stderr" == *"read it with the options it was submitted with (-t, -m, --system, --webhook-id; -e as --input-filter)" ]]
+}
+
+@test "--input-filter is ia-submit's -e, --webhook-id its --webhook-id: the same ids, the order of the input" {
+	mock_start --complete-after 0.1,0.6
+	jq -nc '{q: "three"}, {q: "one"}, {q: "two"}, {q: "one"}' > "$T/docs"
+	filter='{model: "m", messages: [{role: "user", content: .q}]}'
+	ia-submit -e "$filter" --webhook-id hook < "$T/docs" | poll > "$T/res"
+	run --separate-stderr ia-collect -r --sort --input-filter "$filter" --webhook-id hook \
+	    --input "$T/docs" < "$T/res"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$output" = "$(printf 'Answer to: %s\n' three one two one)" ]
+	# -t with -e: the filter gets each line as a string.
+	printf '%s\n' b a b > "$T/q.txt"
+	ia-submit -t -e '{model: "m", messages: [{role: "user", content: ("Q: " + .)}]}' \
+	    < "$T/q.txt" | poll > "$T/res2"
+	run --separate-stderr ia-collect -r --sort -t \
+	    --input-filter '{model: "m", messages: [{role: "user", content: ("Q: " + .)}]}' \
+	    --input "$T/q.txt" < "$T/res2"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'Answer to: Q: %s\n' b a b)" ]
+	# A filter that does not compile: exit 2 before reading.
+	run --separate-stderr ia-collect --sort --input-filter '{' --input "$T/docs" < /dev/null
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == "ia-collect: --input: "* ]]
+}
+
+@test "--failed -t --input: the request of each failed line, as ia-submit -t sent it" {
+	printf '%s\n' first second first > "$T/q.txt"
+	env -u INFERENCE_API_KEY ia-submit --requests-only -t -m m "$T/q.txt" > "$T/reqs"
+	id() { sed -n "$1p" "$T/reqs" | jq -r .metadata.custom_id; }
+	{ gen_ok "$(id 1)" x; gen_failed "$(id 2)" "bad luck"; gen_failed "$(id 3)" "bad luck"; } > "$IN"
+	run --separate-stderr ia-collect --failed -t -m m --input "$T/q.txt" < "$IN"
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[ -z "$stderr" ]
+	[ "$output" = "$(sed -n '2,3p' "$T/reqs")" ]
+}
+
+@test "--input of a text file without -t: exit 2, naming the file and line, and -t" {
+	printf '%s\n' 'What is 2 + 2?' 'Name a colour.' > "$T/q.txt"
+	gen_ok req-0000000000000001 x > "$IN"
+	for mode in --sort --failed; do
+		run --separate-stderr ia-collect "$mode" --input "$T/q.txt" < "$IN"
+		echo "$stderr"
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+		[[ "$stderr" == "ia-collect: --input: no line of $T/q.txt is a request as read ($T/q.txt:1: not JSON: "* ]]
+		[[ "$stderr" == *"; is it plain text? read it as ia-submit did: -t -m MODEL" ]]
+	done
+	# Some lines that give no request: a note naming the first, unless -q.
+	{ chat one '{"metadata": {"custom_id": "a"}}'; echo 'not json'; } > "$T/in.jsonl"
+	gen_ok a "answer a" > "$IN"
+	run --separate-stderr ia-collect --sort --input "$T/in.jsonl" < "$IN"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .content <<<"$output")" = "answer a" ]
+	[[ "$stderr" == "ia-collect: --input: 1 line of $T/in.jsonl gave no request, as ia-submit gave none (first: $T/in.jsonl:2: not JSON: "* ]]
+	run --separate-stderr ia-collect -q --sort --input "$T/in.jsonl" < "$IN"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+}
+
+@test "--sort --input: custom_ids not in the input are printed after, and named in a note unless -q" {
+	run --separate-stderr ia-collect --sort --input "$INPUT" < "$RESULTS"
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "$(printf '%s\n' \
+	    "ia-collect: --input: 2 of the 22 custom_ids read are not in $INPUT, and are printed after the others (first: \"e-group\")" \
+	    "$NOTE")" ]
+	run --separate-stderr ia-collect -q --sort --input "$INPUT" < "$RESULTS"
+	[ "$status" -eq 1 ]
+	[ -z "$stderr" ]
+}
+
+@test "-t, -m, --system, --webhook-id and --input-filter go with --input; -t needs -m" {
+	for opt in -t "-m m" "--system s" "--webhook-id w" "--input-filter ."; do
+		# shellcheck disable=SC2086 # the option and its value
+		run --separate-stderr ia-collect --sort $opt < "$RESULTS"
+		echo "$stderr"
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+		[ "$stderr" = "ia-collect: ${opt%% *} goes with --input: it says how to read the --input file, as ia-submit read it" ]
+	done
+	printf 'q\n' > "$T/q.txt"
+	run --separate-stderr ia-collect --sort -t --input "$T/q.txt" < "$RESULTS"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == "ia-collect: -t needs -m MODEL or IA_MODEL (or --input-filter), as with ia-submit"* ]]
+	run --separate-stderr ia-collect --sort -m m --system s --input "$T/q.txt" < "$RESULTS"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "ia-collect: --input: --system goes with -t" ]
+	run --separate-stderr ia-collect --sort -m '' --input "$T/q.txt" < "$RESULTS"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+}
+
+# --- what the output cannot show ----------------------------------------------------------
+
+@test "lines that are not results: said once at the end, with the count and the first; exit 0; -q silences it" {
+	run --separate-stderr ia-collect <<<'{"a":1}'
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$stderr" = "ia-collect: 1 line was not a result and was skipped (first: line 1)" ]
+	run --separate-stderr ia-collect -q <<<'{"a":1}'
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+	# Among answers, from a named file: the file and line of the first.
+	{ gen_ok a "answer a"; echo 42; echo '[1]'; gen_ok b "answer b"; echo '{"b":2}'; } > "$IN"
+	run --separate-stderr ia-collect -r "$IN"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'answer a\nanswer b')" ]
+	[ "$stderr" = "ia-collect: 3 lines were not results and were skipped (first: $IN:2)" ]
+	run --separate-stderr ia-collect --summary-json "$T/sum.json" -q "$IN"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	jq -e '.other_records == 3' "$T/sum.json"
+	# Results alone: nothing said.
+	{ gen_ok a "answer a"; gen_ok a "answer a"; } > "$IN"
+	run --separate-stderr ia-collect "$IN"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+}
+
+# gen_for CUSTOM_ID PROMPT GENERATION_ID: a Success generation for PROMPT
+# under CUSTOM_ID, answered as ia-mock answers, from generation GENERATION_ID.
+gen_for() {
+	jq -nc --arg c "$1" --arg q "$2" --arg g "$3" '{custom_id: $c, id: $g,
+	    state: "Success", request: {model: "m", messages: [{role: "user", content: $q}],
+	        metadata: {custom_id: $c}},
+	    response: {choices: [{message: {content: ("Answer to: " + $q)}, finish_reason: "stop"}]}}'
+}
+
+@test "a custom_id answered for two different requests: said whatever -q, counted in --summary-json; exit status as before" {
+	{
+		gen_for q1 "first prompt" g1
+		gen_for q2 "second prompt" g2
+		gen_for q1 "another prompt" g3
+		gen_for q3 "third" g4
+		# The request differs in its metadata only: the same request.
+		jq -c '.request.metadata.webhook_id = "w" | .id = "g5"' <<<"$(gen_for q3 third g4)"
+		gen_for q2 "yet another" g6
+	} > "$IN"
+	run --separate-stderr ia-collect -q -r --summary-json "$T/sum.json" "$IN"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'Answer to: %s\n' "first prompt" "second prompt" third)" ]
+	[ "$(grep -c . <<<"$stderr")" -eq 2 ]
+	grep -qx 'ia-collect: 2 answers dropped: each answers another request than the one answered under its custom_id (first: "q1"); different requests shared a custom_id: give each its own, or assign ids before splitting the input (ia-submit --requests-only; see ia(7), SHARDING)' <<<"$stderr"
+	grep -qx 'ia-collect: 1 answer dropped: it is another generation of the request answered under its custom_id (first: "q3"), which was submitted, and paid for, more than once: assign ids before splitting the input (ia-submit --requests-only; see ia(7), SHARDING)' <<<"$stderr"
+	jq -e '.duplicates == 3 and .clashes == {count: 2, first: "q1"}
+	    and .extra_generations == {count: 1, first: "q3"}' "$T/sum.json"
+	# In the summary too.
+	run --separate-stderr ia-collect -s "$IN"
+	grep -Eq '^  clashes: +2 answers to another request than their custom_id.s, dropped \(first: q1\)$' <<<"$stderr"
+	grep -Eq '^  extra gens: +1 answers from another generation of their request, dropped \(first: q3\)$' <<<"$stderr"
+	# The same generation read twice, a failure then a success, answers read
+	# again: duplicates, nothing said.
+	{ gen_for a x g1; gen_for a x g1; gen_failed b oops; gen_for b y g2; } > "$IN"
+	ia-collect -q "$IN" > "$T/answers"
+	cat "$T/answers" >> "$IN"
+	run --separate-stderr ia-collect --summary-json "$T/sum.json" "$IN"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	jq -e '.duplicates == 4 and .clashes.count == 0 and .extra_generations.count == 0' "$T/sum.json"
+}
+
 # --- the summary ----------------------------------------------------------------------------
 
 @test "-s: the counts, stages, top failures, tokens, latency and span on stderr" {
@@ -506,12 +707,14 @@ UNICODE='héllo — 日本語 😀'
 }
 
 @test "--summary-json: the exact numbers for the fixture" {
-	run --separate-stderr ia-collect --summary-json "$T/sum.json" < "$RESULTS"
+	run --separate-stderr ia-collect -q --summary-json "$T/sum.json" < "$RESULTS"
 	[ "$status" -eq 1 ]
 	[ -z "$stderr" ]
 	[ "$output" = "$(ia-collect < "$RESULTS")" ]
 	jq . "$T/sum.json"
 	[ "$(jq -c '[.records, .success, .failed, .recovered, .duplicates, .other_records]' "$T/sum.json")" = '[29,13,10,1,4,1]' ]
+	# dup-ok's second answer is the same generation again: no clash.
+	jq -e '.clashes == {count: 0, first: null} and .extra_generations == {count: 0, first: null}' "$T/sum.json"
 	jq -e '.success_rate == 13 / 23' "$T/sum.json"
 	jq -e '.errors == {generation: 3, input: 2, submit: 1, group: 1, poll: 1, collect: 2}' "$T/sum.json"
 	jq -e '.top_failures == [
@@ -541,7 +744,7 @@ UNICODE='héllo — 日本語 😀'
 @test "no summary when stderr is not a terminal or with -q; one on a terminal" {
 	run --separate-stderr ia-collect < "$RESULTS"
 	[ "$status" -eq 1 ]
-	[ -z "$stderr" ]
+	[ "$stderr" = "$NOTE" ]
 	run --separate-stderr ia-collect -q < "$RESULTS"
 	[ "$status" -eq 1 ]
 	[ -z "$stderr" ]
@@ -789,8 +992,9 @@ maxrss() {
 	[ -z "$stderr" ]
 	[ "$output" = "$(printf '%s\n' \
 	    'usage: ia-collect [-0hqrsV] [-e filter] [-f format] [--failed] [--sort]' \
-	    '                  [--input file] [--summary-json file] [--max-line bytes]' \
-	    '                  [file ...]' \
+	    '                  [--input file [-t] [-m model] [--system text]' \
+	    '                  [--webhook-id id] [--input-filter filter]]' \
+	    '                  [--summary-json file] [--max-line bytes] [file ...]' \
 	    '       ia-collect --pending | --status [file ...]')" ]
 	if [ -f "$IA_TOP/man/ia-collect.1" ]; then
 		# The same as the man page's SYNOPSIS, white space aside.
@@ -827,7 +1031,7 @@ maxrss() {
 	    ia-collect < "$RESULTS"
 	echo "$stderr"
 	[ "$status" -eq 1 ]
-	[ -z "$stderr" ]
+	[ "$stderr" = "$NOTE" ]
 	[ "$output" = "$(ia-collect < "$RESULTS")" ]
 	[ "$(nlines)" -eq 23 ]
 }

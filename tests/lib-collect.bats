@@ -40,7 +40,11 @@ collect_checks() {
 	collect_checks order
 }
 
+@test "clash: a second answer from the same generation, another generation, another request; 5000 ids" {
+	collect_checks clash
+}
+
 @test "collect: all groups together" {
 	collect_checks all
-	[ "$(grep -c '^[a-z_]*: [1-9][0-9]* checks, ok$' <<<"$output")" -eq 7 ]
+	[ "$(grep -c '^[a-z_]*: [1-9][0-9]* checks, ok$' <<<"$output")" -eq 8 ]
 }

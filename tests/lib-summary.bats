@@ -40,7 +40,11 @@ summary_checks() {
 	summary_checks text
 }
 
+@test "summary: clashes and extra generations: counts, the first custom_id, the text lines" {
+	summary_checks clashes
+}
+
 @test "summary: all groups together" {
 	summary_checks all
-	[ "$(grep -c '^[a-z_]*: [1-9][0-9]* checks, ok$' <<<"$output")" -eq 7 ]
+	[ "$(grep -c '^[a-z_]*: [1-9][0-9]* checks, ok$' <<<"$output")" -eq 8 ]
 }

@@ -1,7 +1,8 @@
 /*
  * t_collect: checks of lib/pending.c and lib/collect.c, what ia-collect makes
- * of a results stream.  "t_collect GROUP" runs one group of checks (pending,
- * pending_many, pending_error, outcomes, failures, pending_end, order) or all
+ * of a results stream, and of lib/clash.c.  "t_collect GROUP" runs one group
+ * of checks (pending, pending_many, pending_error, outcomes, failures,
+ * pending_end, order, clash) or all
  * of them; it prints one line per group and a summary, or each failing check.
  */
 #include <stdio.h>
@@ -380,6 +381,71 @@ t_order(void)
 	    "[\"a\"]");
 }
 
+/* A generation of request PROMPT under cid, from generation gen. */
+#define GEN(cid, prompt, gen) "{\"custom_id\":\"" cid "\",\"id\":\"" gen "\"," \
+	"\"state\":\"Success\",\"request\":{\"model\":\"m\",\"prompt\":\"" prompt \
+	"\",\"metadata\":{\"custom_id\":\"" cid "\"}},\"response\":{}}"
+
+static void
+t_clash(void)
+{
+	struct ia_clash	 cl;
+	struct ia_collect c;
+	char		 id[32];
+	int		 i, bad;
+
+	/* The table alone: the kinds of a second answer. */
+	ia_clash_init(&cl);
+	CHECK(ia_clash_check(&cl, jv_string("a"), jv_null(), jv_null()) == IA_CLASH_NONE);
+	CHECK(ia_clash_first(&cl, jv_string("a"), jv_parse("{\"prompt\":\"x\","
+	    "\"metadata\":{\"custom_id\":\"a\"}}"), jv_string("g1")) == 0);
+	CHECK(ia_clash_check(&cl, jv_string("a"), jv_parse("{\"prompt\":\"x\"}"),
+	    jv_string("g1")) == IA_CLASH_NONE);
+	/* Metadata aside, and keys in any order: the same request. */
+	CHECK(ia_clash_check(&cl, jv_string("a"), jv_parse("{\"metadata\":"
+	    "{\"webhook_id\":\"w\"},\"prompt\":\"x\"}"), jv_string("g2")) ==
+	    IA_CLASH_GENERATION);
+	CHECK(ia_clash_check(&cl, jv_string("a"), jv_parse("{\"prompt\":\"y\"}"),
+	    jv_string("g1")) == IA_CLASH_REQUEST);
+	/* What is not known does not clash. */
+	CHECK(ia_clash_check(&cl, jv_string("a"), jv_invalid(), jv_string("g3")) ==
+	    IA_CLASH_GENERATION);
+	CHECK(ia_clash_check(&cl, jv_string("a"), jv_invalid(), jv_invalid()) ==
+	    IA_CLASH_NONE);
+	CHECK(ia_clash_check(&cl, jv_string("b"), jv_parse("{\"prompt\":\"y\"}"),
+	    jv_string("g9")) == IA_CLASH_NONE);
+	CHECK(ia_clash_check(&cl, jv_null(), jv_null(), jv_null()) == IA_CLASH_NONE);
+	/* 5000 custom_ids: each found again, through the table's growth. */
+	for (bad = 0, i = 0; i < 5000; i++) {
+		snprintf(id, sizeof(id), "c%d", i);
+		bad += ia_clash_first(&cl, jv_string(id), jv_parse("{\"prompt\":\"p\"}"),
+		    jv_string(id)) != 0;
+	}
+	for (i = 0; i < 5000; i++) {
+		snprintf(id, sizeof(id), "c%d", i);
+		bad += ia_clash_check(&cl, jv_string(id), jv_parse("{\"prompt\":\"p\"}"),
+		    jv_string("other")) != IA_CLASH_GENERATION;
+	}
+	CHECK(bad == 0);
+	CHECK(cl.count == 5001);
+	ia_clash_free(&cl);
+
+	/* Through ia_collect_add: counted among the duplicates, by kind. */
+	ia_collect_init(&c);
+	CHECK(add(&c, GEN("q1", "one", "g1")) == 1);
+	CHECK(add(&c, GEN("q1", "one", "g1")) == 0);
+	CHECK(add(&c, GEN("q1", "one", "g2")) == 0);
+	CHECK(add(&c, GEN("q1", "two", "g3")) == 0);
+	CHECK(add(&c, GEN("q2", "one", "g4")) == 1);
+	CHECK(add(&c, GEN("q2", "three", "g5")) == 0);
+	CHECK(c.sum.dups == 4);
+	CHECK(c.sum.clashes == 2);
+	CHECK(c.sum.extra_gens == 1);
+	CHECK_JSON(jv_copy(c.sum.clash_first), "\"q1\"");
+	CHECK_JSON(jv_copy(c.sum.extra_gen_first), "\"q1\"");
+	ia_collect_free(&c);
+}
+
 static const struct group {
 	const char	*name;
 	void		(*fn)(void);
@@ -391,6 +457,7 @@ static const struct group {
 	{ "failures", t_failures },
 	{ "pending_end", t_pending_end },
 	{ "order", t_order },
+	{ "clash", t_clash },
 };
 
 static void

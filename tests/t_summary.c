@@ -94,7 +94,8 @@ times(struct ia_summary *sum, double d, double f)
 
 	memset(&r, 0, sizeof(r));
 	r.kind = IA_RESULT_FAILURE;
-	r.custom_id = r.answer = r.id = r.response = r.custom_ids = jv_invalid();
+	r.custom_id = r.answer = r.id = r.response = r.request = r.custom_ids =
+	    jv_invalid();
 	r.dispatched = d;
 	r.finished = f;
 	ia_summary_add_times(sum, &r);
@@ -109,7 +110,9 @@ t_empty(void)
 	ia_summary_init(&sum);
 	CHECK_JSON(ia_summary_json(&sum), "{\"records\":0,\"success\":0,\"failed\":0,"
 	    "\"success_rate\":null,\"errors\":{},\"top_failures\":[],\"recovered\":0,"
-	    "\"duplicates\":0,\"other_records\":0,\"tokens\":{\"prompt\":0,"
+	    "\"duplicates\":0,\"other_records\":0,\"clashes\":{\"count\":0,"
+	    "\"first\":null},\"extra_generations\":{\"count\":0,\"first\":null},"
+	    "\"tokens\":{\"prompt\":0,"
 	    "\"completion\":0,\"total\":0,\"average_per_answer\":null,"
 	    "\"average_completion\":null},\"latency_seconds\":{\"p50\":null,"
 	    "\"p90\":null,\"max\":null},\"span_seconds\":null,"
@@ -359,6 +362,34 @@ t_text(void)
 	ia_summary_free(&sum);
 }
 
+static void
+t_clashes(void)
+{
+	struct ia_summary sum;
+	struct ia_buf	 b = { 0 };
+
+	ia_summary_init(&sum);
+	ia_summary_add_clash(&sum, IA_CLASH_NONE, jv_string("n"));
+	ia_summary_add_clash(&sum, IA_CLASH_REQUEST, jv_string("q1"));
+	ia_summary_add_clash(&sum, IA_CLASH_REQUEST, jv_string("q2"));
+	ia_summary_add_clash(&sum, IA_CLASH_GENERATION, jv_string("g1"));
+	CHECK(sum.clashes == 2 && sum.extra_gens == 1);
+	CHECK_JSON(jv_object_get(ia_summary_json(&sum), jv_string("clashes")),
+	    "{\"count\":2,\"first\":\"q1\"}");
+	CHECK_JSON(jv_object_get(ia_summary_json(&sum), jv_string("extra_generations")),
+	    "{\"count\":1,\"first\":\"g1\"}");
+	CHECK(ia_summary_text(&sum, &b) == 0);
+	CHECK_STR(b.data, "ia-collect: 0 answers, 0 failed; 0 records read, "
+	    "0 duplicates, 0 recovered by a retry\n"
+	    "  clashes:      2 answers to another request than their custom_id's, "
+	    "dropped (first: q1)\n"
+	    "  extra gens:   1 answers from another generation of their request, "
+	    "dropped (first: g1)\n"
+	    "  tokens:       0 prompt, 0 completion, 0 total\n");
+	ia_buf_free(&b);
+	ia_summary_free(&sum);
+}
+
 static const struct group {
 	const char	*name;
 	void		(*fn)(void);
@@ -370,6 +401,7 @@ static const struct group {
 	{ "span", t_span },
 	{ "tallies", t_tallies },
 	{ "text", t_text },
+	{ "clashes", t_clashes },
 };
 
 static void
