@@ -40,8 +40,10 @@ struct ia_http {
 	 * Pacing: starts are spaced 1/rate apart (next_at, monotonic).  rate
 	 * is --rate, or 0 (none) until the server first answers 429; then it
 	 * is what the server took in the last second, less 5 %, and grows by
-	 * 2 % a second while no 429 comes, never above --rate.  One cut per
-	 * round: only for a 429 to a request sent after the last cut.
+	 * 10 % a second while no 429 comes, never above --rate.  At most one
+	 * cut a second, and only for a 429 to a request sent after the last:
+	 * a 429 now and then that is no rate limit (a proxy's, a fault) then
+	 * costs 5 % a second, which the growth makes up.
 	 */
 	double			 rate, next_at, cut_at;
 	unsigned		 took[10];	/* answers other than 429, per 100 ms */
@@ -539,9 +541,10 @@ took_last_second(const struct ia_http *h, double now)
 
 /*
  * What an answer says of the pace: a 429 to a request sent since the last
- * cut sets the rate to 95 % of what the server took in the last second (or
- * halves it); any other answer counts as taken and, when paced, grows the
- * rate by 0.02 a request: 2 % a second at any rate.
+ * cut, a second or more after it, sets the rate to 95 % of what the server
+ * took in the last second (or halves it); any other answer counts as taken
+ * and, when paced, grows the rate by 0.1 a request: 10 % a second at any
+ * rate.
  */
 static void
 pace(struct ia_http *h, const struct ia_xfer *x, long status, double now)
@@ -551,7 +554,7 @@ pace(struct ia_http *h, const struct ia_xfer *x, long status, double now)
 	double	 r;
 
 	if (status == 429) {
-		if (x->sent_at < h->cut_at)
+		if (x->sent_at < h->cut_at || now < h->cut_at + 1)
 			return;
 		r = 0.95 * took_last_second(h, now);
 		if (r < 0.1)
@@ -574,7 +577,7 @@ pace(struct ia_http *h, const struct ia_xfer *x, long status, double now)
 	}
 	h->took[i]++;
 	if (h->rate > 0 && (h->cfg->rate == 0 || h->rate < h->cfg->rate)) {
-		h->rate += 0.02;
+		h->rate += 0.1;
 		if (h->cfg->rate > 0 && h->rate > h->cfg->rate)
 			h->rate = h->cfg->rate;
 	}
