@@ -251,7 +251,7 @@ main(int argc, char *argv[])
 			timeout = left <= 0 ? 0 : left >= 1 ? 1000 : (int)(left * 1000) + 1;
 		}
 		tool_turn(&t, timeout, on_done);
-		ia_progress_update(&t.progress, t.done, t.failed, s.inflight, false);
+		tool_progress(&t, s.inflight + (s.cur != NULL ? (size_t)s.cur->n : 0));
 	}
 	return tool_finish(&t);
 }

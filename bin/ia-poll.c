@@ -376,7 +376,7 @@ stop(struct tool *tt)
 		pend_free(p);
 		n++;
 	}
-	ia_progress_done(&tt->progress);
+	ia_progress_done(&tt->progress, true);
 	if (s.pending != NULL) {
 		close_pending();
 		warnx("stopped by a signal: %zu still pending, written to %s", n,
@@ -473,7 +473,7 @@ main(int argc, char *argv[])
 		wait = ia_sched_wait(&s.sched, ia_time_now());
 		timeout = wait < 0 || wait > 1 ? 1000 : (int)(wait * 1000) + 1;
 		tool_turn(&t, timeout, on_done);
-		ia_progress_update(&t.progress, t.done, t.failed, s.waiting, false);
+		tool_progress(&t, s.waiting);
 	}
 	ia_sched_free(&s.sched);
 	if (s.pending != NULL)

@@ -131,8 +131,7 @@ main(int argc, char *argv[])
 		if (t.input_done && ia_http_pending(t.http) == 0)
 			break;	/* no last wait on an idle poll */
 		tool_turn(&t, 1000, on_done);
-		ia_progress_update(&t.progress, t.done, t.failed,
-		    ia_http_pending(t.http), false);
+		tool_progress(&t, ia_http_pending(t.http));
 	}
 	return tool_finish(&t);
 }

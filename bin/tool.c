@@ -20,12 +20,15 @@
 
 #include "tool.h"
 
+#define PROGRESS_TURN	250	/* ms: the progress line's redraws */
+
 static void	 tool_sync(struct tool *);
 static void	 journal_held(struct tool *);
 
 static struct tool		*current;	/* for out_failed() */
 static struct ia_xfer		*refusals;	/* the refused, until exit */
 static volatile sig_atomic_t	 stop_sig;	/* the signal that came, or 0 */
+static volatile sig_atomic_t	 line_fd = -1;	/* a progress line may be there */
 static int			 wake[2] = { -1, -1 };	/* the self-pipe */
 
 /* Note the signal and wake the loop; a second one is obeyed at once. */
@@ -35,6 +38,10 @@ on_signal(int sig)
 	int	 saved = errno;
 
 	if (stop_sig != 0) {
+		/* No time to leave the group: the line goes, as write(2) can. */
+		if (line_fd != -1 && write(line_fd, "\r\033[K", 4) == -1) {
+			/* Nothing more to do about it. */
+		}
 		signal(sig, SIG_DFL);
 		raise(sig);
 	}
@@ -89,7 +96,7 @@ die(struct tool *t)
 	if (t->on_stop != NULL)
 		t->on_stop(t);
 	tool_sync(t);
-	ia_progress_done(&t->progress);
+	ia_progress_done(&t->progress, true);
 	fflush(stdout);
 	signal(sig, SIG_DFL);
 	raise(sig);
@@ -110,6 +117,7 @@ tool_init(struct tool *t, const char *name, const char *synopsis,
 	t->journal = -1;
 	t->held = jv_null();	/* an array once something is held */
 	current = t;
+	ia_progress_init(&t->progress, NULL, IA_PROGRESS_POLL, false, false);
 	/* getopt(3) and err(3) name argv[0]: the tool, not the path to it. */
 	argv[0] = (char *)name;
 	signal(SIGPIPE, SIG_IGN);
@@ -214,6 +222,43 @@ journal_open(struct tool *t, const char *path)
 	    (intmax_t)(st.st_size - end));
 }
 
+/* On an exit by err(3): the tool leaves the progress line's group. */
+static void
+progress_atexit(void)
+{
+	if (current != NULL)
+		ia_progress_done(&current->progress, true);
+}
+
+/*
+ * The progress line: ia-submit and ia-group are the stage that submits,
+ * ia-poll the one that follows.  -q (and --dry-run) leave the tool out of
+ * it; -v mutes the line of the whole pipeline, as it logs to the same
+ * terminal, and so does a tool (ia-collect too) that writes its records
+ * there.  A tool that cannot reach the others draws its own stage alone.
+ */
+static void
+progress_setup(struct tool *t)
+{
+	struct stat	 st;
+	char		 msg[1024];
+	bool		 out_tty = isatty(STDOUT_FILENO);
+
+	if (!(t->uses & TOOL_HTTP) && !out_tty)
+		return;
+	ia_progress_init(&t->progress, stderr, (t->uses & TOOL_INPUT) ?
+	    IA_PROGRESS_SUBMIT : IA_PROGRESS_POLL, (t->uses & TOOL_HTTP) ?
+	    !t->cfg.quiet && !t->dry_run : true, !t->cfg.verbose && !out_tty);
+	t->progress.downstream = fstat(STDOUT_FILENO, &st) == 0 &&
+	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+	if (ia_progress_join(&t->progress, msg, sizeof(msg)) == -1 &&
+	    t->cfg.verbose)
+		warnx("progress: %s; drawing alone", msg);
+	if (t->progress.fp != NULL)
+		line_fd = fileno(t->progress.fp);
+	atexit(progress_atexit);
+}
+
 /*
  * Everything that can be wrong with the options or the files is found here,
  * before the first byte of input is read or the first request sent.
@@ -223,6 +268,12 @@ tool_setup(struct tool *t, int argc, char **argv)
 {
 	char	 msg[1024];
 
+	/*
+	 * The stage joins first, before the slow parts of a start (curl,
+	 * TLS): a stage upstream that ends fast and finds none other removes
+	 * the group's directory, and its counts with it.
+	 */
+	progress_setup(t);
 	if ((t->uses & TOOL_INPUT) && ia_input_init(&t->in, msg, sizeof(msg)) == -1)
 		errx(IA_EXIT_USAGE, "%s", msg);
 	if (t->requests_only && t->dry_run)
@@ -240,7 +291,6 @@ tool_setup(struct tool *t, int argc, char **argv)
 	if ((t->uses & TOOL_HTTP) && (t->http = ia_http_new(&t->cfg,
 	    t->cfg.verbose ? stderr : NULL, msg, sizeof(msg))) == NULL)
 		errx(IA_EXIT_USAGE, "%s", msg);
-	ia_progress_init(&t->progress, stderr, !t->cfg.quiet && !t->cfg.verbose);
 	if (t->uses & TOOL_HTTP)
 		catch_signals();
 }
@@ -254,8 +304,10 @@ out_failed(void)
 {
 	int	 saved = errno;
 
-	if (current != NULL)
+	if (current != NULL) {
 		journal_held(current);
+		ia_progress_done(&current->progress, true);
+	}
 	errno = saved;
 	if (errno == EPIPE) {
 		signal(SIGPIPE, SIG_DFL);
@@ -474,6 +526,9 @@ tool_turn(struct tool *t, int timeout_ms, void (*fn)(struct ia_xfer *))
 
 	if (stop_sig != 0)
 		die(t);
+	/* A tool that may draw the line turns at least as often as it is drawn. */
+	if (t->progress.fp != NULL && (timeout_ms < 0 || timeout_ms > PROGRESS_TURN))
+		timeout_ms = PROGRESS_TURN;
 	want = !t->input_done && tool_room(t) && fd != -1;
 	wfd[0].fd = fd;
 	wfd[1].fd = wake[0];
@@ -504,9 +559,11 @@ tool_turn(struct tool *t, int timeout_ms, void (*fn)(struct ia_xfer *))
 				fn(x);
 		}
 	tool_sync(t);
-	if (refused != 0)
+	if (refused != 0) {
+		ia_progress_done(&t->progress, true);
 		errx(IA_EXIT_USAGE, "the server refused the API key (%s): check "
 		    "INFERENCE_API_KEY or --api-key-file; nothing more was sent", why);
+	}
 	if (stop_sig != 0)
 		die(t);
 	if (want && ia_source_fill(&t->src) == -1) {
@@ -536,11 +593,21 @@ say_skipped(const struct ia_input *in)
 		    "submitted again", in->skipped_done, in->skipped_sent, files);
 }
 
+void
+tool_progress(struct tool *t, size_t left)
+{
+	ia_progress_update(&t->progress, t->done, t->failed, left, t->input_done);
+}
+
 int
 tool_finish(struct tool *t)
 {
 	tool_sync(t);
-	ia_progress_done(&t->progress);
+	/* The last counts (the end of the input may be news), nothing left. */
+	tool_progress(t, 0);
+	/* A message follows on a clean line, not after the line. */
+	ia_progress_done(&t->progress, (t->uses & TOOL_INPUT) &&
+	    (t->in.skipped_done > 0 || t->in.skipped_sent > 0));
 	if (t->uses & TOOL_INPUT)
 		say_skipped(&t->in);
 	ia_source_free(&t->src);

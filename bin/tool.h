@@ -98,6 +98,11 @@ bool	 tool_room(const struct tool *);
  * once.  tool_signalled() says which signal came, or 0.
  */
 int	 tool_signalled(void);
+/*
+ * After a turn: the tool's counters for the progress line (done and failed
+ * are its own), with left, what it took and has not finished.
+ */
+void	 tool_progress(struct tool *, size_t);
 /* Clear the progress line, free it all, close stdout: the exit status. */
 int	 tool_finish(struct tool *);
 

@@ -532,18 +532,89 @@ void	 ia_sched_free(struct ia_sched *);
 double	 ia_sched_backoff(double, double, double, double);
 
 /*
- * progress.c: one self-updating line on a terminal (done, failed, in flight,
- * rate, ETA); nothing at all when the stream is not a terminal.
+ * progress.c: one line on a terminal for a whole pipeline.  The tools of one
+ * pipeline share a process group; each publishes its stage's counters in a
+ * small file mapped shared, ia-progress-UID/PGID/PID under $XDG_RUNTIME_DIR,
+ * $TMPDIR or /tmp, and the one holding the flock on PGID/draw composes the
+ * line from every stage:
+ *
+ *	submitted 1,204/2,000 | done 362, failed 3, waiting 842 | 114/s, ETA 0:06
+ *
+ * Nothing is ever drawn on a stream that is not a terminal; the record
+ * stream is never touched.
  */
-struct ia_progress {
-	FILE		*fp;		/* NULL: disabled */
-	double		 started, last;
-	bool		 shown;
+enum ia_progress_role {
+	IA_PROGRESS_SUBMIT,	/* ia-submit, ia-group: "submitted" */
+	IA_PROGRESS_POLL	/* ia-poll: "done, failed, waiting" */
 };
 
-void	 ia_progress_init(struct ia_progress *, FILE *, bool);
-void	 ia_progress_update(struct ia_progress *, unsigned long, unsigned long, size_t, bool);
-void	 ia_progress_done(struct ia_progress *);
+/* One stage's counters, in generations (a group counts its requests). */
+struct ia_progress_stage {
+	enum ia_progress_role	 role;
+	bool			 input_done;	/* all its input is taken */
+	bool			 ended;		/* the tool has exited */
+	bool			 mute;		/* -v: it logs there; no line */
+	bool			 tty;		/* it may draw */
+	unsigned long		 done, failed;	/* finished */
+	unsigned long		 left;		/* taken, not finished yet */
+	double			 started;	/* its process, on ia_time_now()'s clock */
+	double			 ended_at;	/* when ended, on that clock */
+};
+
+/* The recent completions, for a rate over the last seconds. */
+#define IA_PROGRESS_SAMPLES	64
+struct ia_progress_rate {
+	double		 t[IA_PROGRESS_SAMPLES];
+	unsigned long	 n[IA_PROGRESS_SAMPLES];
+	int		 first, len;
+};
+
+struct ia_progress {
+	FILE			*fp;		/* the terminal, or NULL: no drawing */
+	bool			 on;		/* publishes (not -q) */
+	bool			 downstream;	/* its output goes to a pipe */
+	struct ia_progress_stage me;
+	int			 topfd, dirfd, drawfd;	/* -1: alone */
+	long			 pgid;
+	void			*stage, *group;	/* the shared maps */
+	char			 name[24], dirname[24];
+	bool			 drawer;	/* holds the draw lock */
+	bool			 shown;		/* its line is on the terminal */
+	bool			 ended;
+	double			 last;
+	struct ia_progress_rate	 rate;
+	char			 line[512];	/* what it drew last */
+};
+
+/*
+ * A stage of role; on: take part (not -q); draw: may draw (not -v, which
+ * mutes the group's line instead).  Draws only if fp is a terminal.
+ */
+void	 ia_progress_init(struct ia_progress *, FILE *, enum ia_progress_role,
+	    bool, bool);
+/*
+ * Join the process group's stages.  On -1 (a message in msg) the tool
+ * draws its own stage alone.
+ */
+int	 ia_progress_join(struct ia_progress *, char *, size_t);
+/* Publish done, failed, left and input_done; redraw at most 4 times a second. */
+void	 ia_progress_update(struct ia_progress *, unsigned long, unsigned long,
+	    unsigned long, bool);
+/*
+ * Leave: the line is cleared when no other stage can draw it, or at once
+ * when clear is set (a message follows); the last stage removes PGID/.
+ */
+void	 ia_progress_done(struct ia_progress *, bool);
+/* The line for n stages, rate per second (negative: unknown), into buf. */
+size_t	 ia_progress_line(char *, size_t, const struct ia_progress_stage *,
+	    size_t, double);
+/*
+ * The rate of finished (a count that only grows) over the last 10 s, or
+ * since since (the first stage's start) while that is too short; -1 before
+ * a second of either.
+ */
+double	 ia_progress_rate(struct ia_progress_rate *, double, unsigned long,
+	    double);
 
 /*
  * format.c: the forms ia-collect prints results in, one table row each.

@@ -1,7 +1,6 @@
 # shellcheck shell=bash
-# lib/config.c, lib/option.c and lib/progress.c through tests/t_config: base
-# URLs, the shared options and their tables, the API key and the progress
-# line.
+# lib/config.c and lib/option.c through tests/t_config: base URLs, the
+# shared options and their tables, and the API key.
 
 load helper
 
@@ -27,10 +26,6 @@ t_config() {
 
 @test "config: API key from the environment or a private file, never in a message" {
 	t_config key
-}
-
-@test "progress: a line on a terminal, nothing on a pipe or a file" {
-	t_config progress
 }
 
 @test "t_config: an unknown test fails" {

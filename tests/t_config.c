@@ -1,7 +1,6 @@
 /*
- * t_config: checks of lib/config.c, lib/option.c and lib/progress.c, one
- * group per subcommand (url, options, table, key, progress), run from
- * tests/lib-config.bats.
+ * t_config: checks of lib/config.c and lib/option.c, one group per
+ * subcommand (url, options, table, key), run from tests/lib-config.bats.
  */
 #include <sys/stat.h>
 
@@ -12,8 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ia.h"
@@ -556,125 +553,11 @@ t_key(void)
 	rmdir(tmpdir);
 }
 
-/* The clock lib/progress.c keeps time by. */
-static double
-mono(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Whatever can be read from fd within ms milliseconds of quiet. */
-static size_t
-drain(int fd, char *buf, size_t size, int ms)
-{
-	struct pollfd	 pfd;
-	size_t		 len = 0;
-	ssize_t		 n;
-
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	while (len + 1 < size && poll(&pfd, 1, ms) == 1) {
-		if ((n = read(fd, buf + len, size - len - 1)) <= 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	return len;
-}
-
-static void
-t_progress(void)
-{
-	struct ia_progress	 p;
-	struct termios		 tio;
-	FILE			*fp;
-	char			 buf[4096], *name;
-	int			 fds[2], master, slave;
-
-	/* A pipe: nothing at all, even when forced. */
-	CHECK(pipe(fds) == 0);
-	CHECK((fp = fdopen(fds[1], "w")) != NULL);
-	ia_progress_init(&p, fp, true);
-	CHECK(p.fp == NULL);
-	ia_progress_update(&p, 1, 2, 3, true);
-	ia_progress_update(&p, 4, 5, 6, false);
-	ia_progress_done(&p);
-	CHECK(fclose(fp) == 0);
-	CHECK(drain(fds[0], buf, sizeof(buf), 20) == 0);
-	close(fds[0]);
-
-	/* A regular file: nothing either. */
-	CHECK((fp = tmpfile()) != NULL);
-	ia_progress_init(&p, fp, true);
-	ia_progress_update(&p, 1, 2, 3, true);
-	ia_progress_done(&p);
-	CHECK(ftell(fp) == 0);
-	fclose(fp);
-
-	/* A terminal. */
-	CHECK((master = posix_openpt(O_RDWR | O_NOCTTY)) != -1);
-	CHECK(grantpt(master) == 0 && unlockpt(master) == 0);
-	CHECK((name = ptsname(master)) != NULL);
-	CHECK((slave = open(name, O_RDWR | O_NOCTTY)) != -1);
-	CHECK(tcgetattr(slave, &tio) == 0);
-	cfmakeraw(&tio);
-	CHECK(tcsetattr(slave, TCSANOW, &tio) == 0);
-	CHECK((fp = fdopen(slave, "w")) != NULL);
-
-	/* Disabled by the caller (-q): nothing. */
-	ia_progress_init(&p, fp, false);
-	ia_progress_update(&p, 1, 2, 3, true);
-	ia_progress_done(&p);
-	CHECK(drain(master, buf, sizeof(buf), 20) == 0);
-
-	ia_progress_init(&p, fp, true);
-	CHECK(p.fp == fp);
-	ia_progress_done(&p);
-	CHECK(drain(master, buf, sizeof(buf), 20) == 0);
-	ia_progress_update(&p, 3, 1, 2, false);
-	CHECK(drain(master, buf, sizeof(buf), 20) == 0);
-	ia_progress_update(&p, 3, 1, 2, true);
-	drain(master, buf, sizeof(buf), 20);
-	CHECK_MSG(strcmp(buf, "\r\033[Kia: 3 done, 1 failed, 2 in flight") == 0, buf);
-
-	/* Rate limited: an update right after another is dropped. */
-	ia_progress_update(&p, 4, 1, 2, false);
-	CHECK(drain(master, buf, sizeof(buf), 20) == 0);
-
-	/* Rate and ETA, once the run is old enough (moved back in time). */
-	p.started = mono() - 10;
-	ia_progress_update(&p, 100, 0, 20, true);
-	drain(master, buf, sizeof(buf), 20);
-	CHECK_MSG(contains(buf, "ia: 100 done, 0 failed, 20 in flight, 10.0/s, "
-	    "ETA 0:02"), buf);
-	p.started = mono() - 1000;
-	ia_progress_update(&p, 900, 100, 3725, true);
-	drain(master, buf, sizeof(buf), 20);
-	CHECK_MSG(contains(buf, "900 done, 100 failed, 3725 in flight, 1.0/s, "
-	    "ETA 1:02:05"), buf);
-	ia_progress_update(&p, 1000, 0, 0, true);
-	drain(master, buf, sizeof(buf), 20);
-	CHECK_MSG(contains(buf, "0 in flight, 1.0/s") && !contains(buf, "ETA"),
-	    buf);
-
-	ia_progress_done(&p);
-	drain(master, buf, sizeof(buf), 20);
-	CHECK_MSG(strcmp(buf, "\r\033[K") == 0, buf);
-	ia_progress_done(&p);
-	CHECK(drain(master, buf, sizeof(buf), 20) == 0);
-
-	fclose(fp);
-	close(master);
-}
-
 int
 main(int argc, char *argv[])
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: t_config url | options | table | key | progress\n");
+		fprintf(stderr, "usage: t_config url | options | table | key\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "url") == 0)
@@ -685,8 +568,6 @@ main(int argc, char *argv[])
 		t_table();
 	else if (strcmp(argv[1], "key") == 0)
 		t_key();
-	else if (strcmp(argv[1], "progress") == 0)
-		t_progress();
 	else {
 		fprintf(stderr, "t_config: %s: unknown test\n", argv[1]);
 		return 2;
