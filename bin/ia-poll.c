@@ -76,8 +76,8 @@ pend_free(struct pend *p)
 static void
 schedule(struct pend *p, double now)
 {
-	p->sched.interval = ia_sched_backoff(p->sched.interval, s.interval,
-	    s.max_interval, ia_rand_next(&s.rng));
+	p->sched.interval = ia_sched_next(&s.sched, now - p->first_seen,
+	    s.interval, s.max_interval, ia_rand_next(&s.rng));
 	p->sched.due = now + p->sched.interval;
 	/* The last look falls on the deadline, not an interval past it. */
 	if (p->sched.due > p->first_seen + s.deadline)
@@ -252,10 +252,19 @@ keep(jv rec)
 	s.kept++;
 }
 
-/* A final generation, custom_id first, counted by its state. */
+/*
+ * A final generation, custom_id first, counted by its state; how long it
+ * took aims the polls of the rest (lib/sched.c).
+ */
 static void
 print(jv gen)
 {
+	double	 created, finished;
+
+	created = ia_time_parse(ia_record_field(jv_copy(gen), "createdAt"));
+	finished = ia_time_parse(ia_record_field(jv_copy(gen), "finishedAt"));
+	if (created >= 0 && finished >= created)
+		ia_sched_learn(&s.sched, finished - created);
 	if (ia_record_state(jv_copy(gen)) == IA_STATE_SUCCESS)
 		t.done++;
 	else

@@ -507,8 +507,8 @@ char		*ia_http_escape(const char *);
 /*
  * sched.c: when to look at each thing being followed.  A min-heap of items by
  * due time; the loop takes the due ones while it has room under -j.  The
- * interval starts at --interval and grows by 1.5 up to --max-interval, with
- * jitter so that ids submitted together spread out.
+ * wait keeps the lag under half the age of the item, within --interval and
+ * --max-interval, and is aimed by the durations seen in the run.
  */
 struct ia_sched_item {
 	double		 due;		/* monotonic seconds */
@@ -519,6 +519,8 @@ struct ia_sched_item {
 struct ia_sched {
 	struct ia_sched_item	**heap;
 	size_t			  len, cap;
+	size_t			  learned;	/* durations seen */
+	double			  dmin, dmax;	/* their shortest, longest */
 };
 
 void	 ia_sched_init(struct ia_sched *);
@@ -528,8 +530,14 @@ struct ia_sched_item *ia_sched_pop_due(struct ia_sched *, double);
 /* Seconds until the earliest item is due (0 if overdue), or -1 if none. */
 double	 ia_sched_wait(const struct ia_sched *, double);
 void	 ia_sched_free(struct ia_sched *);
-/* The next wait after one of cur: x1.5, at most max, jittered by u in [0,1]. */
-double	 ia_sched_backoff(double, double, double, double);
+/* A generation's duration, createdAt to finishedAt, seen in this run. */
+void	 ia_sched_learn(struct ia_sched *, double);
+/*
+ * The wait before the next poll of an item age seconds old (0 before its
+ * first): the lag bound clamp(age / 2, min, max), aimed by what was
+ * learned, lengthened by up to 10% by u in [0,1].
+ */
+double	 ia_sched_next(const struct ia_sched *, double, double, double, double);
 
 /*
  * progress.c: one line on a terminal for a whole pipeline.  The tools of one

@@ -12,6 +12,8 @@ ia_sched_init(struct ia_sched *s)
 {
 	s->heap = NULL;
 	s->len = s->cap = 0;
+	s->learned = 0;
+	s->dmin = s->dmax = 0;
 }
 
 static void
@@ -84,15 +86,54 @@ ia_sched_free(struct ia_sched *s)
 	ia_sched_init(s);
 }
 
-double
-ia_sched_backoff(double cur, double min, double max, double u)
+/*
+ * What the run has seen of how long a generation takes, server time from
+ * createdAt to finishedAt: the shortest and the longest.  They aim the
+ * polls of everything followed after them.
+ */
+void
+ia_sched_learn(struct ia_sched *s, double d)
 {
-	double	 next = cur <= 0 ? min : cur * 1.5;
+	if (!(d >= 0) || d > 1e9)
+		return;
+	if (s->learned == 0 || d < s->dmin)
+		s->dmin = d;
+	if (s->learned == 0 || d > s->dmax)
+		s->dmax = d;
+	s->learned++;
+}
 
-	if (next > max)
-		next = max;
-	if (next < min)
-		next = min;
-	/* +-10%, so that ids submitted together do not stay in step. */
-	return next * (0.9 + 0.2 * u);
+/*
+ * The wait before the next poll of an item age seconds old (0: not polled
+ * yet).  The lag, from a generation's end to the poll that sees it, stays
+ * under a share of the age: at most half the age, at least min and at
+ * most max.  What the run learned moves the poll to when the work should
+ * be done: not before the shortest duration seen (nothing ended sooner),
+ * and at the longest one seen when that comes before the bound.  The first
+ * poll is the only one that may come sooner than min (aimed at the
+ * longest duration seen, not under min / 10); the jitter only lengthens a
+ * wait, by up to 10%, so that an aimed poll does not come early.
+ */
+double
+ia_sched_next(const struct ia_sched *s, double age, double min, double max,
+    double u)
+{
+	double	 lag, t, floor;
+
+	lag = age * 0.5;
+	if (lag < min)
+		lag = min;
+	if (lag > max)
+		lag = max;
+	t = age + lag;
+	if (s->learned > 0) {
+		if (t < s->dmin)
+			t = s->dmin < age + max ? s->dmin : age + max;
+		if (age < s->dmax && s->dmax < t)
+			t = s->dmax;
+	}
+	floor = age > 0 ? min : min / 10;
+	if (t - age < floor)
+		t = age + floor;
+	return (t - age) * (1 + 0.1 * u);
 }

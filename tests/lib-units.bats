@@ -21,7 +21,7 @@ units() {
 	units t_time
 }
 
-@test "sched: the poll heap in due order, the wait, interval backoff" {
+@test "sched: the poll heap in due order, the wait, the next poll" {
 	units t_sched
 }
 

@@ -1,7 +1,7 @@
 /*
  * t_sched: checks of lib/sched.c, the poll schedule: the min-heap of items
- * by due time, the wait until the next one, and the backoff of intervals.
- * "t_sched GROUP" runs one group (heap, wait, backoff) or all of them; it
+ * by due time, the wait until the next one, and the wait before the next poll.
+ * "t_sched GROUP" runs one group (heap, wait, next) or all of them; it
  * prints one line per group and a summary, or each failing check.  Run from
  * tests/lib-units.bats.
  */
@@ -194,58 +194,61 @@ t_wait(void)
 }
 
 static void
-t_backoff(void)
+t_next(void)
 {
-	double	 cur, lo, hi, v;
-	int	 i, bad;
+	struct ia_sched	 s;
+	int		 i, bad;
+	double		 v;
 
-	/* The first wait (no interval yet) is min, +-10%. */
-	CHECK_NEAR(ia_sched_backoff(0, 2, 60, 0.5), 2);
-	CHECK_NEAR(ia_sched_backoff(-1, 2, 60, 0.5), 2);
-	CHECK_NEAR(ia_sched_backoff(0, 2, 60, 0), 1.8);
-	CHECK_NEAR(ia_sched_backoff(0, 2, 60, 1), 2.2);
-	/* Then x1.5 each time. */
-	CHECK_NEAR(ia_sched_backoff(2, 2, 60, 0.5), 3);
-	CHECK_NEAR(ia_sched_backoff(3, 2, 60, 0.5), 4.5);
-	CHECK_NEAR(ia_sched_backoff(10, 1, 60, 0.5), 15);
-	CHECK_NEAR(ia_sched_backoff(10, 1, 60, 0), 13.5);
-	CHECK_NEAR(ia_sched_backoff(10, 1, 60, 1), 16.5);
-	/* Capped at max (before the jitter). */
-	CHECK_NEAR(ia_sched_backoff(50, 1, 60, 0.5), 60);
-	CHECK_NEAR(ia_sched_backoff(60, 1, 60, 0.5), 60);
-	CHECK_NEAR(ia_sched_backoff(1000, 1, 60, 0), 54);
-	CHECK_NEAR(ia_sched_backoff(1000, 1, 60, 1), 66);
-	/* Never below min: a short interval grows to min at least. */
-	CHECK_NEAR(ia_sched_backoff(0.5, 2, 60, 0.5), 2);
-	CHECK_NEAR(ia_sched_backoff(1, 2, 60, 0.5), 2);
-	CHECK_NEAR(ia_sched_backoff(1.5, 2, 60, 0.5), 2.25);
-
-	/* A chain from nothing, unjittered: 1, 1.5, 2.25, ... up to 10. */
-	cur = 0;
-	for (i = 0; i < 8; i++)
-		cur = ia_sched_backoff(cur, 1, 10, 0.5);
-	CHECK_NEAR(cur, 10);		/* 1.5^6 > 10: capped by the 7th */
-	cur = 0;
-	for (i = 0; i < 5; i++)
-		cur = ia_sched_backoff(cur, 1, 10, 0.5);
-	CHECK_NEAR(cur, 5.0625);
-
-	/* Every u in [0, 1] stays within +-10% of the unjittered value. */
-	lo = 1e9;
-	hi = 0;
+	ia_sched_init(&s);
+	/* Nothing learned: the first wait is min, then half the age. */
+	CHECK_NEAR(ia_sched_next(&s, 0, 1, 30, 0), 1);
+	CHECK_NEAR(ia_sched_next(&s, 1, 1, 30, 0), 1);
+	CHECK_NEAR(ia_sched_next(&s, 2, 1, 30, 0), 1);
+	CHECK_NEAR(ia_sched_next(&s, 3, 1, 30, 0), 1.5);
+	CHECK_NEAR(ia_sched_next(&s, 10, 1, 30, 0), 5);
+	/* Clamped to max: an hour old, polled every 30 s. */
+	CHECK_NEAR(ia_sched_next(&s, 3600, 1, 30, 0), 30);
+	/* The jitter only lengthens, by up to 10%. */
+	CHECK_NEAR(ia_sched_next(&s, 10, 1, 30, 1), 5.5);
 	bad = 0;
-	for (i = 0; i <= 1000; i++) {
-		v = ia_sched_backoff(4, 1, 100, i / 1000.0);
-		if (v < lo)
-			lo = v;
-		if (v > hi)
-			hi = v;
-		if (v < 6 * 0.9 - 1e-9 || v > 6 * 1.1 + 1e-9)
+	for (i = 0; i <= 100; i++) {
+		v = ia_sched_next(&s, 10, 1, 30, i / 100.0);
+		if (v < 5 - 1e-9 || v > 5.5 + 1e-9)
 			bad++;
 	}
 	CHECK(bad == 0);
-	CHECK_NEAR(lo, 5.4);
-	CHECK_NEAR(hi, 6.6);
+
+	/* Bad durations are not learned. */
+	ia_sched_learn(&s, -1);
+	ia_sched_learn(&s, NAN);
+	CHECK(s.learned == 0);
+	/* Learned 2 to 4 s: nothing before 2, the last look at 4. */
+	ia_sched_learn(&s, 3);
+	ia_sched_learn(&s, 2);
+	ia_sched_learn(&s, 4);
+	CHECK(s.learned == 3);
+	CHECK_NEAR(s.dmin, 2);
+	CHECK_NEAR(s.dmax, 4);
+	CHECK_NEAR(ia_sched_next(&s, 0, 1, 30, 0), 2);	/* not before dmin */
+	CHECK_NEAR(ia_sched_next(&s, 1, 1, 30, 0), 1);
+	CHECK_NEAR(ia_sched_next(&s, 3, 1, 30, 0), 1);	/* at dmax, over min */
+	CHECK_NEAR(ia_sched_next(&s, 3.5, 1, 30, 0), 1);	/* min apart */
+	CHECK_NEAR(ia_sched_next(&s, 4, 1, 30, 0), 2);	/* past: the bound */
+	/* Learned 0.5 to 0.75 s: the first poll aims at 0.75, under min. */
+	ia_sched_init(&s);
+	ia_sched_learn(&s, 0.5);
+	ia_sched_learn(&s, 0.75);
+	CHECK_NEAR(ia_sched_next(&s, 0, 1, 30, 0), 0.75);
+	/* Never under min / 10 for a first poll. */
+	ia_sched_init(&s);
+	ia_sched_learn(&s, 0.01);
+	CHECK_NEAR(ia_sched_next(&s, 0, 1, 30, 0), 0.1);
+	/* Hours: dmin of 2 h skips to it, at most max later. */
+	ia_sched_init(&s);
+	ia_sched_learn(&s, 7200);
+	CHECK_NEAR(ia_sched_next(&s, 0, 1, 30, 0), 30);
+	CHECK_NEAR(ia_sched_next(&s, 100, 1, 30, 0), 30);
 }
 
 static const struct group {
@@ -254,7 +257,7 @@ static const struct group {
 } groups[] = {
 	{ "heap", t_heap },
 	{ "wait", t_wait },
-	{ "backoff", t_backoff },
+	{ "next", t_next },
 };
 
 static void
