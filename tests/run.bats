@@ -72,7 +72,7 @@ ends_in_newline() {
 # The synopsis, as ia-run -h prints it and man/ia-run.1 has it.
 SYNOPSIS='usage: ia-run [-ghqtVv] [-e filter] [-j n] [-m model] [--rounds n]
               [--system text] [--interval duration] [--max-interval duration]
-              [--deadline duration] prompts dir
+              [--deadline duration] [--rate rate] prompts dir
        ia-run --status dir'
 
 # --- usage --------------------------------------------------------------------------------
@@ -102,7 +102,7 @@ SYNOPSIS='usage: ia-run [-ghqtVv] [-e filter] [-j n] [-m model] [--rounds n]
 	    sed 's/^Fl //; s/\\//; s/^/-/' | sort)
 	echo "got: $got"
 	echo "want: $want"
-	[ "$(wc -l <<<"$want")" -eq 17 ]
+	[ "$(wc -l <<<"$want")" -eq 18 ]
 	[ "$got" = "$want" ]
 }
 
