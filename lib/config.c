@@ -50,7 +50,7 @@ const struct ia_option ia_config_options[] = {
 	{ IA_OPT_RETRIES, "retries", "n", "retry a request at most n times, "
 	    "0 to 100 (default 8)", true },
 	{ IA_OPT_RATE, "rate", "rate", "at most rate requests a second "
-	    "(100, 600/m)", true },
+	    "(100, 600/m; auto)", true },
 	{ IA_OPT_MAX_LINE, "max-line", "bytes", "the longest input line taken, "
 	    "1 to 1G (default 16M)", false },
 	{ 'h', NULL, NULL, "print the synopsis and exit", false },
@@ -200,10 +200,14 @@ ia_config_option(struct ia_config *cfg, int ch, const char *arg, char *err,
 		cfg->retries = (int)n;
 		return 1;
 	case IA_OPT_RATE:
+		if (arg != NULL && strcmp(arg, "auto") == 0) {
+			cfg->pace = true;
+			return 1;
+		}
 		if (ia_config_rate(arg, &cfg->rate) == -1) {
 			snprintf(err, errlen, "--rate: %s: must be a number of "
 			    "requests above 0, a second or with /s, /m or /h: 100, "
-			    "600/m", arg ? arg : "");
+			    "600/m; or auto", arg ? arg : "");
 			return -1;
 		}
 		return 1;

@@ -554,6 +554,8 @@ pace(struct ia_http *h, const struct ia_xfer *x, long status, double now)
 	double	 r;
 
 	if (status == 429) {
+		if (!h->cfg->pace && h->cfg->rate == 0)
+			return;
 		if (x->sent_at < h->cut_at || now < h->cut_at + 1)
 			return;
 		r = 0.95 * took_last_second(h, now);

@@ -802,10 +802,10 @@ created_times() {
 	[ "$(stats .requests.total)" -eq 0 ]
 }
 
-@test "a rate limit (ia-mock --rate-limit 50): after the first 429s the pace holds it; few refused, each request once" {
+@test "a rate limit (ia-mock --rate-limit 50), --rate auto: after the first 429s the pace holds it; few refused, each request once" {
 	mock_start --rate-limit 50
 	reqs 150 > "$IN"
-	run --separate-stderr ia-submit -v < "$IN"
+	run --separate-stderr ia-submit --rate auto -v < "$IN"
 	[ "$status" -eq 0 ]
 	[ "$(oks | jq -r .custom_id | sort -u | wc -l)" -eq 150 ]
 	grep -q '^ia: HTTP 429: pacing to [0-9.]* requests a second$' <<<"$stderr"
