@@ -16,20 +16,6 @@
 
 #define CLASH_MIN_CAP	16
 
-/* 64-bit FNV-1a. */
-static uint64_t
-fnv1a(const char *s, size_t len)
-{
-	uint64_t	 h = 0xcbf29ce484222325ULL;
-	size_t		 i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 /* A string's hash folded to 32 bits, never 0 (0 is "not known"). */
 static uint32_t
 fold(uint64_t h)
@@ -42,7 +28,7 @@ fold(uint64_t h)
 static uint64_t
 key_of(jv cid)
 {
-	uint64_t	 h = fnv1a(jv_string_value(cid),
+	uint64_t	 h = ia_ids_hash(jv_string_value(cid),
 	    (size_t)jv_string_length_bytes(jv_copy(cid)));
 
 	return h != 0 ? h : 1;
@@ -64,7 +50,7 @@ request_of(jv req)
 	}
 	s = jv_dump_string(jv_object_delete(req, jv_string("metadata")),
 	    JV_PRINT_SORTED);
-	h = fold(fnv1a(jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s))));
+	h = fold(ia_ids_hash(jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s))));
 	jv_free(s);
 	return h;
 }
@@ -75,7 +61,7 @@ generation_of(jv id)
 	uint32_t	 h = 0;
 
 	if (jv_get_kind(id) == JV_KIND_STRING)
-		h = fold(fnv1a(jv_string_value(id),
+		h = fold(ia_ids_hash(jv_string_value(id),
 		    (size_t)jv_string_length_bytes(jv_copy(id))));
 	jv_free(id);
 	return h;

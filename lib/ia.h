@@ -325,6 +325,8 @@ bool	 ia_ids_has(const struct ia_ids *, const char *);
 /* A new id for req (consumed), added to the set; NULL when out of memory. */
 char	*ia_ids_assign(struct ia_ids *, jv);
 void	 ia_ids_free(struct ia_ids *);
+/* 64-bit FNV-1a of len bytes: fixed, since assigned ids are made from it. */
+uint64_t ia_ids_hash(const char *, size_t);
 
 /* jq.c: -e programs.  A program compiled, or NULL with a message in err. */
 struct ia_jq;

@@ -16,8 +16,8 @@
  * 64-bit FNV-1a.  Assigned ids are derived from it, so it must never change:
  * a re-run of the same input has to produce the same ids.
  */
-static uint64_t
-fnv1a(const char *s, size_t len)
+uint64_t
+ia_ids_hash(const char *s, size_t len)
 {
 	uint64_t	 h = 0xcbf29ce484222325ULL;
 	size_t		 i;
@@ -43,7 +43,7 @@ ids_slot(char **slots, size_t cap, const char *s)
 {
 	size_t	 i;
 
-	i = (size_t)fnv1a(s, strlen(s)) & (cap - 1);
+	i = (size_t)ia_ids_hash(s, strlen(s)) & (cap - 1);
 	while (slots[i] != NULL && strcmp(slots[i], s) != 0)
 		i = (i + 1) & (cap - 1);
 	return i;
@@ -149,7 +149,7 @@ ia_ids_assign(struct ia_ids *set, jv req)
 		req = jv_null();
 	}
 	s = jv_dump_string(req, JV_PRINT_SORTED);
-	h = fnv1a(jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)));
+	h = ia_ids_hash(jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)));
 	jv_free(s);
 	if (ia_buf_addf(&id, "req-%016" PRIx64, h) == -1)
 		goto fail;
