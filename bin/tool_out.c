@@ -1,0 +1,225 @@
+/*
+ * The tool layer's output: records written whole and flushed, a reader
+ * gone away ending the tool as it would end cat(1), and the journal that
+ * holds what was submitted before it goes downstream.
+ */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "tool.h"
+#include "tool_int.h"
+
+static void	 journal_held(struct tool *);
+
+/*
+ * stdout failed: a reader that went away ends us as it would end cat(1).
+ * What was acknowledged this turn is journaled first: it was paid for.
+ */
+static void __attribute__((noreturn))
+out_failed(void)
+{
+	int	 saved = errno;
+
+	if (tool_current != NULL) {
+		journal_held(tool_current);
+		ia_progress_done(&tool_current->progress, true);
+	}
+	errno = saved;
+	if (errno == EPIPE) {
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+	}
+	err(IA_EXIT_USAGE, "stdout");
+}
+
+void
+tool_put(jv record)
+{
+	if (ia_record_write(stdout, record) == -1)
+		out_failed();
+}
+
+void
+tool_put_text(const char *text, size_t len)
+{
+	clearerr(stdout);
+	errno = 0;
+	if (fwrite(text, 1, len, stdout) != len || fflush(stdout) == EOF ||
+	    ferror(stdout)) {
+		if (errno == 0)
+			errno = EIO;
+		out_failed();
+	}
+}
+
+/* A record passed through: the line as it came, not re-encoded. */
+void
+tool_put_raw(const char *text, size_t len)
+{
+	clearerr(stdout);
+	errno = 0;
+	if (fwrite(text, 1, len, stdout) != len || putchar('\n') == EOF ||
+	    fflush(stdout) == EOF || ferror(stdout)) {
+		if (errno == 0)
+			errno = EIO;
+		out_failed();
+	}
+}
+
+void
+tool_submitted(struct tool *t, jv record)
+{
+	if (t->journal == -1)
+		tool_put(record);
+	else
+		t->held = jv_array_append(jv_get_kind(t->held) == JV_KIND_ARRAY ?
+		    t->held : jv_array(), record);
+}
+
+/* Write all of buf to fd, or exit: a journal that misses a line is no journal. */
+static void
+write_all(int fd, const char *buf, size_t len, const char *name)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		if ((n = write(fd, buf, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			err(IA_EXIT_USAGE, "%s", name);
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/* The records held this turn, into the journal and onto the disk, once. */
+static void
+journal_held(struct tool *t)
+{
+	struct ia_buf	 b = { 0 };
+	jv		 line;
+
+	if (t->journal == -1 || t->journaled ||
+	    jv_get_kind(t->held) != JV_KIND_ARRAY)
+		return;
+	jv_array_foreach(t->held, i, rec) {
+		line = jv_dump_string(rec, 0);
+		if (ia_buf_add(&b, jv_string_value(line),
+		    (size_t)jv_string_length_bytes(jv_copy(line))) == -1 ||
+		    ia_buf_add(&b, "\n", 1) == -1)
+			err(IA_EXIT_USAGE, NULL);
+		jv_free(line);
+	}
+	write_all(t->journal, b.data, b.len, t->in.journal);
+	if (fdatasync(t->journal) == -1)
+		err(IA_EXIT_USAGE, "%s", t->in.journal);
+	ia_buf_free(&b);
+	t->journaled = true;
+}
+
+/*
+ * The records submitted this turn: into the journal and onto the disk,
+ * then downstream.  A kill at any moment leaves each of them either in
+ * the journal or not yet acknowledged, never only in a pipe.
+ */
+void
+tool_sync(struct tool *t)
+{
+	jv	 held;
+
+	if (jv_get_kind(t->held) != JV_KIND_ARRAY)
+		return;
+	journal_held(t);
+	held = t->held;
+	t->held = jv_null();
+	t->journaled = false;
+	jv_array_foreach(held, i, rec)
+		tool_put(rec);
+	jv_free(held);
+}
+
+/*
+ * --journal FILE, opened for appending.  A last line cut short by a kill
+ * is cut off (and said), so that no reader of the journal trips on it: it
+ * was never acknowledged downstream, since a record goes to stdout only
+ * once it is whole in the journal.
+ */
+void
+tool_journal_open(struct tool *t, const char *path)
+{
+	struct stat	 st;
+	char		 buf[4096];
+	off_t		 end, at;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((t->journal = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0666)) == -1 || fstat(t->journal, &st) == -1)
+		err(IA_EXIT_USAGE, "%s", path);
+	if (st.st_size == 0)
+		return;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		err(IA_EXIT_USAGE, "%s", path);
+	/* Back from the end to the last newline. */
+	for (end = st.st_size; end > 0; end = at) {
+		at = end > (off_t)sizeof(buf) ? end - (off_t)sizeof(buf) : 0;
+		if ((n = pread(fd, buf, (size_t)(end - at), at)) != end - at)
+			err(IA_EXIT_USAGE, "%s", path);
+		while (n > 0 && buf[n - 1] != '\n')
+			n--;
+		if (n > 0) {
+			end = at + n;
+			break;
+		}
+	}
+	close(fd);
+	if (end == st.st_size)
+		return;
+	if (ftruncate(t->journal, end) == -1)
+		err(IA_EXIT_USAGE, "%s", path);
+	warnx("%s: cut off a last line left short by a kill (%jd bytes)", path,
+	    (intmax_t)(st.st_size - end));
+}
+
+void
+tool_fail(struct tool *t, jv record)
+{
+	t->failed++;
+	tool_put(record);
+}
+
+void
+tool_dry_run(struct tool *t, struct ia_xfer *x)
+{
+	ia_http_describe(t->http, x, stdout);
+	tool_put_text("\n", 1);
+	ia_http_xfer_free(x);
+}
+
+/*
+ * The request as it would be sent, custom_id in its metadata, so that ids
+ * are assigned once, before the input is split (see ia(7), SHARDING).
+ */
+bool
+tool_request_only(struct tool *t, struct ia_item *item)
+{
+	if (!t->requests_only)
+		return false;
+	if (item->kind == IA_KIND_NONE)
+		tool_fail(t, item->request);
+	else {
+		tool_put(item->request);
+		t->done++;
+	}
+	free(item->custom_id);
+	return true;
+}
