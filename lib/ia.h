@@ -512,23 +512,23 @@ char		*ia_http_escape(const char *);
  * wait keeps the lag under half the age of the item, within --interval and
  * --max-interval, and is aimed by the durations seen in the run.
  */
-struct ia_sched_item {
+struct ia_sched_entry {
 	double		 due;		/* monotonic seconds */
-	double		 interval;	/* the last wait, seconds */
-	size_t		 slot;		/* in the heap, the scheduler's */
+	void		*item;		/* the caller's */
 };
 
 struct ia_sched {
-	struct ia_sched_item	**heap;
+	struct ia_sched_entry	 *heap;
 	size_t			  len, cap;
 	size_t			  learned;	/* durations seen */
 	double			  dmin, dmax;	/* their shortest, longest */
 };
 
 void	 ia_sched_init(struct ia_sched *);
-int	 ia_sched_add(struct ia_sched *, struct ia_sched_item *);
+/* Schedule item (not NULL) at due: 0, or -1 when out of memory. */
+int	 ia_sched_add(struct ia_sched *, double, void *);
 /* The earliest item, removed, if it is due by now; else NULL. */
-struct ia_sched_item *ia_sched_pop_due(struct ia_sched *, double);
+void	*ia_sched_pop_due(struct ia_sched *, double);
 /* Seconds until the earliest item is due (0 if overdue), or -1 if none. */
 double	 ia_sched_wait(const struct ia_sched *, double);
 void	 ia_sched_free(struct ia_sched *);
@@ -912,5 +912,40 @@ jv	 ia_group_record(const struct ia_group *);
  * under limit, then GAVE_UP.
  */
 enum ia_group_verdict ia_group_next(bool, double, double);
+
+/*
+ * follow.c: what ia-poll keeps of each thing it follows, an id alone or a
+ * group, in one allocation: the header below, then the id and its
+ * custom_id inline (NUL-terminated, the custom_id after the id), or the
+ * group's tracker.  No jv is kept for an id; its records are made again.
+ */
+struct ia_follow {
+	double		 first_seen;	/* monotonic seconds; the caller's to set */
+	long		 line;		/* of its input record */
+	unsigned char	 flags;		/* IA_FOLLOW_* */
+	char		 data[];	/* the strings, or room for a group */
+};
+
+#define IA_FOLLOW_GROUP		0x01	/* a group: its tracker follows */
+#define IA_FOLLOW_CUSTOM_ID	0x02	/* an id with a custom_id ("" is one) */
+
+/* An id with its custom_id (NULL: none), read at line; NULL: no memory. */
+struct ia_follow *ia_follow_new(const char *, const char *, long);
+/* A group, its tracker (made by ia_group_init) taken over; NULL: no memory. */
+struct ia_follow *ia_follow_new_group(struct ia_group *, long);
+/* The group's tracker, or NULL for an id alone. */
+struct ia_group	*ia_follow_group(struct ia_follow *);
+/* The generation's id, or the group's. */
+const char	*ia_follow_id(const struct ia_follow *);
+/* The custom_id the input gave an id, or NULL (always for a group). */
+const char	*ia_follow_custom_id(const struct ia_follow *);
+/* How many generations it stands for still, for a progress line. */
+size_t		 ia_follow_left(const struct ia_follow *);
+/* What it stands for still, as the input record that follows it. */
+jv		 ia_follow_record(const struct ia_follow *);
+/* Take one answer to its poll (consumed): ia_group_feed or ia_group_feed_id. */
+struct ia_group_outcome ia_follow_feed(struct ia_follow *,
+		    const struct ia_group_poll *, jv);
+void		 ia_follow_free(struct ia_follow *);
 
 #endif /* IA_H */

@@ -3,6 +3,7 @@
  * that the loop finds the next due item in O(1) and a million pending ids
  * cost O(log n) each to reschedule.
  */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "ia.h"
@@ -16,58 +17,52 @@ ia_sched_init(struct ia_sched *s)
 	s->dmin = s->dmax = 0;
 }
 
-static void
-swap(struct ia_sched *s, size_t a, size_t b)
-{
-	struct ia_sched_item	*t = s->heap[a];
-
-	s->heap[a] = s->heap[b];
-	s->heap[b] = t;
-	s->heap[a]->slot = a;
-	s->heap[b]->slot = b;
-}
-
+/*
+ * The heap holds each item's due time next to it, 16 bytes an item: the
+ * comparisons read the array alone, and an item needs no field for it.
+ * Entries are moved along the path into a hole, not swapped.
+ */
 int
-ia_sched_add(struct ia_sched *s, struct ia_sched_item *it)
+ia_sched_add(struct ia_sched *s, double due, void *item)
 {
-	struct ia_sched_item	**h;
-	size_t			  i, cap;
+	struct ia_sched_entry	*h;
+	size_t			 i, cap;
 
 	if (s->len == s->cap) {
 		cap = s->cap ? s->cap * 2 : 64;
-		if ((h = realloc(s->heap, cap * sizeof(*h))) == NULL)
+		if (cap > SIZE_MAX / sizeof(*h) ||
+		    (h = realloc(s->heap, cap * sizeof(*h))) == NULL)
 			return -1;
 		s->heap = h;
 		s->cap = cap;
 	}
-	i = s->len++;
-	s->heap[i] = it;
-	it->slot = i;
-	while (i > 0 && s->heap[(i - 1) / 2]->due > s->heap[i]->due) {
-		swap(s, i, (i - 1) / 2);
-		i = (i - 1) / 2;
-	}
+	for (i = s->len++; i > 0 && s->heap[(i - 1) / 2].due > due; i = (i - 1) / 2)
+		s->heap[i] = s->heap[(i - 1) / 2];
+	s->heap[i].due = due;
+	s->heap[i].item = item;
 	return 0;
 }
 
-struct ia_sched_item *
+void *
 ia_sched_pop_due(struct ia_sched *s, double now)
 {
-	struct ia_sched_item	*top;
+	struct ia_sched_entry	 last;
+	void			*top;
 	size_t			 i, c;
 
-	if (s->len == 0 || s->heap[0]->due > now)
+	if (s->len == 0 || s->heap[0].due > now)
 		return NULL;
-	top = s->heap[0];
-	s->heap[0] = s->heap[--s->len];
-	s->heap[0]->slot = 0;
+	top = s->heap[0].item;
+	last = s->heap[--s->len];
 	for (i = 0; (c = 2 * i + 1) < s->len; i = c) {
-		if (c + 1 < s->len && s->heap[c + 1]->due < s->heap[c]->due)
+		if (c + 1 < s->len && s->heap[c + 1].due < s->heap[c].due)
 			c++;
-		if (s->heap[i]->due <= s->heap[c]->due)
+		if (last.due <= s->heap[c].due)
 			break;
-		swap(s, i, c);
+		s->heap[i] = s->heap[c];
 	}
+	if (s->len > 0)
+		s->heap[i] = last;
 	return top;
 }
 
@@ -76,7 +71,7 @@ ia_sched_wait(const struct ia_sched *s, double now)
 {
 	if (s->len == 0)
 		return -1;
-	return s->heap[0]->due > now ? s->heap[0]->due - now : 0;
+	return s->heap[0].due > now ? s->heap[0].due - now : 0;
 }
 
 void

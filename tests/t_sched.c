@@ -40,16 +40,32 @@ check_num(double got, double want, double eps, const char *file, int line,
 	}
 }
 
-/* Every item knows its slot, and no parent is due after its children. */
+/* An item of these tests: when it is due, and whether it was taken. */
+struct item {
+	double	 due;
+	bool	 taken;
+};
+
+static int
+add(struct ia_sched *s, struct item *it)
+{
+	return ia_sched_add(s, it->due, it);
+}
+
+/*
+ * Each entry holds its item's due time, and no parent is due after its
+ * children.
+ */
 static bool
 heap_ok(const struct ia_sched *s)
 {
 	size_t	 i;
 
 	for (i = 0; i < s->len; i++) {
-		if (s->heap[i]->slot != i)
+		if (s->heap[i].item == NULL ||
+		    s->heap[i].due != ((struct item *)s->heap[i].item)->due)
 			return false;
-		if (i > 0 && s->heap[(i - 1) / 2]->due > s->heap[i]->due)
+		if (i > 0 && s->heap[(i - 1) / 2].due > s->heap[i].due)
 			return false;
 	}
 	return true;
@@ -68,7 +84,7 @@ t_heap(void)
 {
 	enum { N = 5000 };
 	struct ia_sched		 s;
-	struct ia_sched_item	*items, *it, *prev, one, two, three;
+	struct item		*items, *it, *prev, one, two, three;
 	double			*dues;
 	uint64_t		 r = 7;
 	size_t			 i, n, early, order = 0, seen = 0, wrong = 0;
@@ -81,7 +97,7 @@ t_heap(void)
 
 	/* Due exactly now counts as due; a moment before does not. */
 	one.due = 10;
-	CHECK(ia_sched_add(&s, &one) == 0 && s.len == 1 && one.slot == 0);
+	CHECK(add(&s, &one) == 0 && s.len == 1 && s.heap[0].item == &one);
 	CHECK(ia_sched_pop_due(&s, 9.999) == NULL && s.len == 1);
 	CHECK(ia_sched_pop_due(&s, 10) == &one && s.len == 0);
 	CHECK(ia_sched_pop_due(&s, 10) == NULL);
@@ -90,10 +106,10 @@ t_heap(void)
 	three.due = 3;
 	one.due = 1;
 	two.due = 3;
-	CHECK(ia_sched_add(&s, &three) == 0);
-	CHECK(ia_sched_add(&s, &one) == 0);
-	CHECK(ia_sched_add(&s, &two) == 0);
-	CHECK(s.len == 3 && heap_ok(&s) && s.heap[0] == &one);
+	CHECK(add(&s, &three) == 0);
+	CHECK(add(&s, &one) == 0);
+	CHECK(add(&s, &two) == 0);
+	CHECK(s.len == 3 && heap_ok(&s) && s.heap[0].item == &one);
 	CHECK(ia_sched_pop_due(&s, 2) == &one);
 	CHECK(ia_sched_pop_due(&s, 2) == NULL && s.len == 2);
 	it = ia_sched_pop_due(&s, 3);
@@ -113,7 +129,7 @@ t_heap(void)
 	for (i = 0; i < N; i++) {
 		items[i].due = i % 10 == 0 ? 500 : 1000 * ia_rand_next(&r);
 		dues[i] = items[i].due;
-		if (ia_sched_add(&s, &items[i]) == -1)
+		if (add(&s, &items[i]) == -1)
 			ok = false;
 		if (i % 97 == 0 && !heap_ok(&s))
 			ok = false;
@@ -131,9 +147,9 @@ t_heap(void)
 			wrong++;
 		if (prev != NULL && prev->due > it->due)
 			order++;
-		if (it->interval == -1)
+		if (it->taken)
 			seen++;
-		it->interval = -1;
+		it->taken = true;
 		prev = it;
 	}
 	CHECK(n == early && wrong == 0 && order == 0 && seen == 0);
@@ -141,10 +157,10 @@ t_heap(void)
 
 	/* Put half of them back, due later: they come out among the rest. */
 	for (i = 0; i < N; i++)
-		if (items[i].interval == -1 && i % 2 == 0) {
-			items[i].interval = 0;
+		if (items[i].taken && i % 2 == 0) {
+			items[i].taken = false;
 			items[i].due += 1000;
-			if (ia_sched_add(&s, &items[i]) == -1)
+			if (add(&s, &items[i]) == -1)
 				ok = false;
 		}
 	CHECK(ok && heap_ok(&s) && s.len > N - early);
@@ -153,14 +169,14 @@ t_heap(void)
 	for (i = 0; (it = ia_sched_pop_due(&s, 1e9)) != NULL; i++) {
 		if (prev != NULL && prev->due > it->due)
 			order++;
-		if (it->interval == -1)
+		if (it->taken)
 			seen++;
-		it->interval = -1;
+		it->taken = true;
 		prev = it;
 	}
 	CHECK(i == n && order == 0 && seen == 0 && s.len == 0);
 	for (i = 0, n = 0; i < N; i++)
-		if (items[i].interval != -1)
+		if (!items[i].taken)
 			n++;
 	CHECK(n == 0);
 	ia_sched_free(&s);
@@ -172,18 +188,18 @@ static void
 t_wait(void)
 {
 	struct ia_sched		 s;
-	struct ia_sched_item	 a, b;
+	struct item		 a, b;
 
 	ia_sched_init(&s);
 	CHECK_NUM(ia_sched_wait(&s, 0), -1);
 	CHECK_NUM(ia_sched_wait(&s, 1e9), -1);
 	a.due = 100.5;
 	b.due = 40.25;
-	ia_sched_add(&s, &a);
+	add(&s, &a);
 	CHECK_NUM(ia_sched_wait(&s, 100), 0.5);
 	CHECK_NUM(ia_sched_wait(&s, 100.5), 0);
 	CHECK_NUM(ia_sched_wait(&s, 200), 0);	/* overdue: 0, not negative */
-	ia_sched_add(&s, &b);
+	add(&s, &b);
 	CHECK_NUM(ia_sched_wait(&s, 40), 0.25);	/* the earliest counts */
 	CHECK_NUM(ia_sched_wait(&s, 0), 40.25);
 	CHECK(ia_sched_pop_due(&s, 50) == &b);
