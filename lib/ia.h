@@ -850,8 +850,11 @@ struct ia_group {
 	jv	 id;		/* the group's id, a non-empty string */
 	jv	 listed;	/* the custom_ids followed, in their order; or
 				   jv_null(): every generation of the group */
-	jv	 awaited;	/* listed: {custom_id: true}, those not printed */
-	jv	 printed;	/* not listed: {generation id: true}, those printed */
+	uint32_t *sorted;	/* listed: their indices, by custom_id */
+	unsigned char *done;	/* listed: a bit an index, set once printed */
+	size_t	 left;		/* listed: how many are not printed */
+	jv	 printed;	/* not listed: {generation id: true}, those
+				   printed; null until one is */
 	long	 line;		/* of the group record */
 	bool	 confirm;	/* none running, a listed one missing: look again */
 };
