@@ -36,7 +36,7 @@ holds(jv a, jv v)
 	return found;
 }
 
-/* Two byte strings in the order of memcmp, the shorter first when one starts the other. */
+/* Two byte strings in memcmp order, the shorter first if it starts the other. */
 static int
 bytes_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
@@ -75,11 +75,12 @@ index_listed(struct ia_group *g, jv ids, int n)
 	jv		 c;
 	int		 i;
 
-	if ((size_t)n > (SIZE_MAX - n / 8 - 1) / sizeof(*g->sorted) ||
+	/* An index and a bit a custom_id: under 5 bytes each. */
+	if ((size_t)n > SIZE_MAX / (sizeof(*g->sorted) + 1) ||
 	    (keys = calloc((size_t)n, sizeof(*keys))) == NULL)
 		return -1;
-	if ((g->sorted = malloc((size_t)n * sizeof(*g->sorted) + n / 8 + 1)) ==
-	    NULL) {
+	if ((g->sorted = malloc((size_t)n * sizeof(*g->sorted) +
+	    (size_t)n / 8 + 1)) == NULL) {
 		free(keys);
 		return -1;
 	}
@@ -280,12 +281,12 @@ gen_custom_id(jv gen)
 static bool
 followed(const struct ia_group *g, jv key)
 {
+	long	 i;
+
 	if (jv_get_kind(key) != JV_KIND_STRING) {
 		jv_free(key);
 		return false;
 	}
-	long	 i;
-
 	if (is_listed(g)) {
 		i = find(g, key);
 		jv_free(key);
