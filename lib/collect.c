@@ -120,7 +120,8 @@ on_success(struct ia_collect *c, const struct ia_result *r)
 	int	 added;
 
 	if (jv_get_kind(cid) == JV_KIND_STRING) {
-		if ((added = ia_ids_add(&c->ok, jv_string_value(cid))) != 1) {
+		added = ia_ids_add(&c->ok, jv_string_value(cid), len_of(cid));
+		if (added != 1) {
 			if (added == 0) {
 				c->sum.dups++;
 				ia_summary_add_clash(&c->sum, ia_clash_check(&c->clash,
@@ -212,7 +213,7 @@ on_failure(struct ia_collect *c, struct ia_result *r)
 		c->anon = jv_array_append(c->anon, jv_copy(r->answer));
 		return 0;
 	}
-	if (ia_ids_has(&c->ok, jv_string_value(cid))) {
+	if (ia_ids_has(&c->ok, jv_string_value(cid), len_of(cid))) {
 		c->sum.dups++;
 		return 0;
 	}
@@ -267,9 +268,9 @@ on_pending(struct ia_collect *c, const struct ia_result *r)
 	 */
 	jv_array_foreach(ids, i, cid) {
 		if (rc == 0 && jv_get_kind(cid) == JV_KIND_STRING) {
-			if (ia_ids_add(&c->sent, jv_string_value(cid)) == -1)
+			if (ia_ids_add(&c->sent, jv_string_value(cid), len_of(cid)) == -1)
 				rc = -1;
-			else if (!ia_ids_has(&c->ok, jv_string_value(cid)))
+			else if (!ia_ids_has(&c->ok, jv_string_value(cid), len_of(cid)))
 				rc = ia_pending_add(&c->pending, jv_string_value(cid),
 				    len_of(cid), kind, id);
 		}
@@ -322,7 +323,7 @@ ia_collect_failed(const struct ia_collect *c)
 
 	jv_array_foreach(c->order, i, cid) {
 		if (jv_object_has(jv_copy(c->fails), jv_copy(cid)) &&
-		    !ia_ids_has(&c->ok, jv_string_value(cid)))
+		    !ia_ids_has(&c->ok, jv_string_value(cid), len_of(cid)))
 			set = jv_object_set(set, cid, jv_true());
 		else
 			jv_free(cid);

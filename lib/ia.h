@@ -310,22 +310,35 @@ bool	 ia_record_final(enum ia_state);
  * duplicate) and ids for records that carry none.  An assigned id is a hash
  * of the request's canonical JSON, so it is the same when the same input is
  * run again, with a -2, -3 ... suffix when the same request comes again.
+ * The set holds a 64-bit fingerprint of each id, not the id: 11 to 21 bytes
+ * an id, and two ids that share a fingerprint (a chance of about n^2 / 2^65
+ * among n ids) are taken for one.
  */
 struct ia_ids {
-	char	**slots;
-	size_t	  cap;
-	size_t	  count;
+	uint64_t	 *slots;	/* fingerprints, 0 an empty slot */
+	size_t		  cap;		/* slots: 0 or a power of two */
+	size_t		  count;	/* ids in the set */
+	uint64_t	 *next;		/* assigned ids that came again: pairs
+					   of fingerprint, next -N to try */
+	size_t		  ncap, ncount;
+	/* ia_ids_fingerprint; a test may set another after ia_ids_init() */
+	uint64_t	(*fingerprint)(const char *, size_t);
 };
 
 void	 ia_ids_init(struct ia_ids *);
-/* 1 added, 0 already present, -1 out of memory. */
-int	 ia_ids_add(struct ia_ids *, const char *);
-bool	 ia_ids_has(const struct ia_ids *, const char *);
+/*
+ * An id is len bytes (a NUL is one like any other).  1 added, 0 already
+ * present, -1 out of memory.
+ */
+int	 ia_ids_add(struct ia_ids *, const char *, size_t);
+bool	 ia_ids_has(const struct ia_ids *, const char *, size_t);
 /* A new id for req (consumed), added to the set; NULL when out of memory. */
 char	*ia_ids_assign(struct ia_ids *, jv);
 void	 ia_ids_free(struct ia_ids *);
 /* 64-bit FNV-1a of len bytes: fixed, since assigned ids are made from it. */
 uint64_t ia_ids_hash(const char *, size_t);
+/* XXH64 of len bytes, never 0: what the set keeps of an id. */
+uint64_t ia_ids_fingerprint(const char *, size_t);
 
 /* jq.c: -e programs.  A program compiled, or NULL with a message in err. */
 struct ia_jq;

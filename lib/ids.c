@@ -1,6 +1,12 @@
 /*
  * custom_id bookkeeping: the set of ids seen in a run, and ids assigned to
  * records that carry none.
+ *
+ * The set keeps no strings: each id is a 64-bit fingerprint in an open
+ * addressing table (linear probing, at most three quarters full, 0 an
+ * empty slot), 11 to 21 bytes an id as the table fills.  Two ids with one
+ * fingerprint are taken for one, with a chance of about n^2 / 2^65 for n
+ * ids: the man pages say what that does in each tool.
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -29,104 +35,239 @@ ia_ids_hash(const char *s, size_t len)
 	return h;
 }
 
+#define XXH_P1	0x9e3779b185ebca87ULL
+#define XXH_P2	0xc2b2ae3d27d4eb4fULL
+#define XXH_P3	0x165667b19e3779f9ULL
+#define XXH_P4	0x85ebca77c2b2ae63ULL
+#define XXH_P5	0x27d4eb2f165667c5ULL
+
+static uint64_t
+rotl(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+/* n bytes (at most 8) of p as a little-endian number, on any host. */
+static uint64_t
+le(const unsigned char *p, int n)
+{
+	uint64_t	 v = 0;
+
+	while (n-- > 0)
+		v = (v << 8) | p[n];
+	return v;
+}
+
+static uint64_t
+xxh_round(uint64_t acc, uint64_t in)
+{
+	return rotl(acc + in * XXH_P2, 31) * XXH_P1;
+}
+
+static uint64_t
+xxh_merge(uint64_t h, uint64_t v)
+{
+	return (h ^ xxh_round(0, v)) * XXH_P1 + XXH_P4;
+}
+
+/*
+ * XXH64 with seed 0, never 0 itself (0 marks an empty slot).  Unrelated
+ * to FNV-1a, so that ids whose FNV-1a collide (clash.c keys on it) are no
+ * likelier to share a fingerprint; and it mixes well enough that its low
+ * bits serve as the table's index.
+ */
+uint64_t
+ia_ids_fingerprint(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	uint64_t	 h, v1, v2, v3, v4;
+
+	if (len >= 32) {
+		v1 = XXH_P1 + XXH_P2;
+		v2 = XXH_P2;
+		v3 = 0;
+		v4 = -XXH_P1;
+		for (; end - p >= 32; p += 32) {
+			v1 = xxh_round(v1, le(p, 8));
+			v2 = xxh_round(v2, le(p + 8, 8));
+			v3 = xxh_round(v3, le(p + 16, 8));
+			v4 = xxh_round(v4, le(p + 24, 8));
+		}
+		h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18);
+		h = xxh_merge(xxh_merge(xxh_merge(xxh_merge(h, v1), v2), v3), v4);
+	} else
+		h = XXH_P5;
+	h += len;
+	for (; end - p >= 8; p += 8)
+		h = rotl(h ^ xxh_round(0, le(p, 8)), 27) * XXH_P1 + XXH_P4;
+	if (end - p >= 4) {
+		h = rotl(h ^ le(p, 4) * XXH_P1, 23) * XXH_P2 + XXH_P3;
+		p += 4;
+	}
+	for (; p < end; p++)
+		h = rotl(h ^ *p * XXH_P5, 11) * XXH_P1;
+	h = (h ^ (h >> 33)) * XXH_P2;
+	h = (h ^ (h >> 29)) * XXH_P3;
+	h ^= h >> 32;
+	return h != 0 ? h : 1;
+}
+
 void
 ia_ids_init(struct ia_ids *set)
 {
 	set->slots = NULL;
 	set->cap = 0;
 	set->count = 0;
+	set->next = NULL;
+	set->ncap = 0;
+	set->ncount = 0;
+	set->fingerprint = ia_ids_fingerprint;
 }
 
-/* Where s is, or the empty slot where it would go.  cap is a power of two. */
+/*
+ * Both tables are arrays of slots of stride words, the fingerprint first,
+ * 0 for an empty slot.  Where fp is, or the empty slot where it would go;
+ * cap is a power of two.
+ */
 static size_t
-ids_slot(char **slots, size_t cap, const char *s)
+slot_of(const uint64_t *t, size_t cap, size_t stride, uint64_t fp)
 {
-	size_t	 i;
+	size_t	 i = (size_t)fp & (cap - 1);
 
-	i = (size_t)ia_ids_hash(s, strlen(s)) & (cap - 1);
-	while (slots[i] != NULL && strcmp(slots[i], s) != 0)
+	while (t[i * stride] != 0 && t[i * stride] != fp)
 		i = (i + 1) & (cap - 1);
 	return i;
 }
 
-/* Linear probing stays short while the table is at most half full. */
-static int
-ids_grow(struct ia_ids *set)
+static void
+put(uint64_t *t, size_t cap, size_t stride, const uint64_t *e)
 {
-	char	**slots;
-	size_t	  cap, i;
-
-	if (set->cap > SIZE_MAX / 2 / sizeof(*slots))
-		return -1;
-	cap = set->cap > 0 ? set->cap * 2 : IDS_MIN_CAP;
-	if ((slots = calloc(cap, sizeof(*slots))) == NULL)
-		return -1;
-	for (i = 0; i < set->cap; i++)
-		if (set->slots[i] != NULL)
-			slots[ids_slot(slots, cap, set->slots[i])] = set->slots[i];
-	free(set->slots);
-	set->slots = slots;
-	set->cap = cap;
-	return 0;
+	memcpy(&t[slot_of(t, cap, stride, e[0]) * stride], e, stride * sizeof(*t));
 }
 
 /*
- * An id as stored: the string, its NUL, then the next -N suffix to try for
- * it, so that the k-th repeat of a request costs one probe, not k.
+ * Double a table in place, so that a large one never exists twice (glibc's
+ * and musl's realloc move a big block by remapping its pages, not copying
+ * it, and the new half is filled only as it is touched).  With the index
+ * the fingerprint's low bits, an entry of old slot i has its place near i
+ * or i + old cap.  Taking each entry out in slot order and putting it back
+ * keeps every entry reachable from its place, provided no probe of the old
+ * table wraps from the last slot to the first: so the entries before the
+ * first empty slot, which such a probe may have put there, are set aside
+ * and put back last.
  */
-static char *
-ids_dup(const char *s)
+static int
+grow(uint64_t **tp, size_t *capp, size_t stride)
 {
-	size_t		 len = strlen(s) + 1;
-	unsigned long	 next = 2;
-	char		*p;
+	uint64_t	*t, *aside = NULL, e[2];
+	size_t		 old = *capp, cap, i, n, naside = 0;
 
-	if ((p = malloc(len + sizeof(next))) == NULL)
-		return NULL;
-	memcpy(p, s, len);
-	memcpy(p + len, &next, sizeof(next));
-	return p;
+	cap = old > 0 ? old * 2 : IDS_MIN_CAP;
+	if (cap > SIZE_MAX / sizeof(*t) / stride)
+		return -1;
+	for (n = 0; n < old && (*tp)[n * stride] != 0; n++)
+		continue;
+	if (n > 0 && (aside = malloc(n * stride * sizeof(*t))) == NULL)
+		return -1;
+	if ((t = realloc(*tp, cap * stride * sizeof(*t))) == NULL) {
+		free(aside);
+		return -1;
+	}
+	memset(&t[old * stride], 0, (cap - old) * stride * sizeof(*t));
+	for (i = 0; i < n; i++) {
+		memcpy(&aside[naside++ * stride], &t[i * stride], stride * sizeof(*t));
+		memset(&t[i * stride], 0, stride * sizeof(*t));
+	}
+	for (i = n; i < old; i++) {
+		if (t[i * stride] == 0)
+			continue;
+		memcpy(e, &t[i * stride], stride * sizeof(*t));
+		memset(&t[i * stride], 0, stride * sizeof(*t));
+		put(t, cap, stride, e);
+	}
+	for (i = 0; i < naside; i++)
+		put(t, cap, stride, &aside[i * stride]);
+	free(aside);
+	*tp = t;
+	*capp = cap;
+	return 0;
 }
 
-static unsigned long
-ids_next(const char *p)
+/* Whether one more entry keeps a table at most three quarters full. */
+static bool
+has_room(size_t count, size_t cap)
 {
-	unsigned long	 next;
-
-	memcpy(&next, p + strlen(p) + 1, sizeof(next));
-	return next;
+	return count < cap - cap / 4;
 }
 
-static void
-ids_set_next(char *p, unsigned long next)
-{
-	memcpy(p + strlen(p) + 1, &next, sizeof(next));
-}
-
-int
-ia_ids_add(struct ia_ids *set, const char *s)
+/* 1 added, 0 already present, -1 out of memory. */
+static int
+add_fp(struct ia_ids *set, uint64_t fp)
 {
 	size_t	 i;
-	char	*p;
 
-	if (ia_ids_has(set, s))
+	if (set->cap > 0 && set->slots[slot_of(set->slots, set->cap, 1, fp)] != 0)
 		return 0;
-	if ((set->count + 1) * 2 > set->cap && ids_grow(set) == -1)
+	if (!has_room(set->count, set->cap) &&
+	    grow(&set->slots, &set->cap, 1) == -1)
 		return -1;
-	if ((p = ids_dup(s)) == NULL)
-		return -1;
-	i = ids_slot(set->slots, set->cap, s);
-	set->slots[i] = p;
+	i = slot_of(set->slots, set->cap, 1, fp);
+	set->slots[i] = fp;
 	set->count++;
 	return 1;
 }
 
+int
+ia_ids_add(struct ia_ids *set, const char *s, size_t len)
+{
+	return add_fp(set, set->fingerprint(s, len));
+}
+
 bool
-ia_ids_has(const struct ia_ids *set, const char *s)
+ia_ids_has(const struct ia_ids *set, const char *s, size_t len)
 {
 	if (set->cap == 0)
 		return false;
-	return set->slots[ids_slot(set->slots, set->cap, s)] != NULL;
+	return set->slots[slot_of(set->slots, set->cap, 1,
+	    set->fingerprint(s, len))] != 0;
+}
+
+/*
+ * The next -N suffix to try for an assigned id, kept for the ids that came
+ * again only (a second table of fingerprint and number), so that the k-th
+ * repeat of a request costs one probe, not k.  2 for one never repeated.
+ */
+static uint64_t
+next_get(const struct ia_ids *set, uint64_t fp)
+{
+	size_t	 i;
+
+	if (set->ncap == 0)
+		return 2;
+	i = slot_of(set->next, set->ncap, 2, fp);
+	return set->next[i * 2] != 0 ? set->next[i * 2 + 1] : 2;
+}
+
+static int
+next_set(struct ia_ids *set, uint64_t fp, uint64_t n)
+{
+	size_t	 i;
+
+	if (set->ncap > 0) {
+		i = slot_of(set->next, set->ncap, 2, fp);
+		if (set->next[i * 2] != 0) {
+			set->next[i * 2 + 1] = n;
+			return 0;
+		}
+	}
+	if (!has_room(set->ncount, set->ncap) &&
+	    grow(&set->next, &set->ncap, 2) == -1)
+		return -1;
+	i = slot_of(set->next, set->ncap, 2, fp);
+	set->next[i * 2] = fp;
+	set->next[i * 2 + 1] = n;
+	set->ncount++;
+	return 0;
 }
 
 /*
@@ -139,10 +280,9 @@ ia_ids_assign(struct ia_ids *set, jv req)
 {
 	struct ia_buf	 id = { NULL, 0, 0 };
 	jv		 s;
-	uint64_t	 h;
+	uint64_t	 h, fp, n;
 	size_t		 base;
-	unsigned long	 n;
-	char		*ret, *first;
+	bool		 again;
 
 	if (!jv_is_valid(req)) {
 		jv_free(req);
@@ -154,20 +294,20 @@ ia_ids_assign(struct ia_ids *set, jv req)
 	if (ia_buf_addf(&id, "req-%016" PRIx64, h) == -1)
 		goto fail;
 	base = id.len;
-	first = NULL;
-	if (set->cap > 0)
-		first = set->slots[ids_slot(set->slots, set->cap, id.data)];
-	for (n = first != NULL ? ids_next(first) : 2; ia_ids_has(set, id.data); n++) {
+	fp = set->fingerprint(id.data, id.len);
+	again = ia_ids_has(set, id.data, id.len);
+	for (n = again ? next_get(set, fp) : 2; ia_ids_has(set, id.data, id.len);
+	    n++) {
 		id.len = base;
-		if (ia_buf_addf(&id, "-%lu", n) == -1)
+		if (ia_buf_addf(&id, "-%" PRIu64, n) == -1)
 			goto fail;
 	}
-	if (ia_ids_add(set, id.data) == -1)
+	if (ia_ids_add(set, id.data, id.len) == -1)
 		goto fail;
-	if (first != NULL)
-		ids_set_next(first, n);
-	ret = ia_buf_steal(&id);
-	return ret;
+	/* Only a shortcut: without it, the same ids come after more probes. */
+	if (again)
+		(void)next_set(set, fp, n);
+	return ia_buf_steal(&id);
 fail:
 	ia_buf_free(&id);
 	return NULL;
@@ -176,10 +316,7 @@ fail:
 void
 ia_ids_free(struct ia_ids *set)
 {
-	size_t	 i;
-
-	for (i = 0; i < set->cap; i++)
-		free(set->slots[i]);
 	free(set->slots);
+	free(set->next);
 	ia_ids_init(set);
 }

@@ -37,9 +37,9 @@ skip_done(struct ia_input *in, const char *path, char *err, size_t errlen)
 static bool
 skipped(struct ia_input *in, const char *custom_id)
 {
-	if (ia_ids_has(&in->done, custom_id))
+	if (ia_ids_has(&in->done, custom_id, strlen(custom_id)))
 		in->skipped_done++;
-	else if (ia_ids_has(&in->sent, custom_id))
+	else if (ia_ids_has(&in->sent, custom_id, strlen(custom_id)))
 		in->skipped_sent++;
 	else
 		return false;
@@ -339,7 +339,8 @@ one_value(struct ia_input *in, jv v, const struct ia_line *l,
 	if (jv_is_valid(id) && skipped(in, jv_string_value(id)))
 		goto skip;
 	if (jv_is_valid(id)) {
-		if ((added = ia_ids_add(&in->ids, jv_string_value(id))) == 0) {
+		if ((added = ia_ids_add(&in->ids, jv_string_value(id),
+		    (size_t)jv_string_length_bytes(jv_copy(id)))) == 0) {
 			snprintf(why, sizeof(why), "duplicate custom_id \"%.200s\"",
 			    jv_string_value(id));
 			goto bad;
