@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "ia.h"
 
 #define IDS_MIN_CAP	16
@@ -35,80 +37,17 @@ ia_ids_hash(const char *s, size_t len)
 	return h;
 }
 
-#define XXH_P1	0x9e3779b185ebca87ULL
-#define XXH_P2	0xc2b2ae3d27d4eb4fULL
-#define XXH_P3	0x165667b19e3779f9ULL
-#define XXH_P4	0x85ebca77c2b2ae63ULL
-#define XXH_P5	0x27d4eb2f165667c5ULL
-
-static uint64_t
-rotl(uint64_t x, int r)
-{
-	return (x << r) | (x >> (64 - r));
-}
-
-/* n bytes (at most 8) of p as a little-endian number, on any host. */
-static uint64_t
-le(const unsigned char *p, int n)
-{
-	uint64_t	 v = 0;
-
-	while (n-- > 0)
-		v = (v << 8) | p[n];
-	return v;
-}
-
-static uint64_t
-xxh_round(uint64_t acc, uint64_t in)
-{
-	return rotl(acc + in * XXH_P2, 31) * XXH_P1;
-}
-
-static uint64_t
-xxh_merge(uint64_t h, uint64_t v)
-{
-	return (h ^ xxh_round(0, v)) * XXH_P1 + XXH_P4;
-}
-
 /*
- * XXH64 with seed 0, never 0 itself (0 marks an empty slot).  Unrelated
- * to FNV-1a, so that ids whose FNV-1a collide (clash.c keys on it) are no
- * likelier to share a fingerprint; and it mixes well enough that its low
- * bits serve as the table's index.
+ * XXH64 with seed 0 (libxxhash), never 0 itself (0 marks an empty slot).
+ * Unrelated to FNV-1a, so that ids whose FNV-1a collide (clash.c keys on
+ * it) are no likelier to share a fingerprint; and it mixes well enough that
+ * its low bits serve as the table's index.
  */
 uint64_t
 ia_ids_fingerprint(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-	uint64_t	 h, v1, v2, v3, v4;
+	uint64_t	 h = XXH64(s, len, 0);
 
-	if (len >= 32) {
-		v1 = XXH_P1 + XXH_P2;
-		v2 = XXH_P2;
-		v3 = 0;
-		v4 = -XXH_P1;
-		for (; end - p >= 32; p += 32) {
-			v1 = xxh_round(v1, le(p, 8));
-			v2 = xxh_round(v2, le(p + 8, 8));
-			v3 = xxh_round(v3, le(p + 16, 8));
-			v4 = xxh_round(v4, le(p + 24, 8));
-		}
-		h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18);
-		h = xxh_merge(xxh_merge(xxh_merge(xxh_merge(h, v1), v2), v3), v4);
-	} else
-		h = XXH_P5;
-	h += len;
-	for (; end - p >= 8; p += 8)
-		h = rotl(h ^ xxh_round(0, le(p, 8)), 27) * XXH_P1 + XXH_P4;
-	if (end - p >= 4) {
-		h = rotl(h ^ le(p, 4) * XXH_P1, 23) * XXH_P2 + XXH_P3;
-		p += 4;
-	}
-	for (; p < end; p++)
-		h = rotl(h ^ *p * XXH_P5, 11) * XXH_P1;
-	h = (h ^ (h >> 33)) * XXH_P2;
-	h = (h ^ (h >> 29)) * XXH_P3;
-	h ^= h >> 32;
 	return h != 0 ? h : 1;
 }
 
