@@ -549,8 +549,9 @@ void	 ia_sched_free(struct ia_sched *);
 void	 ia_sched_learn(struct ia_sched *, double);
 /*
  * The wait before the next poll of an item age seconds old (0 before its
- * first): the lag bound clamp(age / 2, min, max), aimed by what was
- * learned, lengthened by up to 10% by u in [0,1].
+ * first): the lag bound clamp(age / 2, min, max), age / 4 past the longest
+ * duration learned, aimed by what was learned; u in [0,1] lengthens a wait
+ * on the bound by up to 10%, never an aimed one.
  */
 double	 ia_sched_next(const struct ia_sched *, double, double, double, double);
 

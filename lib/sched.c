@@ -102,33 +102,43 @@ ia_sched_learn(struct ia_sched *s, double d)
  * The wait before the next poll of an item age seconds old (0: not polled
  * yet).  The lag, from a generation's end to the poll that sees it, stays
  * under a share of the age: at most half the age, at least min and at
- * most max.  What the run learned moves the poll to when the work should
- * be done: not before the shortest duration seen (nothing ended sooner),
- * and at the longest one seen when that comes before the bound.  The first
- * poll is the only one that may come sooner than min (aimed at the
- * longest duration seen, not under min / 10); the jitter only lengthens a
- * wait, by up to 10%, so that an aimed poll does not come early.
+ * most max.  Past the longest duration seen, what still runs is later
+ * than anything that ended, and should end soon: the share is a quarter,
+ * still within min and max, so that a long job costs no more.
+ *
+ * What the run learned aims the poll at when the work should be done:
+ * not before the shortest duration seen (nothing ended sooner), and at
+ * the longest one seen, when the rest should be done, if that comes
+ * before the bound.  The first poll is the only one that may come sooner
+ * than min (aimed, not under min / 10).  The jitter, up to 10% longer,
+ * spreads the polls of items seen together on the bound; an aimed poll
+ * has none, since it would only make it late.
  */
 double
 ia_sched_next(const struct ia_sched *s, double age, double min, double max,
     double u)
 {
 	double	 lag, t, floor;
+	bool	 aimed = false;
 
-	lag = age * 0.5;
+	lag = age * (s->learned > 0 && age >= s->dmax ? 0.25 : 0.5);
 	if (lag < min)
 		lag = min;
 	if (lag > max)
 		lag = max;
 	t = age + lag;
 	if (s->learned > 0) {
-		if (t < s->dmin)
-			t = s->dmin < age + max ? s->dmin : age + max;
-		if (age < s->dmax && s->dmax < t)
+		if (t < s->dmin) {
+			aimed = s->dmin < age + max;
+			t = aimed ? s->dmin : age + max;
+		}
+		if (age < s->dmax && s->dmax < t) {
 			t = s->dmax;
+			aimed = true;
+		}
 	}
 	floor = age > 0 ? min : min / 10;
 	if (t - age < floor)
 		t = age + floor;
-	return (t - age) * (1 + 0.1 * u);
+	return aimed ? t - age : (t - age) * (1 + 0.1 * u);
 }
