@@ -464,6 +464,7 @@ struct ia_xfer {
 
 	/* The engine's. */
 	void		*easy;
+	void		*curlu;		/* its URL, parsed, while it runs */
 	double		 start_at;	/* monotonic seconds: not before */
 	double		 first_at;	/* monotonic seconds of the first attempt */
 	double		 sent_at;
