@@ -240,6 +240,13 @@ void	 ia_source_free(struct ia_source *);
 /* Where a line is, for messages: "FILE:N" for a named file (not NULL), else "line N". */
 const char *ia_source_where(const char *, long, char *, size_t);
 
+/*
+ * json.c: a value appended to b as jv_dump_string(v, 0) prints it (with
+ * sorted, as jv_dump_string(v, JV_PRINT_SORTED)), byte for byte, only
+ * cheaper.  0, or -1 (out of memory, or v invalid).
+ */
+int	 ia_json_dump(struct ia_buf *, jv, bool);
+
 /* record.c: records out, and what a record is. */
 /*
  * Write one record as one line and flush it.  0, or -1 with errno (EPIPE
@@ -470,6 +477,7 @@ struct ia_xfer {
 
 	/* The engine's. */
 	void		*easy;
+	void		*curlu;		/* its URL, parsed, while it runs */
 	double		 start_at;	/* monotonic seconds: not before */
 	double		 first_at;	/* monotonic seconds of the first attempt */
 	double		 sent_at;

@@ -601,6 +601,20 @@ check_input_error() {
 	[ "$(stats .generations.total)" -eq 300 ]
 }
 
+@test "keep-alive: 200 requests at -j 4 go over at most 4 connections, each reused" {
+	local s
+	mock_start
+	reqs 200 > "$IN"
+	run ia-submit -j 4 < "$IN"
+	[ "$status" -eq 0 ]
+	[ "$(nlines)" -eq 200 ]
+	# At most one a -j slot, and the one of the /mock/stats that asks.
+	s=$(stats)
+	echo "$s"
+	[ "$(jq '.requests["POST /v1/async/chat/completions"]' <<<"$s")" -eq 200 ]
+	[ "$(jq .connections.opened <<<"$s")" -le 5 ]
+}
+
 @test "stalled requests are timed out and retried, and the run ends" {
 	mock_start --seed 2 --stall-rate 0.2
 	for i in $(seq 20); do chat "stall $i"; done > "$IN"
