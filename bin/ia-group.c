@@ -107,12 +107,8 @@ on_item(void *arg, struct ia_item *item)
 	struct group	*g;
 
 	(void)arg;
-	if (tool_request_only(&t, item))
+	if (tool_item_taken(&t, item))
 		return;
-	if (item->kind == IA_KIND_NONE) {
-		tool_fail(&t, item->request);
-		return;
-	}
 	if (s.cur != NULL && s.cur->kind != item->kind)
 		send_group();
 	if (s.cur == NULL) {
@@ -128,12 +124,6 @@ on_item(void *arg, struct ia_item *item)
 	s.last_add = ia_time_now();
 	if (g->n >= s.size)
 		send_group();
-}
-
-static void
-on_line(const struct ia_line *line)
-{
-	ia_input_line(&t.in, line, on_item, NULL);
 }
 
 /*
@@ -234,7 +224,7 @@ main(int argc, char *argv[])
 
 	for (;;) {
 		/* Read only while a full group could go out at once. */
-		tool_read(&t, on_line);
+		tool_read_items(&t, on_item);
 		/*
 		 * A part-filled group goes out at end of input, or once no record
 		 * came for --linger; while -j is full it waits, since it can still

@@ -39,12 +39,8 @@ on_item(void *arg, struct ia_item *item)
 	jv		 body;
 
 	(void)arg;
-	if (tool_request_only(&t, item))
+	if (tool_item_taken(&t, item))
 		return;
-	if (item->kind == IA_KIND_NONE) {
-		tool_fail(&t, item->request);
-		return;
-	}
 	body = jv_dump_string(jv_copy(item->request), 0);
 	x = ia_http_xfer_new("POST", ia_request_route(item->kind, false),
 	    strdup(jv_string_value(body)));
@@ -63,12 +59,6 @@ on_item(void *arg, struct ia_item *item)
 	j->line = item->line;
 	x->udata = j;
 	ia_http_submit(t.http, x);
-}
-
-static void
-on_line(const struct ia_line *line)
-{
-	ia_input_line(&t.in, line, on_item, NULL);
 }
 
 /* A transfer came back: the id the server gave, or why there is none. */
@@ -127,7 +117,7 @@ main(int argc, char *argv[])
 	tool_setup(&t, argc - optind, argv + optind);
 
 	for (;;) {
-		tool_read(&t, on_line);
+		tool_read_items(&t, on_item);
 		if (t.input_done && ia_http_pending(t.http) == 0)
 			break;	/* no last wait on an idle poll */
 		tool_turn(&t, 1000, on_done);

@@ -66,10 +66,11 @@ void	 tool_fail(struct tool *, jv);
 /* --dry-run: show the transfer as it would go, and drop it. */
 void	 tool_dry_run(struct tool *, struct ia_xfer *);
 /*
- * --requests-only: print an input item as the request it would be sent as
- * (or its error record) and take it over; false, untouched, without it.
+ * An input item that is an error record (it is counted and written) or,
+ * with --requests-only, a request (it is printed as it would be sent):
+ * taken over, true; else false, untouched, for the tool to send.
  */
-bool	 tool_request_only(struct tool *, struct ia_item *);
+bool	 tool_item_taken(struct tool *, struct ia_item *);
 
 /*
  * Hand each buffered input line to fn while there is room for more work
@@ -77,6 +78,8 @@ bool	 tool_request_only(struct tool *, struct ia_item *);
  * end of the input.
  */
 void	 tool_read(struct tool *, void (*)(const struct ia_line *));
+/* The same, each line as the items of the input forms (TOOL_INPUT). */
+void	 tool_read_items(struct tool *, void (*)(void *, struct ia_item *));
 /*
  * One turn of the loop: wait up to timeout_ms for HTTP progress and, while
  * there is room, for input; then hand each finished transfer to fn.

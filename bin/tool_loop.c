@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -102,27 +103,43 @@ tool_room(const struct tool *t)
 	return t->http == NULL || ia_http_has_room(t->http);
 }
 
+/* The next input line while there is room for its work; false for none now. */
+static bool
+next_line(struct tool *t, struct ia_line *line)
+{
+	while (!t->input_done && tool_room(t)) {
+		switch (ia_source_next(&t->src, line)) {
+		case IA_LINE_NONE:
+			return false;
+		case IA_LINE_EOF:
+			t->input_done = true;
+			return false;
+		case IA_LINE_TOO_LONG:
+			tool_fail(t, ia_input_too_long(line, t->cfg.max_line));
+			break;
+		case IA_LINE_OK:
+			return true;
+		}
+	}
+	return false;
+}
+
 void
 tool_read(struct tool *t, void (*fn)(const struct ia_line *))
 {
-	struct ia_line		 line;
-	enum ia_line_status	 st;
+	struct ia_line	 line;
 
-	while (!t->input_done && tool_room(t)) {
-		switch (st = ia_source_next(&t->src, &line)) {
-		case IA_LINE_NONE:
-			return;
-		case IA_LINE_EOF:
-			t->input_done = true;
-			return;
-		case IA_LINE_TOO_LONG:
-			tool_fail(t, ia_input_too_long(&line, t->cfg.max_line));
-			break;
-		case IA_LINE_OK:
-			fn(&line);
-			break;
-		}
-	}
+	while (next_line(t, &line))
+		fn(&line);
+}
+
+void
+tool_read_items(struct tool *t, void (*fn)(void *, struct ia_item *))
+{
+	struct ia_line	 line;
+
+	while (next_line(t, &line))
+		ia_input_line(&t->in, &line, fn, NULL);
 }
 
 /* Wait for the input alone (a tool without HTTP), at most timeout_ms. */

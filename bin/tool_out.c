@@ -206,20 +206,21 @@ tool_dry_run(struct tool *t, struct ia_xfer *x)
 }
 
 /*
- * The request as it would be sent, custom_id in its metadata, so that ids
- * are assigned once, before the input is split (see ia(7), SHARDING).
+ * An item the tool layer finishes itself: an error record of the input, or,
+ * with --requests-only, the request as it would be sent, custom_id in its
+ * metadata, so that ids are assigned once, before the input is split (see
+ * ia(7), SHARDING).
  */
 bool
-tool_request_only(struct tool *t, struct ia_item *item)
+tool_item_taken(struct tool *t, struct ia_item *item)
 {
-	if (!t->requests_only)
-		return false;
 	if (item->kind == IA_KIND_NONE)
 		tool_fail(t, item->request);
-	else {
+	else if (t->requests_only) {
 		tool_put(item->request);
 		t->done++;
-	}
+	} else
+		return false;
 	free(item->custom_id);
 	return true;
 }

@@ -200,8 +200,9 @@ ia_config_option(struct ia_config *cfg, int ch, const char *arg, char *err,
 		cfg->retries = (int)n;
 		return 1;
 	case IA_OPT_RATE:
+		/* The default, said outright: paced by the server's 429s. */
 		if (arg != NULL && strcmp(arg, "auto") == 0) {
-			cfg->pace = true;
+			cfg->rate = 0;
 			return 1;
 		}
 		if (ia_config_rate(arg, &cfg->rate) == -1) {

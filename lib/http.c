@@ -38,12 +38,13 @@ struct ia_http {
 	uint64_t		 rng;
 	/*
 	 * Pacing: starts are spaced 1/rate apart (next_at, monotonic).  rate
-	 * is --rate, or 0 (none) until the server first answers 429; then it
-	 * is what the server took in the last second, less 5 %, and grows by
-	 * 10 % a second while no 429 comes, never above --rate.  At most one
-	 * cut a second, and only for a 429 to a request sent after the last:
-	 * a 429 now and then that is no rate limit (a proxy's, a fault) then
-	 * costs 5 % a second, which the growth makes up.
+	 * is --rate, or 0 (none) until the server answers 429 while the tool
+	 * has as much work as -j takes; then it is what the server took in
+	 * the last second, less 5 % (at least half the pace before), and
+	 * grows by 10 % a second while no 429 comes, never above --rate.  At
+	 * most one cut a second, and only for a 429 to a request sent after
+	 * the last: a 429 now and then that is no rate limit (a proxy's, a
+	 * fault) then costs 5 % a second, which the growth makes up.
 	 */
 	double			 rate, next_at, cut_at;
 	unsigned		 took[10];	/* answers other than 429, per 100 ms */
@@ -554,11 +555,21 @@ pace(struct ia_http *h, const struct ia_xfer *x, long status, double now)
 	double	 r;
 
 	if (status == 429) {
-		if (!h->cfg->pace && h->cfg->rate == 0)
-			return;
 		if (x->sent_at < h->cut_at || now < h->cut_at + 1)
 			return;
+		/*
+		 * Only a tool that asks for more than runs can be over a rate
+		 * limit, and only then is what the server took a measure of
+		 * it: a tool held back by its schedule or by stalls would take
+		 * a stray 429 for a low limit, and starve.
+		 */
+		if (h->nready + h->nrunning + h->nwaiting + 1 <
+		    (size_t)h->cfg->jobs)
+			return;
 		r = 0.95 * took_last_second(h, now);
+		/* A cut at most halves the pace, as TCP's does its window. */
+		if (h->rate > 0 && r < h->rate / 2)
+			r = h->rate / 2;
 		if (r < 0.1)
 			r = h->rate > 0 ? h->rate / 2 : 1;
 		if (r < 0.1)

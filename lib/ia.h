@@ -140,7 +140,6 @@ struct ia_config {
 	int		 retries;	/* --retries */
 	size_t		 max_line;	/* --max-line, bytes */
 	double		 rate;		/* --rate: requests a second at most; 0: none */
-	bool		 pace;		/* --rate auto: pace to the server after a 429 */
 	bool		 need_key;	/* ia_config_finish() requires a key */
 };
 

@@ -802,10 +802,22 @@ created_times() {
 	[ "$(stats .requests.total)" -eq 0 ]
 }
 
-@test "a rate limit (ia-mock --rate-limit 50), --rate auto: after the first 429s the pace holds it; few refused, each request once" {
+@test "stray 429s to a tool with less work than -j takes do not pace it: no limit is taken from them" {
+	mock_start --429-rate 0.4
+	reqs 30 > "$IN"
+	run --separate-stderr ia-submit -v -j 64 < "$IN"
+	[ "$status" -eq 0 ]
+	[ "$(oks | jq -r .custom_id | sort -u | wc -l)" -eq 30 ]
+	# The 429s came, and were retried...
+	grep -q 'HTTP 429' <<<"$stderr"
+	# ...but 30 requests never fill -j 64: no pace was set from them.
+	[ "$(grep -c 'pacing to' <<<"$stderr")" -eq 0 ]
+}
+
+@test "a rate limit (ia-mock --rate-limit 50), default flags: after the first 429s the pace holds it; few refused, each request once" {
 	mock_start --rate-limit 50
 	reqs 150 > "$IN"
-	run --separate-stderr ia-submit --rate auto -v < "$IN"
+	run --separate-stderr ia-submit -v < "$IN"
 	[ "$status" -eq 0 ]
 	[ "$(oks | jq -r .custom_id | sort -u | wc -l)" -eq 150 ]
 	grep -q '^ia: HTTP 429: pacing to [0-9.]* requests a second$' <<<"$stderr"
