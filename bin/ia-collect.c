@@ -396,6 +396,7 @@ main(int argc, char *argv[])
 	if (s.want_pending || s.want_status)
 		s.summary = false;	/* their lines are the whole output */
 	tool_setup(&t, argc - optind, argv + optind);
+	tool_batch();
 	/* Opened now, so that a bad path costs nothing. */
 	if (s.summary_json != NULL && (s.summary_fp = fopen(s.summary_json, "w")) == NULL)
 		err(IA_EXIT_USAGE, "%s", s.summary_json);

@@ -217,6 +217,7 @@ tool_finish(struct tool *t)
 	jv_free(t->held);
 	if (t->journal != -1 && close(t->journal) == -1)
 		err(IA_EXIT_USAGE, "%s", t->in.journal);
+	tool_flush();
 	if (ia_record_close(stdout) == -1)
 		err(IA_EXIT_USAGE, "stdout");
 	return t->failed > 0 ? IA_EXIT_FAILED : IA_EXIT_OK;
