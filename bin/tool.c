@@ -155,18 +155,15 @@ tool_setup(struct tool *t, int argc, char **argv)
 	if (t->requests_only && t->in.journal != NULL)
 		errx(IA_EXIT_USAGE, "--requests-only sends nothing: no --journal");
 	t->cfg.need_key = (t->uses & TOOL_HTTP) && !t->dry_run && !t->requests_only;
-	if ((t->uses & TOOL_HTTP) && ia_config_finish(&t->cfg, msg, sizeof(msg)) == -1)
-		errx(IA_EXIT_USAGE, "%s", msg);
+	if (t->uses & TOOL_HTTP)
+		tool_http_config(t);
 	if (ia_source_init(&t->src, argv, argc, t->cfg.max_line, msg,
 	    sizeof(msg)) == -1)
 		errx(IA_EXIT_USAGE, "%s", msg);
 	if ((t->uses & TOOL_INPUT) && t->in.journal != NULL && !t->dry_run)
 		tool_journal_open(t, t->in.journal);
-	if ((t->uses & TOOL_HTTP) && (t->http = ia_http_new(&t->cfg,
-	    t->cfg.verbose ? stderr : NULL, msg, sizeof(msg))) == NULL)
-		errx(IA_EXIT_USAGE, "%s", msg);
 	if (t->uses & TOOL_HTTP)
-		tool_catch_signals();
+		tool_http_start(t);
 }
 
 /* What --skip-done passed over, when anything: "N already done in FILE". */
@@ -208,8 +205,7 @@ tool_finish(struct tool *t)
 	if (t->uses & TOOL_INPUT)
 		say_skipped(&t->in);
 	ia_source_free(&t->src);
-	ia_http_free(t->http);
-	t->http = NULL;
+	tool_http_free(t);
 	if (t->uses & TOOL_INPUT)
 		ia_input_free(&t->in);
 	ia_config_free(&t->cfg);
@@ -217,6 +213,7 @@ tool_finish(struct tool *t)
 	jv_free(t->held);
 	if (t->journal != -1 && close(t->journal) == -1)
 		err(IA_EXIT_USAGE, "%s", t->in.journal);
+	tool_flush();
 	if (ia_record_close(stdout) == -1)
 		err(IA_EXIT_USAGE, "stdout");
 	return t->failed > 0 ? IA_EXIT_FAILED : IA_EXIT_OK;

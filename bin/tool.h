@@ -56,6 +56,17 @@ void	 tool_put(jv);
 void	 tool_put_raw(const char *, size_t);
 void	 tool_put_text(const char *, size_t);
 /*
+ * From now on (unless stdout is a terminal) the records are held and go
+ * out whole in batches, one write(2) each, not one a record: when the
+ * batch is full, when tool_wait_line() would wait for input (so that
+ * downstream sees each record once no more are coming), at tool_finish()
+ * or an exit.  A kill leaves whole lines.  For a tool with no HTTP work
+ * whose records should not wait for a turn (ia-collect).
+ */
+void	 tool_batch(void);
+/* Write what the batch holds now. */
+void	 tool_flush(void);
+/*
  * A record that says what was submitted ({"custom_id", "id"}, a group
  * record): with --journal it goes downstream only once it is on disk there,
  * at the end of the loop turn (one fdatasync a turn, not one a record).

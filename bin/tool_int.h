@@ -16,5 +16,14 @@ void	 tool_journal_open(struct tool *, const char *);
 void	 tool_sync(struct tool *);
 /* From now on SIGINT, SIGTERM and SIGHUP wake the loop to stop the tool. */
 void	 tool_catch_signals(void);
+/*
+ * tool_http.c, or tool_nohttp.c in a tool that sends nothing (ia-collect),
+ * which then links no libcurl: the key and the URL checked, before the
+ * input is opened; the engine started, and the signals caught; the engine
+ * freed.
+ */
+void	 tool_http_config(struct tool *);
+void	 tool_http_start(struct tool *);
+void	 tool_http_free(struct tool *);
 
 #endif /* TOOL_INT_H */

@@ -163,8 +163,12 @@ tool_wait_line(struct ia_source *src, struct ia_line *line)
 		line->file = ia_source_name(src);
 		if ((rc = ia_source_fill(src)) == -1)
 			return -1;
-		if (rc == 0 && wait_input(ia_source_fd(src), -1) == -1)
-			return -1;
+		if (rc == 0) {
+			/* Nothing more for now: downstream sees what there is. */
+			tool_flush();
+			if (wait_input(ia_source_fd(src), -1) == -1)
+				return -1;
+		}
 	}
 	return (int)st;
 }

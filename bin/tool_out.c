@@ -1,7 +1,8 @@
 /*
- * The tool layer's output: records written whole and flushed, a reader
- * gone away ending the tool as it would end cat(1), and the journal that
- * holds what was submitted before it goes downstream.
+ * The tool layer's output: records written whole and flushed (or, after
+ * tool_batch(), held and written whole in batches), a reader gone away
+ * ending the tool as it would end cat(1), and the journal that holds what
+ * was submitted before it goes downstream.
  */
 #include <sys/stat.h>
 
@@ -12,12 +13,21 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "tool.h"
 #include "tool_int.h"
 
+#define BATCH_SIZE	(64u << 10)	/* bytes held before a write(2) */
+
 static void	 journal_held(struct tool *);
+
+/* tool_batch(): whole records held, to go out in one write(2). */
+static struct {
+	char	*data;		/* NULL: records go out one by one */
+	size_t	 len;
+} batch;
 
 /*
  * stdout failed: a reader that went away ends us as it would end cat(1).
@@ -40,16 +50,120 @@ out_failed(void)
 	err(IA_EXIT_USAGE, "stdout");
 }
 
+/*
+ * Write a, then b, whole, with the signals that would end us held off
+ * until both are out, so that a kill leaves whole lines only (a write(2)
+ * cut short by a signal that ends the process would leave part of one).
+ * 0, or -1 with errno.
+ */
+static int
+write_whole(const char *a, size_t alen, const char *b, size_t blen)
+{
+	sigset_t	 stop, old;
+	ssize_t		 n = 0;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	while (alen > 0 || blen > 0) {
+		if (alen == 0) {
+			a = b;
+			alen = blen;
+			blen = 0;
+		}
+		if ((n = write(STDOUT_FILENO, a, alen)) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			n = -1;
+			break;
+		}
+		a += n;
+		alen -= (size_t)n;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return n == -1 ? -1 : 0;
+}
+
+static void
+out_write(const char *a, size_t alen, const char *b, size_t blen)
+{
+	if (write_whole(a, alen, b, blen) == -1)
+		out_failed();
+}
+
+/* An exit before tool_finish() (a usage error at the end) still writes it. */
+static void
+batch_atexit(void)
+{
+	size_t	 len = batch.len;
+
+	batch.len = 0;
+	(void)write_whole(batch.data, len, NULL, 0);
+}
+
+void
+tool_batch(void)
+{
+	if (batch.data != NULL || isatty(STDOUT_FILENO))
+		return;
+	if ((batch.data = malloc(BATCH_SIZE)) == NULL)
+		err(IA_EXIT_USAGE, NULL);
+	atexit(batch_atexit);
+}
+
+void
+tool_flush(void)
+{
+	size_t	 len = batch.len;
+
+	/* Emptied first: an error ends the tool, and the exit must not retry. */
+	batch.len = 0;
+	if (len > 0)
+		out_write(batch.data, len, NULL, 0);
+}
+
+/* A record's text and its end into the batch, whole; a larger one alone. */
+static void
+batch_put(const char *text, size_t len, const char *end, size_t endlen)
+{
+	if (batch.len + len + endlen > BATCH_SIZE)
+		tool_flush();
+	if (len + endlen > BATCH_SIZE) {
+		out_write(text, len, end, endlen);
+		return;
+	}
+	memcpy(batch.data + batch.len, text, len);
+	memcpy(batch.data + batch.len + len, end, endlen);
+	batch.len += len + endlen;
+}
+
 void
 tool_put(jv record)
 {
-	if (ia_record_write(stdout, record) == -1)
-		out_failed();
+	jv	 line;
+
+	if (batch.data == NULL) {
+		if (ia_record_write(stdout, record) == -1)
+			out_failed();
+		return;
+	}
+	line = jv_dump_string(record, 0);
+	batch_put(jv_string_value(line), (size_t)jv_string_length_bytes(jv_copy(line)),
+	    "\n", 1);
+	jv_free(line);
 }
 
 void
 tool_put_text(const char *text, size_t len)
 {
+	if (batch.data != NULL) {
+		batch_put(text, len, NULL, 0);
+		return;
+	}
 	clearerr(stdout);
 	errno = 0;
 	if (fwrite(text, 1, len, stdout) != len || fflush(stdout) == EOF ||
@@ -64,6 +178,10 @@ tool_put_text(const char *text, size_t len)
 void
 tool_put_raw(const char *text, size_t len)
 {
+	if (batch.data != NULL) {
+		batch_put(text, len, "\n", 1);
+		return;
+	}
 	clearerr(stdout);
 	errno = 0;
 	if (fwrite(text, 1, len, stdout) != len || putchar('\n') == EOF ||

@@ -7,6 +7,7 @@
  * result by then becomes a failure of stage collect.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,28 @@ ia_collect_init(struct ia_collect *c)
 	ia_ids_init(&c->sent);
 	c->npending = 0;
 	ia_summary_init(&c->sum);
+}
+
+/* A line too long, not JSON, or with a NUL in a custom_id: an input failure. */
+jv
+ia_collect_record(const struct ia_line *l, size_t max_line)
+{
+	char	 msg[600], at[512];
+	jv	 rec;
+
+	if (l->text == NULL)
+		return ia_input_too_long(l, max_line);
+	if (!jv_is_valid(rec = ia_record_parse(l->text, l->len))) {
+		jv_free(rec);
+		snprintf(msg, sizeof(msg), "%s: not JSON", ia_source_where(l->file,
+		    l->lineno, at, sizeof(at)));
+	} else if (ia_record_nul_custom_id(l->text, l->len, jv_copy(rec))) {
+		jv_free(rec);
+		snprintf(msg, sizeof(msg), "%s: custom_id must not hold a NUL byte",
+		    ia_source_where(l->file, l->lineno, at, sizeof(at)));
+	} else
+		return rec;
+	return ia_record_error(NULL, "input", 0, msg, 0, jv_null(), l->lineno);
 }
 
 void
@@ -355,6 +378,13 @@ ia_collect_order(jv ids, jv index)
 	}
 	jv_free(placed);
 	return jv_array_concat(out, rest);
+}
+
+int
+ia_collect_status(const struct ia_collect *c, struct ia_buf *b)
+{
+	return ia_buf_addf(b, "submitted %zu, done %lu, failed %lu, pending %lu\n",
+	    c->sent.count, c->sum.success, c->sum.failed - c->npending, c->npending);
 }
 
 static void

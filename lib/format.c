@@ -64,6 +64,27 @@ ia_format_value(struct ia_buf *b, jv v, bool raw)
 	return rc;
 }
 
+/*
+ * What a -e program makes of in: each value as jq prints it, then end.
+ * The error it ended in, if any, is left in *msg.
+ */
+int
+ia_format_jq(struct ia_buf *b, struct ia_jq *q, jv in, bool raw, char end, jv *msg)
+{
+	jv	 v;
+	int	 rc = 0;
+
+	ia_jq_start(q, in);
+	while (jv_is_valid(v = ia_jq_next(q))) {
+		if (rc == -1)
+			jv_free(v);
+		else if (ia_format_value(b, v, raw) == -1 || ia_buf_add(b, &end, 1) == -1)
+			rc = -1;
+	}
+	*msg = ia_jq_error(q, v);
+	return rc;
+}
+
 /* TSV: tab, newline, carriage return and backslash escaped. */
 static int
 add_tsv(struct ia_buf *b, const char *t)

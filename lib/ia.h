@@ -263,6 +263,11 @@ int	 ia_record_close(FILE *);
 jv	 ia_record_parse(const char *, size_t);
 /* Whether v is a string holding a NUL, which a C string would cut short. */
 bool	 ia_record_has_nul(jv);
+/*
+ * Whether a record (consumed) read from a line (text, len) has a custom_id,
+ * a request.metadata.custom_id or one in its custom_ids that holds a NUL.
+ */
+bool	 ia_record_nul_custom_id(const char *, size_t, jv);
 
 /* The custom_id a record carries: metadata.custom_id, else a batch line's
  * custom_id; strings as they are, numbers printed; else jv_invalid(). */
@@ -410,6 +415,22 @@ void	 ia_input_line(struct ia_input *, const struct ia_line *,
 	    void (*)(void *, struct ia_item *), void *);
 /* An error record for a line over --max-line. */
 jv	 ia_input_too_long(const struct ia_line *, size_t);
+/*
+ * A whole input read again as ia-submit read it (ia-collect --input): the
+ * items that are requests, and the others, the first one's message kept.
+ */
+struct ia_input_tally {
+	unsigned long	 requests, errors;
+	char		 first[600];
+};
+void	 ia_input_tally(struct ia_input_tally *, const struct ia_item *);
+/*
+ * What the tally of a file (named, read with options given or not) says:
+ * -1 when no line of it is a request (why in msg); 1 when some lines are
+ * not (a note in msg); else 0.
+ */
+int	 ia_input_verdict(const struct ia_input_tally *, const struct ia_input *,
+	    const char *, bool, char *, size_t);
 void	 ia_input_free(struct ia_input *);
 
 /*
@@ -667,6 +688,13 @@ const struct ia_format *ia_format_find(const char *);
 int	 ia_format_row(const struct ia_format *, struct ia_buf *, const struct ia_result *);
 /* Append v (consumed) as jq prints it: JSON, or with raw a string as it is. */
 int	 ia_format_value(struct ia_buf *, jv, bool);
+/*
+ * Append what a -e program makes of a value (consumed): each output through
+ * ia_format_value() (raw or not), then the end byte.  *msg is set to why
+ * the program stopped on an error (a string), else jv_invalid().  0, or -1
+ * out of memory.
+ */
+int	 ia_format_jq(struct ia_buf *, struct ia_jq *, jv, bool, char, jv *);
 
 /*
  * clash.c: what answered each custom_id (hashes of the request without its
@@ -750,6 +778,14 @@ double	 ia_summary_quantile(const struct ia_summary *, double);
 jv	 ia_summary_json(const struct ia_summary *);
 /* Append the summary as ia-collect -s prints it; 0, or -1 out of memory. */
 int	 ia_summary_text(const struct ia_summary *, struct ia_buf *);
+/*
+ * What the output cannot show, one note each ending with a NUL, appended:
+ * lines that were not results (the first at where; none when quiet),
+ * answers dropped for another request or generation under a custom_id.
+ * 0, or -1 out of memory.
+ */
+int	 ia_summary_notes(const struct ia_summary *, const char *, bool,
+	    struct ia_buf *);
 void	 ia_summary_free(struct ia_summary *);
 
 /*
@@ -858,7 +894,74 @@ enum ia_resend {
 enum ia_resend ia_collect_resend(jv);
 /* Whether a failure's request (consumed) can go to ia-submit as it is. */
 bool	 ia_collect_can_resubmit(jv);
+/*
+ * The record a line of a results stream stands for (its text NULL: too
+ * long): the line parsed, or an input failure, for a line too long, not
+ * JSON, or with a custom_id that holds a NUL.
+ */
+jv	 ia_collect_record(const struct ia_line *, size_t);
+/* --status: "submitted N, done N, failed N, pending N" and a newline; 0 or -1. */
+int	 ia_collect_status(const struct ia_collect *, struct ia_buf *);
 void	 ia_collect_free(struct ia_collect *);
+
+/*
+ * failed.c: what ia-collect --failed prints, after ia_collect_end(): the
+ * request of each custom_id whose failure stands and is worth sending
+ * again, once: from --input when it has it, else the one the failure
+ * carries.  What is not printed is counted.
+ */
+struct ia_failed {
+	jv		 want;		/* custom_id -> true: still to print */
+	unsigned long	 lost;		/* failures with no request to print */
+	unsigned long	 pending;	/* submitted, no result: to follow, not send */
+	unsigned long	 refused;	/* a 4xx the same request would get again */
+};
+
+/* The custom_ids to print; those still pending or refused are counted. */
+void	 ia_failed_init(struct ia_failed *, struct ia_collect *);
+/* Whether --input's request of a custom_id is to be printed; once only. */
+bool	 ia_failed_take(struct ia_failed *, const char *);
+/*
+ * Those not taken: fn(arg, request) with the request each failure carries
+ * (consumed), for a failure without a custom_id too; one with no request
+ * that ia-submit could send is counted lost.
+ */
+void	 ia_failed_rest(struct ia_failed *, struct ia_collect *,
+	    void (*)(void *, jv), void *);
+/*
+ * Why some were not printed, one note each ending with a NUL, appended (for
+ * a run with --input or not); 0, or -1 out of memory.
+ */
+int	 ia_failed_notes(const struct ia_failed *, bool, struct ia_buf *);
+void	 ia_failed_free(struct ia_failed *);
+
+/*
+ * sorted.c: ia-collect --sort: the text of each result kept until the end,
+ * then given in custom_id order, or in the order --input places them, the
+ * custom_ids it does not place after in custom_id order; last the results
+ * without a custom_id, as they came.
+ */
+struct ia_sorted {
+	jv	 texts;		/* custom_id -> text */
+	jv	 anon;		/* the texts without a custom_id */
+	jv	 index;		/* custom_id -> its place in --input */
+	long	 places;
+};
+
+void	 ia_sorted_init(struct ia_sorted *);
+/* A result's text (len bytes) under its custom_id (consumed; not a string: none). */
+void	 ia_sorted_add(struct ia_sorted *, jv, const char *, size_t);
+/* --input's next custom_id: placed after those before it, unless placed already. */
+void	 ia_sorted_place(struct ia_sorted *, const char *);
+/*
+ * With --input (named): -1 when none of the custom_ids kept is in it (why
+ * in msg), 1 when some are not (a note in msg), else 0.
+ */
+int	 ia_sorted_verdict(const struct ia_sorted *, const char *, char *, size_t);
+/* fn(arg, text, len) on each text, in order. */
+void	 ia_sorted_each(struct ia_sorted *, void (*)(void *, const char *, size_t),
+	    void *);
+void	 ia_sorted_free(struct ia_sorted *);
 
 /*
  * group.c: following a group, as data.  A tracker made from a group record,

@@ -192,6 +192,46 @@ ia_input_too_long(const struct ia_line *l, size_t max)
 	return ia_record_error(NULL, "input", 0, msg, 0, jv_null(), l->lineno);
 }
 
+void
+ia_input_tally(struct ia_input_tally *t, const struct ia_item *item)
+{
+	jv	 msg;
+
+	if (item->kind != IA_KIND_NONE)
+		t->requests++;
+	else if (t->errors++ == 0) {
+		msg = ia_record_field(ia_record_field(jv_copy(item->request),
+		    "error"), "message");
+		snprintf(t->first, sizeof(t->first), "%s",
+		    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "?");
+		jv_free(msg);
+	}
+}
+
+/*
+ * A file of which no line is a request is not in the form given (plain
+ * text without -t, most likely), and the ids of what it holds would not
+ * be those submitted; some lines that are not: worth a note.
+ */
+int
+ia_input_verdict(const struct ia_input_tally *t, const struct ia_input *in,
+    const char *name, bool opts, char *msg, size_t len)
+{
+	if (t->requests == 0 && t->errors > 0) {
+		snprintf(msg, len, "no line of %s is a request as read%s (%s)%s", name,
+		    opts ? " with the options given" : "", t->first, !in->text &&
+		    strstr(t->first, ": not JSON") != NULL ? "; is it plain text? "
+		    "read it as ia-submit did: -t -m MODEL" : "");
+		return -1;
+	}
+	if (t->errors == 0)
+		return 0;
+	snprintf(msg, len, "%lu line%s of %s gave no request, as ia-submit gave "
+	    "none (first: %s)", t->errors, t->errors == 1 ? "" : "s", name,
+	    t->first);
+	return 1;
+}
+
 /* The kind a batch line's url names, or IA_KIND_NONE. */
 static enum ia_kind
 batch_kind(jv url)

@@ -138,6 +138,31 @@ ia_record_has_nul(jv v)
 	return yes;
 }
 
+/*
+ * custom_ids are C strings to the tools, and one cut at a NUL would be
+ * taken for another.  Only a line with a NUL or a \u0000 in it is looked at.
+ */
+bool
+ia_record_nul_custom_id(const char *text, size_t len, jv rec)
+{
+	jv	 ids;
+	bool	 yes;
+
+	if (memchr(text, '\0', len) == NULL && memmem(text, len, "\\u0000", 6) == NULL) {
+		jv_free(rec);
+		return false;
+	}
+	yes = ia_record_has_nul(ia_record_field(jv_copy(rec), "custom_id")) ||
+	    ia_record_has_nul(ia_record_field(ia_record_field(ia_record_field(
+	    jv_copy(rec), "request"), "metadata"), "custom_id"));
+	ids = ia_record_field(rec, "custom_ids");
+	if (jv_get_kind(ids) == JV_KIND_ARRAY)
+		jv_array_foreach(ids, i, id)
+			yes = ia_record_has_nul(id) || yes;
+	jv_free(ids);
+	return yes;
+}
+
 /* A usable id: a non-empty string as it is, a number printed, else invalid. */
 static jv
 id_value(jv v)

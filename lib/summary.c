@@ -22,6 +22,49 @@ ia_summary_init(struct ia_summary *sum)
 	sum->extra_gen_first = jv_null();
 }
 
+/*
+ * What the output cannot show, said once at the end.  Lines that are not
+ * results (unless quiet: ia-poll passes through what it does not follow),
+ * and, whatever quiet, answers lost to a custom_id that two requests
+ * shared, or paid for twice: the same request submitted twice under one
+ * custom_id, as when the input is split before ids are assigned.
+ */
+int
+ia_summary_notes(const struct ia_summary *sum, const char *other_at, bool quiet,
+    struct ia_buf *b)
+{
+	bool	 one;
+	int	 rc = 0;
+
+	if (sum->others > 0 && !quiet) {
+		one = sum->others == 1;
+		rc |= ia_buf_addf(b, "%lu %s skipped (first: %s)%c", sum->others,
+		    one ? "line was not a result and was" :
+		    "lines were not results and were", other_at, '\0');
+	}
+	if (sum->clashes > 0) {
+		one = sum->clashes == 1;
+		rc |= ia_buf_addf(b, "%lu answer%s dropped: %s another request than "
+		    "the one answered under its custom_id (first: \"%.200s\"); "
+		    "different requests shared a custom_id: give each its own, or "
+		    "assign ids before splitting the input (ia-submit "
+		    "--requests-only; see ia(7), SHARDING)%c", sum->clashes,
+		    one ? "" : "s", one ? "it answers" : "each answers",
+		    jv_string_value(sum->clash_first), '\0');
+	}
+	if (sum->extra_gens > 0) {
+		one = sum->extra_gens == 1;
+		rc |= ia_buf_addf(b, "%lu answer%s dropped: %s another generation of "
+		    "the request answered under its custom_id (first: \"%.200s\"), "
+		    "which was submitted, and paid for, more than once: assign ids "
+		    "before splitting the input (ia-submit --requests-only; see "
+		    "ia(7), SHARDING)%c", sum->extra_gens, one ? "" : "s",
+		    one ? "it is" : "each is", jv_string_value(sum->extra_gen_first),
+		    '\0');
+	}
+	return rc == 0 ? 0 : -1;
+}
+
 void
 ia_summary_free(struct ia_summary *sum)
 {
