@@ -39,12 +39,11 @@ check_messages(jv msgs, char *why, size_t len)
 	jv	 m, v;
 	int	 i, n;
 
-	if (jv_get_kind(msgs) != JV_KIND_ARRAY || jv_array_length(jv_copy(msgs)) == 0) {
+	if (jv_get_kind(msgs) != JV_KIND_ARRAY || (n = jv_array_length(jv_copy(msgs))) == 0) {
 		jv_free(msgs);
 		snprintf(why, len, "messages must be a non-empty array");
 		return -1;
 	}
-	n = jv_array_length(jv_copy(msgs));
 	for (i = 0; i < n; i++) {
 		m = jv_array_get(jv_copy(msgs), i);
 		if (jv_get_kind(m) != JV_KIND_OBJECT) {
@@ -128,27 +127,30 @@ ia_request_check(jv req, enum ia_kind kind, char *why, size_t len)
 		goto out;
 	}
 	jv_free(v);
+	/* A member that is there, null or not, is valid: jv_object_has(). */
 	if (kind == IA_KIND_CHAT) {
-		if (!jv_object_has(jv_copy(req), jv_string("messages"))) {
+		v = jv_object_get(jv_copy(req), jv_string("messages"));
+		if (!jv_is_valid(v)) {
+			jv_free(v);
 			snprintf(why, len, jv_object_has(jv_copy(req), jv_string("prompt")) ?
 			    "messages is required (a request with prompt is a text completion)" :
 			    "messages is required");
 			goto out;
 		}
-		rc = check_messages(jv_object_get(jv_copy(req), jv_string("messages")),
-		    why, len);
+		rc = check_messages(v, why, len);
 	} else if (kind == IA_KIND_TEXT) {
 		if (jv_object_has(jv_copy(req), jv_string("messages"))) {
 			snprintf(why, len, "messages is not allowed in a text completion "
 			    "(a request with messages is a chat completion)");
 			goto out;
 		}
-		if (!jv_object_has(jv_copy(req), jv_string("prompt"))) {
+		v = jv_object_get(jv_copy(req), jv_string("prompt"));
+		if (!jv_is_valid(v)) {
+			jv_free(v);
 			snprintf(why, len, "prompt is required");
 			goto out;
 		}
-		rc = check_prompt(jv_object_get(jv_copy(req), jv_string("prompt")),
-		    why, len);
+		rc = check_prompt(v, why, len);
 	} else
 		snprintf(why, len, "request has neither messages nor prompt");
 out:
