@@ -90,6 +90,8 @@ void	 ia_option_free(struct ia_option_set *);
 double	 ia_time_now(void);
 /* An ISO 8601 time ("2025-11-03T10:15:02.113Z") as epoch seconds, or -1. */
 double	 ia_time_parse(jv);
+/* The same for a C string. */
+double	 ia_time_parse_text(const char *);
 
 /* rand.c: jitter, not secrets. */
 uint64_t ia_rand_seed(void);
@@ -452,6 +454,53 @@ long	 ia_result_load_done(const char *, struct ia_ids *, struct ia_ids *,
 	    char *, size_t);
 
 /*
+ * scan.c: a Success generation's line read without a tree, for ia-collect,
+ * or declined: whatever the scanner does not fully understand it leaves to
+ * libjq (ia_collect_record(), ia_result_read()), and what it takes it reads
+ * as they would.  A value of the line is kept as its text.
+ */
+struct ia_scan_value {
+	const char	*text;		/* in the line; NULL: none (null) */
+	size_t		 len;
+	jv_kind		 kind;
+};
+
+struct ia_scan {
+	const char	*custom_id;	/* decoded, custom_id_len bytes, no NUL */
+	size_t		 custom_id_len;
+	struct ia_scan_value cid;	/* the custom_id's text */
+	const char	*id;		/* the generation's id decoded; NULL: none */
+	size_t		 id_len;
+	bool		 request_object; /* request is an object: request is set */
+	uint64_t	 request;	/* its ia_scan_hash(), metadata left out */
+	double		 dispatched, finished;	/* epoch seconds, or -1 */
+	struct ia_scan_value content, finish, usage;	/* the answer's */
+	double		 tok_prompt, tok_completion, tok_total;
+	struct ia_buf	 buf;		/* the decoded strings; ia_scan_free() */
+};
+
+/*
+ * 1: the line (bytes, length) is a Success generation, read into the scan
+ * (zeroed before its first use), valid until the line goes; 0: it is not
+ * one the scanner takes; -1: out of memory.
+ */
+int	 ia_scan_generation(struct ia_scan *, const char *, size_t);
+/*
+ * Append a value of the scanned line as jq prints it, compact (raw: a
+ * string as it is, as jq -r).  0; 1: declined (a key twice, a number out
+ * of range): print the line's tree instead; -1: out of memory.
+ */
+int	 ia_scan_put(struct ia_buf *, const struct ia_scan_value *, bool);
+/*
+ * A hash of a value (consumed), the one the scanner makes of its text: the
+ * same for any order of an object's keys and any spelling of its strings
+ * and numbers.  An object's member named by the string (NULL: none) is
+ * left out, at the top only.
+ */
+uint64_t ia_scan_hash(jv, const char *);
+void	 ia_scan_free(struct ia_scan *);
+
+/*
  * http.c: the HTTP engine, one curl multi handle driven by the tool's loop.
  *
  * A tool fills a struct ia_xfer and hands it over with ia_http_submit(); the
@@ -659,11 +708,20 @@ struct ia_format {
 	const char	*header;	/* printed once before any row, or NULL */
 	/* Append one result's text; 0, or -1 when out of memory. */
 	int		(*row)(struct ia_buf *, const struct ia_result *);
+	/* The same from a scan: 1 when declined; NULL: none. */
+	int		(*scan_row)(struct ia_buf *, const struct ia_scan *);
 };
 
 const struct ia_format *ia_format_find(const char *);
 /* Append r's row in form f (nothing for a failure in a form of answers only). */
 int	 ia_format_row(const struct ia_format *, struct ia_buf *, const struct ia_result *);
+/*
+ * Append the row of a scanned answer, the same bytes as ia_format_row()
+ * of its tree: 0; 1 when the form or the scan declines (nothing appended);
+ * -1 out of memory.
+ */
+int	 ia_format_scan_row(const struct ia_format *, struct ia_buf *,
+	    const struct ia_scan *);
 /* Append v (consumed) as jq prints it: JSON, or with raw a string as it is. */
 int	 ia_format_value(struct ia_buf *, jv, bool);
 /*
@@ -675,10 +733,13 @@ int	 ia_format_value(struct ia_buf *, jv, bool);
 int	 ia_format_jq(struct ia_buf *, struct ia_jq *, jv, bool, char, jv *);
 
 /*
- * clash.c: what answered each custom_id (hashes of the request without its
- * metadata, and of the generation's id), so that a second answer to it can
- * be told apart: the same generation again, another generation of the same
- * request (submitted twice), or another request (two shared the custom_id).
+ * clash.c: the custom_ids answered, and what answered each (hashes of the
+ * request without its metadata, and of the generation's id), so that a
+ * second answer to one can be told apart: the same generation again,
+ * another generation of the same request (submitted twice), or another
+ * request (two shared the custom_id).  12 bytes a custom_id: a 64-bit
+ * fingerprint (two that share one are taken for one) and 16-bit hashes (a
+ * second answer whose hash is the first's is taken for the same).
  */
 enum ia_clash_kind {
 	IA_CLASH_NONE,		/* the same answer again, or not known */
