@@ -747,21 +747,40 @@ enum ia_clash_kind {
 	IA_CLASH_REQUEST	/* another request under the same custom_id */
 };
 
-struct ia_clash_slot {
-	uint64_t	 key;		/* the custom_id's hash; 0: empty */
-	uint32_t	 req;		/* the request's, 0: not known */
-	uint32_t	 gen;		/* the generation id's, 0: not known */
+struct ia_clash_part {
+	uint64_t	*keys;		/* fingerprints; 0: an empty slot */
+	uint32_t	*answers;	/* the request's hash << 16 | the generation's */
+	uint32_t	 cap, count;
 };
 
 struct ia_clash {
-	struct ia_clash_slot *slots;
-	size_t		 cap, count;
+	struct ia_clash_part *parts;	/* NULL until the first answer */
+	size_t		 count;		/* custom_ids answered */
 };
 
 void	 ia_clash_init(struct ia_clash *);
-/* A custom_id's first answer: custom_id, request, generation id (consumed). */
+/* The hash kept of a request (consumed), without its metadata; 0: not an object. */
+uint32_t ia_clash_request(jv);
+/* The same of a request's ia_scan_hash(). */
+uint32_t ia_clash_request_hash(uint64_t);
+/* The hash kept of a generation's id (bytes, length). */
+uint32_t ia_clash_generation(const char *, size_t);
+/*
+ * An answer to a custom_id (bytes, length), with the hashes of its request
+ * and generation (0: not known): 1 when it is the first, kept; 0 when the
+ * custom_id had one, and the kind says how this one differs from it; -1
+ * out of memory.
+ */
+int	 ia_clash_answer(struct ia_clash *, const char *, size_t, uint32_t,
+	    uint32_t, enum ia_clash_kind *);
+/* Whether a custom_id (bytes, length) has an answer. */
+bool	 ia_clash_has(const struct ia_clash *, const char *, size_t);
+/*
+ * The same with jv values: a custom_id's first answer, its custom_id,
+ * request and generation id (consumed; 0, or -1 out of memory); and what
+ * kind of second answer these would be.
+ */
 int	 ia_clash_first(struct ia_clash *, jv, jv, jv);
-/* A later answer to it, the same arguments: what kind of second answer. */
 enum ia_clash_kind ia_clash_check(const struct ia_clash *, jv, jv, jv);
 void	 ia_clash_free(struct ia_clash *);
 
@@ -798,6 +817,9 @@ struct ia_summary {
 void	 ia_summary_init(struct ia_summary *);
 /* An answer: its tokens, its latency and its times. */
 void	 ia_summary_add_success(struct ia_summary *, const struct ia_result *);
+/* The same from its numbers: prompt, completion and total tokens; the times (-1: none). */
+void	 ia_summary_add_answer(struct ia_summary *, double, double, double,
+	    double, double);
 /* A duplicate answer of a kind (not NONE) for a custom_id (consumed). */
 void	 ia_summary_add_clash(struct ia_summary *, enum ia_clash_kind, jv);
 /* A result's times only, into the span: a failure as it comes. */
@@ -889,8 +911,7 @@ void	 ia_pending_free(struct ia_pending *);
  * failures that stand into sum.
  */
 struct ia_collect {
-	struct ia_ids	  ok;		/* custom_ids answered */
-	struct ia_clash	  clash;	/* what answered them */
+	struct ia_clash	  clash;	/* the custom_ids answered, and by what */
 	jv		  fails;	/* custom_id -> its last failure, as JSON text */
 	jv		  order;	/* custom_ids, in the order they first failed */
 	jv		  anon;		/* failures without a custom_id */
@@ -908,6 +929,8 @@ void	 ia_collect_init(struct ia_collect *);
  * print yet; -1: out of memory.
  */
 int	 ia_collect_add(struct ia_collect *, jv, struct ia_result *);
+/* The same for a line the scanner took (ia_scan_generation()): 1, 0 or -1. */
+int	 ia_collect_scanned(struct ia_collect *, const struct ia_scan *);
 /* At the end of the input.  0, or -1 when out of memory. */
 int	 ia_collect_end(struct ia_collect *);
 /*
