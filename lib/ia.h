@@ -865,7 +865,9 @@ struct ia_pending_entry {
 	enum ia_pending_kind	 kind;		/* of the latest submission */
 	char			*id;		/* NULL: not known (still running) */
 	unsigned		 open;		/* submissions not ended yet */
-	jv			 subs;		/* each submission seen: open or ended */
+	char			*subs;		/* each submission seen, open or ended:
+						   'o' or 'e', 'g' or 'n', id, NUL */
+	size_t			 subs_len;
 };
 
 struct ia_pending {
