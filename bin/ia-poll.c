@@ -15,22 +15,6 @@
 
 #include "tool.h"
 
-/* One id being followed: small, since there may be a million of them. */
-struct pend {
-	struct ia_sched_item	 sched;	/* first: the scheduler hands this back */
-	char			*id;		/* a generation's, or a group's */
-	char			*custom_id;	/* NULL: take it from the generation */
-	double			 first_seen;
-	long			 line;
-	bool			 is_group;	/* this is the head of a struct group */
-};
-
-/* A group being followed: lib/group.c says what each listing of it means. */
-struct group {
-	struct pend	 p;		/* first; p.id is the group id */
-	struct ia_group	 g;
-};
-
 static const char synopsis[] =
     "ia-poll [-hqVv] [-j n] [--interval duration] [--max-interval duration]\n"
     "               [--deadline duration] [--grace duration] [--once]\n"
@@ -54,66 +38,53 @@ static struct {
 	uint64_t		 rng;
 } s = { .interval = 1, .max_interval = 30, .deadline = 72 * 3600.0, .grace = 60 };
 
-/* How many generations p still stands for, for the progress line. */
-static size_t
-waits_for(const struct pend *p)
-{
-	return p->is_group ? ia_group_left(&((const struct group *)p)->g) : 1;
-}
-
 static void
-pend_free(struct pend *p)
+pend_free(struct ia_follow *f)
 {
-	s.waiting -= waits_for(p);
+	s.waiting -= ia_follow_left(f);
 	s.npending--;
-	if (p->is_group)
-		ia_group_free(&((struct group *)p)->g);
-	free(p->id);
-	free(p->custom_id);
-	free(p);
+	ia_follow_free(f);
 }
 
 static void
-schedule(struct pend *p, double now)
+schedule(struct ia_follow *f, double now)
 {
-	p->sched.interval = ia_sched_next(&s.sched, now - p->first_seen,
-	    s.interval, s.max_interval, ia_rand_next(&s.rng));
-	p->sched.due = now + p->sched.interval;
+	double	 due;
+
+	due = now + ia_sched_next(&s.sched, now - f->first_seen, s.interval,
+	    s.max_interval, ia_rand_next(&s.rng));
 	/* The last look falls on the deadline, not an interval past it. */
-	if (p->sched.due > p->first_seen + s.deadline)
-		p->sched.due = p->first_seen + s.deadline;
-	if (ia_sched_add(&s.sched, &p->sched) == -1)
+	if (due > f->first_seen + s.deadline)
+		due = f->first_seen + s.deadline;
+	if (ia_sched_add(&s.sched, due, f) == -1)
 		err(IA_EXIT_USAGE, NULL);
 }
 
-/* Follow p (an id or a group) from now on; --once polls it at once. */
+/* Follow f (an id or a group) from now on; --once polls it at once. */
 static void
-track(struct pend *p, long line)
+track(struct ia_follow *f)
 {
-	p->line = line;
-	p->first_seen = ia_time_now();
+	f->first_seen = ia_time_now();
 	s.npending++;
-	s.waiting += waits_for(p);
+	s.waiting += ia_follow_left(f);
 	if (s.once) {
-		p->sched.due = p->first_seen;
-		if (ia_sched_add(&s.sched, &p->sched) == -1)
+		if (ia_sched_add(&s.sched, f->first_seen, f) == -1)
 			err(IA_EXIT_USAGE, NULL);
 	} else
-		schedule(p, p->first_seen);
+		schedule(f, f->first_seen);
 }
 
+/* An id, and the custom_id the input gave it when that is a string. */
 static void
 follow(const char *id, jv custom_id, long line)
 {
-	struct pend	*p;
+	struct ia_follow	*f;
 
-	if ((p = calloc(1, sizeof(*p))) == NULL || (p->id = strdup(id)) == NULL)
-		err(IA_EXIT_USAGE, NULL);
-	if (jv_get_kind(custom_id) == JV_KIND_STRING &&
-	    (p->custom_id = strdup(jv_string_value(custom_id))) == NULL)
+	if ((f = ia_follow_new(id, jv_get_kind(custom_id) == JV_KIND_STRING ?
+	    jv_string_value(custom_id) : NULL, line)) == NULL)
 		err(IA_EXIT_USAGE, NULL);
 	jv_free(custom_id);
-	track(p, line);
+	track(f);
 }
 
 /*
@@ -123,13 +94,11 @@ follow(const char *id, jv custom_id, long line)
 static void
 follow_group(jv rec, const struct ia_line *l)
 {
-	struct group	*g;
-	char		 why[256], msg[800], at[512];
+	struct ia_group		 g;
+	struct ia_follow	*f;
+	char			 why[256], msg[800], at[512];
 
-	if ((g = calloc(1, sizeof(*g))) == NULL)
-		err(IA_EXIT_USAGE, NULL);
-	if (ia_group_init(&g->g, jv_copy(rec), l->lineno, why, sizeof(why)) == -1) {
-		free(g);
+	if (ia_group_init(&g, jv_copy(rec), l->lineno, why, sizeof(why)) == -1) {
 		snprintf(msg, sizeof(msg), "%s: %s", ia_source_where(l->file,
 		    l->lineno, at, sizeof(at)), why);
 		tool_fail(&t, ia_record_error(NULL, "input", 0, msg, 0, rec,
@@ -137,10 +106,9 @@ follow_group(jv rec, const struct ia_line *l)
 		return;
 	}
 	jv_free(rec);
-	g->p.is_group = true;
-	if ((g->p.id = strdup(jv_string_value(g->g.id))) == NULL)
+	if ((f = ia_follow_new_group(&g, l->lineno)) == NULL)
 		err(IA_EXIT_USAGE, NULL);
-	track(&g->p, l->lineno);
+	track(f);
 }
 
 /* A bare id: letters, digits, '-' and '_' (what the API gives out), or more. */
@@ -227,19 +195,20 @@ on_line(const struct ia_line *l)
 }
 
 static void
-start_poll(struct pend *p)
+start_poll(struct ia_follow *f)
 {
 	struct ia_xfer	*x;
 	char		*esc, *path;
 
-	if ((esc = ia_http_escape(p->id)) == NULL || asprintf(&path, p->is_group ?
+	if ((esc = ia_http_escape(ia_follow_id(f))) == NULL ||
+	    asprintf(&path, ia_follow_group(f) != NULL ?
 	    "/v1/async/group/%s/generations" : "/v1/generation/%s", esc) == -1)
 		err(IA_EXIT_USAGE, NULL);
 	free(esc);
 	if ((x = ia_http_xfer_new("GET", path, NULL)) == NULL)
 		err(IA_EXIT_USAGE, NULL);
 	free(path);
-	x->udata = p;
+	x->udata = f;
 	ia_http_submit(t.http, x);
 }
 
@@ -290,40 +259,37 @@ each(jv a, void (*fn)(jv))
 /*
  * A poll's answer, for an id or a group: lib/group.c says what it means,
  * and this writes it out: generations and error records to stdout, what
- * --once keeps to --pending; then p is polled again or let go.
+ * --once keeps to --pending; then f is polled again or let go.
  */
 static void
 on_done(struct ia_xfer *x)
 {
-	struct pend		*p = x->udata;
+	struct ia_follow	*f = x->udata;
 	double			 now = ia_time_now();
 	struct ia_group_poll	 poll = {
 		.status = x->status, .error = x->error, .attempts = x->attempts,
-		.age = now - p->first_seen, .deadline = s.deadline,
+		.age = now - f->first_seen, .deadline = s.deadline,
 		.grace = s.grace, .once = s.once
 	};
 	struct ia_group_outcome	 out;
-	size_t			 left = waits_for(p);
+	size_t			 left = ia_follow_left(f);
 	jv			 body = jv_invalid();
 
 	if (x->status >= 200 && x->status <= 299)
 		body = jv_parse_sized(x->resp.data ? x->resp.data : "",
 		    (int)x->resp.len);
-	if (p->is_group)
-		out = ia_group_feed(&((struct group *)p)->g, &poll, body);
-	else
-		out = ia_group_feed_id(p->id, p->custom_id, p->line, &poll, body);
+	out = ia_follow_feed(f, &poll, body);
 	ia_http_xfer_free(x);
-	s.waiting -= left - waits_for(p);
+	s.waiting -= left - ia_follow_left(f);
 	each(out.print, print);
 	each(out.errors, fail);
 	each(out.pending, keep);
 	jv_free(out.running);
 	jv_free(out.missing);
 	if (out.verdict == IA_GROUP_WAIT)
-		schedule(p, now);
+		schedule(f, now);
 	else
-		pend_free(p);
+		pend_free(f);
 }
 
 /*
@@ -339,19 +305,6 @@ close_pending(void)
 	s.pending = NULL;
 }
 
-/* What p still stands for, as the input record that follows it. */
-static jv
-record_of(const struct pend *p)
-{
-	jv	 rec = jv_object();
-
-	if (p->is_group)
-		return ia_group_record(&((const struct group *)p)->g);
-	if (p->custom_id != NULL)
-		rec = jv_object_set(rec, jv_string("custom_id"), jv_string(p->custom_id));
-	return jv_object_set(rec, jv_string("id"), jv_string(p->id));
-}
-
 /*
  * A signal: stop polling.  What is still pending goes to --pending, else
  * stderr says how much was left and how to collect it; the generations
@@ -361,8 +314,7 @@ static void
 stop(struct tool *tt)
 {
 	struct ia_xfer		*x;
-	struct ia_sched_item	*it;
-	struct pend		*p;
+	struct ia_follow	*f;
 	size_t			 n = 0;
 
 	/*
@@ -371,18 +323,17 @@ stop(struct tool *tt)
 	 */
 	ia_http_cancel(tt->http);
 	while ((x = ia_http_next_done(tt->http)) != NULL) {
-		p = x->udata;
+		f = x->udata;
 		ia_http_xfer_free(x);
 		if (s.pending != NULL)
-			keep(record_of(p));
-		pend_free(p);
+			keep(ia_follow_record(f));
+		pend_free(f);
 		n++;
 	}
-	while ((it = ia_sched_pop_due(&s.sched, INFINITY)) != NULL) {
-		p = (struct pend *)it;
+	while ((f = ia_sched_pop_due(&s.sched, INFINITY)) != NULL) {
 		if (s.pending != NULL)
-			keep(record_of(p));
-		pend_free(p);
+			keep(ia_follow_record(f));
+		pend_free(f);
 		n++;
 	}
 	ia_progress_done(&tt->progress, true);
@@ -431,7 +382,7 @@ static const struct ia_option options[] = {
 int
 main(int argc, char *argv[])
 {
-	struct ia_sched_item	*it;
+	struct ia_follow	*f;
 	double			 wait;
 	int			 ch, timeout;
 
@@ -475,8 +426,8 @@ main(int argc, char *argv[])
 		/* Input is not work in flight: read it only while polls have room. */
 		tool_read(&t, on_line);
 		while (tool_room(&t) &&
-		    (it = ia_sched_pop_due(&s.sched, ia_time_now())) != NULL)
-			start_poll((struct pend *)it);
+		    (f = ia_sched_pop_due(&s.sched, ia_time_now())) != NULL)
+			start_poll(f);
 		if (t.input_done && s.npending == 0)
 			break;	/* no last wait on an idle poll */
 		wait = ia_sched_wait(&s.sched, ia_time_now());

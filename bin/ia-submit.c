@@ -34,18 +34,17 @@ static struct tool	 t;
 static void
 on_item(void *arg, struct ia_item *item)
 {
+	struct ia_buf	 body = { 0 };
 	struct ia_xfer	*x;
 	struct job	*j;
-	jv		 body;
 
 	(void)arg;
 	if (tool_item_taken(&t, item))
 		return;
-	body = jv_dump_string(jv_copy(item->request), 0);
-	x = ia_http_xfer_new("POST", ia_request_route(item->kind, false),
-	    strdup(jv_string_value(body)));
-	jv_free(body);
-	if (x == NULL || x->body == NULL || (j = calloc(1, sizeof(*j))) == NULL)
+	if (ia_json_dump(&body, jv_copy(item->request), false) == -1 ||
+	    (x = ia_http_xfer_new("POST", ia_request_route(item->kind, false),
+	    ia_buf_steal(&body))) == NULL || x->body == NULL ||
+	    (j = calloc(1, sizeof(*j))) == NULL)
 		err(IA_EXIT_USAGE, NULL);
 	if (t.dry_run) {
 		tool_dry_run(&t, x);

@@ -306,7 +306,7 @@ on_pending(struct ia_collect *c, const struct ia_result *r)
 	 */
 	jv_array_foreach(ids, i, cid) {
 		if (rc == 0 && jv_get_kind(cid) == JV_KIND_STRING) {
-			if (ia_ids_add(&c->sent, jv_string_value(cid)) == -1)
+			if (ia_ids_add(&c->sent, jv_string_value(cid), len_of(cid)) == -1)
 				rc = -1;
 			else if (!ia_clash_has(&c->clash, jv_string_value(cid),
 			    len_of(cid)))

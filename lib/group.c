@@ -7,6 +7,7 @@
  * the age, and writes the records the outcome holds.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ia.h"
@@ -35,6 +36,104 @@ holds(jv a, jv v)
 	return found;
 }
 
+/* Two byte strings in memcmp order, the shorter first if it starts the other. */
+static int
+bytes_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int	 r = memcmp(a, b, alen < blen ? alen : blen);
+
+	return r != 0 ? r : (alen > blen) - (alen < blen);
+}
+
+/* A listed custom_id while the index is sorted. */
+struct key {
+	const char	*s;
+	size_t		 len;
+	uint32_t	 i;
+};
+
+static int
+by_key(const void *a, const void *b)
+{
+	const struct key	*x = a, *y = b;
+	int			 r = bytes_cmp(x->s, x->len, y->s, y->len);
+
+	return r != 0 ? r : (x->i > y->i) - (x->i < y->i);
+}
+
+/*
+ * The index of a listed group: its n custom_ids (non-empty strings, none
+ * twice) by their bytes, and after it a bit for each, set once it is
+ * printed.  A few bytes a custom_id where a jv object took some sixty:
+ * a million generations may be followed in groups of 50.  ids (not
+ * consumed) holds the strings the sort points into.
+ */
+static int
+index_listed(struct ia_group *g, jv ids, int n)
+{
+	struct key	*keys;
+	jv		 c;
+	int		 i;
+
+	/* An index and a bit a custom_id: under 5 bytes each. */
+	if ((size_t)n > SIZE_MAX / (sizeof(*g->sorted) + 1) ||
+	    (keys = calloc((size_t)n, sizeof(*keys))) == NULL)
+		return -1;
+	if ((g->sorted = malloc((size_t)n * sizeof(*g->sorted) +
+	    (size_t)n / 8 + 1)) == NULL) {
+		free(keys);
+		return -1;
+	}
+	g->done = (unsigned char *)(g->sorted + n);
+	memset(g->done, 0, (size_t)n / 8 + 1);
+	for (i = 0; i < n; i++) {
+		/* The array holds the string: its bytes stay where they are. */
+		c = jv_array_get(jv_copy(ids), i);
+		keys[i].s = jv_string_value(c);
+		keys[i].len = (size_t)jv_string_length_bytes(c);
+		keys[i].i = (uint32_t)i;
+	}
+	qsort(keys, (size_t)n, sizeof(*keys), by_key);
+	for (i = 0; i < n; i++)
+		g->sorted[i] = keys[i].i;
+	free(keys);
+	g->left = (size_t)n;
+	return 0;
+}
+
+/* Where custom_id key (a string, not consumed) stands in the list, or -1. */
+static long
+find(const struct ia_group *g, jv key)
+{
+	const char	*k = jv_string_value(key);
+	size_t		 klen = (size_t)jv_string_length_bytes(jv_copy(key));
+	size_t		 lo = 0, hi, mid;
+	jv		 c;
+	int		 r;
+
+	hi = (size_t)jv_array_length(jv_copy(g->listed));
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = jv_array_get(jv_copy(g->listed), (int)g->sorted[mid]);
+		r = bytes_cmp(k, klen, jv_string_value(c),
+		    (size_t)jv_string_length_bytes(jv_copy(c)));
+		jv_free(c);
+		if (r == 0)
+			return g->sorted[mid];
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+static bool
+is_done(const struct ia_group *g, long i)
+{
+	return g->done[i / 8] & (1u << (i % 8));
+}
+
 /*
  * A group record is taken as ia-group(1) prints it; anything else in it is
  * an input error, said in err, for the tool to turn into an error record.
@@ -42,10 +141,13 @@ holds(jv a, jv v)
 int
 ia_group_init(struct ia_group *g, jv rec, long line, char *err, size_t errlen)
 {
-	jv	 gid, ids, id;
+	jv	 gid, ids, id, seen = jv_null();
 	int	 i, n;
 
-	g->id = g->listed = g->awaited = g->printed = jv_null();
+	g->id = g->listed = g->printed = jv_null();
+	g->sorted = NULL;
+	g->done = NULL;
+	g->left = 0;
 	g->line = line;
 	g->confirm = false;
 	if (jv_get_kind(rec) != JV_KIND_OBJECT) {
@@ -72,7 +174,7 @@ ia_group_init(struct ia_group *g, jv rec, long line, char *err, size_t errlen)
 	}
 	/* An empty list waits for nothing: follow the whole group instead. */
 	n = jv_get_kind(ids) == JV_KIND_ARRAY ? jv_array_length(jv_copy(ids)) : 0;
-	g->awaited = n > 0 ? jv_object() : jv_null();
+	seen = n > 0 ? jv_object() : jv_null();
 	for (i = 0; i < n; i++) {
 		id = jv_array_get(jv_copy(ids), i);
 		if (jv_get_kind(id) != JV_KIND_STRING ||
@@ -87,27 +189,30 @@ ia_group_init(struct ia_group *g, jv rec, long line, char *err, size_t errlen)
 			jv_free(id);
 			goto bad;
 		}
-		if (jv_object_has(jv_copy(g->awaited), jv_copy(id))) {
+		if (jv_object_has(jv_copy(seen), jv_copy(id))) {
 			snprintf(err, errlen, "custom_ids lists \"%.200s\" twice",
 			    jv_string_value(id));
 			jv_free(id);
 			goto bad;
 		}
-		g->awaited = jv_object_set(g->awaited, id, jv_true());
+		seen = jv_object_set(seen, id, jv_true());
+	}
+	jv_free(seen);
+	seen = jv_null();
+	if (n > 0 && index_listed(g, ids, n) == -1) {
+		snprintf(err, errlen, "out of memory for %d custom_ids", n);
+		goto bad;
 	}
 	g->id = gid;
 	if (n > 0)
 		g->listed = ids;
-	else {
+	else
 		jv_free(ids);
-		g->printed = jv_object();
-	}
 	return 0;
 bad:
 	jv_free(gid);
 	jv_free(ids);
-	jv_free(g->awaited);
-	g->awaited = jv_null();
+	jv_free(seen);
 	return -1;
 }
 
@@ -116,9 +221,12 @@ ia_group_free(struct ia_group *g)
 {
 	jv_free(g->id);
 	jv_free(g->listed);
-	jv_free(g->awaited);
 	jv_free(g->printed);
-	g->id = g->listed = g->awaited = g->printed = jv_null();
+	free(g->sorted);
+	g->id = g->listed = g->printed = jv_null();
+	g->sorted = NULL;
+	g->done = NULL;
+	g->left = 0;
 }
 
 static bool
@@ -130,7 +238,7 @@ is_listed(const struct ia_group *g)
 size_t
 ia_group_left(const struct ia_group *g)
 {
-	return is_listed(g) ? (size_t)jv_object_length(jv_copy(g->awaited)) : 1;
+	return is_listed(g) ? g->left : 1;
 }
 
 /* Whether a generation (consumed) is "Success" or "Failed". */
@@ -173,13 +281,20 @@ gen_custom_id(jv gen)
 static bool
 followed(const struct ia_group *g, jv key)
 {
+	long	 i;
+
 	if (jv_get_kind(key) != JV_KIND_STRING) {
 		jv_free(key);
 		return false;
 	}
-	if (is_listed(g))
-		return jv_object_has(jv_copy(g->awaited), key);
-	return !jv_object_has(jv_copy(g->printed), key);
+	if (is_listed(g)) {
+		i = find(g, key);
+		jv_free(key);
+		return i >= 0 && !is_done(g, i);
+	}
+	/* Nothing printed yet: printed is still null. */
+	return jv_get_kind(g->printed) != JV_KIND_OBJECT ? (jv_free(key), true) :
+	    !jv_object_has(jv_copy(g->printed), key);
 }
 
 /*
@@ -242,6 +357,7 @@ static void
 take(struct ia_group *g, jv gen, struct ia_group_outcome *out)
 {
 	jv	 key;
+	long	 i;
 
 	if (jv_get_kind(gen) != JV_KIND_OBJECT) {
 		jv_free(gen);
@@ -260,9 +376,13 @@ take(struct ia_group *g, jv gen, struct ia_group_outcome *out)
 			jv_free(key);
 		jv_free(gen);
 	} else if (is_listed(g)) {
-		g->awaited = jv_object_delete(g->awaited, jv_copy(key));
+		i = find(g, key);
+		g->done[i / 8] |= 1u << (i % 8);
+		g->left--;
 		out->print = jv_array_append(out->print, output(key, gen));
 	} else {
+		if (jv_get_kind(g->printed) != JV_KIND_OBJECT)
+			g->printed = jv_object();
 		g->printed = jv_object_set(g->printed, key, jv_true());
 		out->print = jv_array_append(out->print,
 		    output(jv_invalid(), gen));
@@ -278,7 +398,7 @@ awaited_ids(const struct ia_group *g)
 	if (!is_listed(g))
 		return ids;
 	jv_array_foreach(g->listed, i, c) {
-		if (jv_object_has(jv_copy(g->awaited), jv_copy(c)))
+		if (!is_done(g, i))
 			ids = jv_array_append(ids, c);
 		else
 			jv_free(c);
@@ -544,7 +664,7 @@ ia_group_feed(struct ia_group *g, const struct ia_group_poll *p, jv answer)
 		later(g, p, jv_invalid(), msg, &out);
 		return out;
 	}
-	if (!is_listed(g) && jv_object_length(jv_copy(g->printed)) == 0 &&
+	if (!is_listed(g) && jv_get_kind(g->printed) != JV_KIND_OBJECT &&
 	    jv_array_length(jv_copy(gens)) == 0) {
 		/* Nothing listed and nothing yet: not available, as with 404. */
 		jv_free(gens);

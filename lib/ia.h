@@ -242,6 +242,13 @@ void	 ia_source_free(struct ia_source *);
 /* Where a line is, for messages: "FILE:N" for a named file (not NULL), else "line N". */
 const char *ia_source_where(const char *, long, char *, size_t);
 
+/*
+ * json.c: a value appended to b as jv_dump_string(v, 0) prints it (with
+ * sorted, as jv_dump_string(v, JV_PRINT_SORTED)), byte for byte, only
+ * cheaper.  0, or -1 (out of memory, or v invalid).
+ */
+int	 ia_json_dump(struct ia_buf *, jv, bool);
+
 /* record.c: records out, and what a record is. */
 /*
  * Write one record as one line and flush it.  0, or -1 with errno (EPIPE
@@ -317,22 +324,35 @@ bool	 ia_record_final(enum ia_state);
  * duplicate) and ids for records that carry none.  An assigned id is a hash
  * of the request's canonical JSON, so it is the same when the same input is
  * run again, with a -2, -3 ... suffix when the same request comes again.
+ * The set holds a 64-bit fingerprint of each id, not the id: 11 to 21 bytes
+ * an id, and two ids that share a fingerprint (a chance of about n^2 / 2^65
+ * among n ids) are taken for one.
  */
 struct ia_ids {
-	char	**slots;
-	size_t	  cap;
-	size_t	  count;
+	uint64_t	 *slots;	/* fingerprints, 0 an empty slot */
+	size_t		  cap;		/* slots: 0 or a power of two */
+	size_t		  count;	/* ids in the set */
+	uint64_t	 *next;		/* assigned ids that came again: pairs
+					   of fingerprint, next -N to try */
+	size_t		  ncap, ncount;
+	/* ia_ids_fingerprint; a test may set another after ia_ids_init() */
+	uint64_t	(*fingerprint)(const char *, size_t);
 };
 
 void	 ia_ids_init(struct ia_ids *);
-/* 1 added, 0 already present, -1 out of memory. */
-int	 ia_ids_add(struct ia_ids *, const char *);
-bool	 ia_ids_has(const struct ia_ids *, const char *);
+/*
+ * An id is len bytes (a NUL is one like any other).  1 added, 0 already
+ * present, -1 out of memory.
+ */
+int	 ia_ids_add(struct ia_ids *, const char *, size_t);
+bool	 ia_ids_has(const struct ia_ids *, const char *, size_t);
 /* A new id for req (consumed), added to the set; NULL when out of memory. */
 char	*ia_ids_assign(struct ia_ids *, jv);
 void	 ia_ids_free(struct ia_ids *);
 /* 64-bit FNV-1a of len bytes: fixed, since assigned ids are made from it. */
 uint64_t ia_ids_hash(const char *, size_t);
+/* XXH64 of len bytes, never 0: what the set keeps of an id. */
+uint64_t ia_ids_fingerprint(const char *, size_t);
 
 /* jq.c: -e programs.  A program compiled, or NULL with a message in err. */
 struct ia_jq;
@@ -527,6 +547,7 @@ struct ia_xfer {
 
 	/* The engine's. */
 	void		*easy;
+	void		*curlu;		/* its URL, parsed, while it runs */
 	double		 start_at;	/* monotonic seconds: not before */
 	double		 first_at;	/* monotonic seconds of the first attempt */
 	double		 sent_at;
@@ -582,23 +603,23 @@ char		*ia_http_escape(const char *);
  * wait keeps the lag under half the age of the item, within --interval and
  * --max-interval, and is aimed by the durations seen in the run.
  */
-struct ia_sched_item {
+struct ia_sched_entry {
 	double		 due;		/* monotonic seconds */
-	double		 interval;	/* the last wait, seconds */
-	size_t		 slot;		/* in the heap, the scheduler's */
+	void		*item;		/* the caller's */
 };
 
 struct ia_sched {
-	struct ia_sched_item	**heap;
+	struct ia_sched_entry	 *heap;
 	size_t			  len, cap;
 	size_t			  learned;	/* durations seen */
 	double			  dmin, dmax;	/* their shortest, longest */
 };
 
 void	 ia_sched_init(struct ia_sched *);
-int	 ia_sched_add(struct ia_sched *, struct ia_sched_item *);
+/* Schedule item (not NULL) at due: 0, or -1 when out of memory. */
+int	 ia_sched_add(struct ia_sched *, double, void *);
 /* The earliest item, removed, if it is due by now; else NULL. */
-struct ia_sched_item *ia_sched_pop_due(struct ia_sched *, double);
+void	*ia_sched_pop_due(struct ia_sched *, double);
 /* Seconds until the earliest item is due (0 if overdue), or -1 if none. */
 double	 ia_sched_wait(const struct ia_sched *, double);
 void	 ia_sched_free(struct ia_sched *);
@@ -606,8 +627,9 @@ void	 ia_sched_free(struct ia_sched *);
 void	 ia_sched_learn(struct ia_sched *, double);
 /*
  * The wait before the next poll of an item age seconds old (0 before its
- * first): the lag bound clamp(age / 2, min, max), aimed by what was
- * learned, lengthened by up to 10% by u in [0,1].
+ * first): the lag bound clamp(age / 2, min, max), age / 4 past the longest
+ * duration learned, aimed by what was learned; u in [0,1] lengthens a wait
+ * on the bound by up to 10%, never an aimed one.
  */
 double	 ia_sched_next(const struct ia_sched *, double, double, double, double);
 
@@ -1039,8 +1061,11 @@ struct ia_group {
 	jv	 id;		/* the group's id, a non-empty string */
 	jv	 listed;	/* the custom_ids followed, in their order; or
 				   jv_null(): every generation of the group */
-	jv	 awaited;	/* listed: {custom_id: true}, those not printed */
-	jv	 printed;	/* not listed: {generation id: true}, those printed */
+	uint32_t *sorted;	/* listed: their indices, by custom_id */
+	unsigned char *done;	/* listed: a bit an index, set once printed */
+	size_t	 left;		/* listed: how many are not printed */
+	jv	 printed;	/* not listed: {generation id: true}, those
+				   printed; null until one is */
 	long	 line;		/* of the group record */
 	bool	 confirm;	/* none running, a listed one missing: look again */
 };
@@ -1101,5 +1126,40 @@ jv	 ia_group_record(const struct ia_group *);
  * under limit, then GAVE_UP.
  */
 enum ia_group_verdict ia_group_next(bool, double, double);
+
+/*
+ * follow.c: what ia-poll keeps of each thing it follows, an id alone or a
+ * group, in one allocation: the header below, then the id and its
+ * custom_id inline (NUL-terminated, the custom_id after the id), or the
+ * group's tracker.  No jv is kept for an id; its records are made again.
+ */
+struct ia_follow {
+	double		 first_seen;	/* monotonic seconds; the caller's to set */
+	long		 line;		/* of its input record */
+	unsigned char	 flags;		/* IA_FOLLOW_* */
+	char		 data[];	/* the strings, or room for a group */
+};
+
+#define IA_FOLLOW_GROUP		0x01	/* a group: its tracker follows */
+#define IA_FOLLOW_CUSTOM_ID	0x02	/* an id with a custom_id ("" is one) */
+
+/* An id with its custom_id (NULL: none), read at line; NULL: no memory. */
+struct ia_follow *ia_follow_new(const char *, const char *, long);
+/* A group, its tracker (made by ia_group_init) taken over; NULL: no memory. */
+struct ia_follow *ia_follow_new_group(struct ia_group *, long);
+/* The group's tracker, or NULL for an id alone. */
+struct ia_group	*ia_follow_group(struct ia_follow *);
+/* The generation's id, or the group's. */
+const char	*ia_follow_id(const struct ia_follow *);
+/* The custom_id the input gave an id, or NULL (always for a group). */
+const char	*ia_follow_custom_id(const struct ia_follow *);
+/* How many generations it stands for still, for a progress line. */
+size_t		 ia_follow_left(const struct ia_follow *);
+/* What it stands for still, as the input record that follows it. */
+jv		 ia_follow_record(const struct ia_follow *);
+/* Take one answer to its poll (consumed): ia_group_feed or ia_group_feed_id. */
+struct ia_group_outcome ia_follow_feed(struct ia_follow *,
+		    const struct ia_group_poll *, jv);
+void		 ia_follow_free(struct ia_follow *);
 
 #endif /* IA_H */

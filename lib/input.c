@@ -37,9 +37,9 @@ skip_done(struct ia_input *in, const char *path, char *err, size_t errlen)
 static bool
 skipped(struct ia_input *in, const char *custom_id)
 {
-	if (ia_ids_has(&in->done, custom_id))
+	if (ia_ids_has(&in->done, custom_id, strlen(custom_id)))
 		in->skipped_done++;
-	else if (ia_ids_has(&in->sent, custom_id))
+	else if (ia_ids_has(&in->sent, custom_id, strlen(custom_id)))
 		in->skipped_sent++;
 	else
 		return false;
@@ -266,6 +266,23 @@ set_metadata(jv req, const char *key, jv value)
 }
 
 /*
+ * Whether req's metadata.custom_id is the string cid already, as it is when
+ * the input gave it: setting it again would copy metadata for nothing.
+ */
+static bool
+has_custom_id(jv req, const char *cid)
+{
+	jv	 v;
+	bool	 yes;
+
+	v = ia_record_field(ia_record_field(jv_copy(req), "metadata"), "custom_id");
+	yes = jv_get_kind(v) == JV_KIND_STRING && strcmp(jv_string_value(v), cid) == 0 &&
+	    strlen(cid) == (size_t)jv_string_length_bytes(jv_copy(v));
+	jv_free(v);
+	return yes;
+}
+
+/*
  * Whether a custom_id of rec (metadata.custom_id, or custom_id beside it) is
  * a number that overflowed: jq reads 1e400 as infinity and prints it as
  * the largest double, a custom_id that was never written.
@@ -298,6 +315,7 @@ one_value(struct ia_input *in, jv v, const struct ia_line *l,
 	jv		 req, id, body, method, top, orig = jv_copy(v);
 	char		 why[256], *cid = NULL;
 	int		 added;
+	bool		 batch;
 
 	if (jv_get_kind(v) != JV_KIND_OBJECT) {
 		emit_error(NULL, orig, l, fn, arg, "a request must be a JSON "
@@ -306,7 +324,7 @@ one_value(struct ia_input *in, jv v, const struct ia_line *l,
 		return;
 	}
 	body = jv_object_get(jv_copy(v), jv_string("body"));
-	if (jv_get_kind(body) == JV_KIND_OBJECT) {
+	if ((batch = jv_get_kind(body) == JV_KIND_OBJECT)) {
 		/* An OpenAI Batch API line: the request is its body. */
 		id = ia_record_custom_id(jv_copy(body));
 		if (!jv_is_valid(id))
@@ -367,7 +385,8 @@ one_value(struct ia_input *in, jv v, const struct ia_line *l,
 	 * custom_ids are C strings from here on: one holding a NUL would be
 	 * cut short there, sent so and taken for another.
 	 */
-	if (id_overflows(jv_copy(orig)) || id_overflows(jv_copy(req))) {
+	/* Beside a batch line's, its body's; else req's are orig's. */
+	if (id_overflows(jv_copy(orig)) || (batch && id_overflows(jv_copy(req)))) {
 		jv_free(id);
 		id = jv_invalid();
 		snprintf(why, sizeof(why), "custom_id is a number out of range "
@@ -379,7 +398,8 @@ one_value(struct ia_input *in, jv v, const struct ia_line *l,
 	if (jv_is_valid(id) && skipped(in, jv_string_value(id)))
 		goto skip;
 	if (jv_is_valid(id)) {
-		if ((added = ia_ids_add(&in->ids, jv_string_value(id))) == 0) {
+		if ((added = ia_ids_add(&in->ids, jv_string_value(id),
+		    (size_t)jv_string_length_bytes(jv_copy(id)))) == 0) {
 			snprintf(why, sizeof(why), "duplicate custom_id \"%.200s\"",
 			    jv_string_value(id));
 			goto bad;
@@ -400,7 +420,8 @@ one_value(struct ia_input *in, jv v, const struct ia_line *l,
 	item.kind = kind;
 	item.custom_id = cid;
 	item.line = l->lineno;
-	item.request = set_metadata(req, "custom_id", jv_string(cid));
+	item.request = has_custom_id(req, cid) ? req :
+	    set_metadata(req, "custom_id", jv_string(cid));
 	fn(arg, &item);
 	return;
 bad:

@@ -19,30 +19,32 @@
 int
 ia_record_write(FILE *fp, jv v)
 {
-	jv	 s;
-	size_t	 n;
-	int	 rc = 0;
+	struct ia_buf	 s = { 0 };
+	int		 rc = 0;
 
 	if (!jv_is_valid(v)) {
 		jv_free(v);
 		errno = EINVAL;
 		return -1;
 	}
-	s = jv_string_append_buf(jv_dump_string(v, 0), "\n", 1);
-	n = (size_t)jv_string_length_bytes(jv_copy(s));
+	if (ia_json_dump(&s, v, false) == -1 || ia_buf_add(&s, "\n", 1) == -1) {
+		ia_buf_free(&s);
+		errno = ENOMEM;
+		return -1;
+	}
 	/*
 	 * glibc's fwrite can report success for a line-buffered stream whose
 	 * write(2) failed, dropping the bytes; only ferror() tells.
 	 */
 	clearerr(fp);
 	errno = 0;
-	if (fwrite(jv_string_value(s), 1, n, fp) != n || fflush(fp) == EOF ||
+	if (fwrite(s.data, 1, s.len, fp) != s.len || fflush(fp) == EOF ||
 	    ferror(fp)) {
 		if (errno == 0)
 			errno = EIO;
 		rc = -1;
 	}
-	jv_free(s);
+	ia_buf_free(&s);
 	return rc;
 }
 

@@ -280,6 +280,14 @@ ia_result_free(struct ia_result *r)
 	    r->custom_ids = jv_invalid();
 }
 
+/* Add a string (not consumed) to a set, all of its bytes. */
+static int
+add_string(struct ia_ids *set, jv s)
+{
+	return ia_ids_add(set, jv_string_value(s),
+	    (size_t)jv_string_length_bytes(jv_copy(s)));
+}
+
 /*
  * --skip-done: the custom_ids that have a successful result in a file of
  * ia-poll or ia-collect output.  Lines of other kinds are passed over.
@@ -308,10 +316,10 @@ ia_result_load_done(const char *path, struct ia_ids *done, struct ia_ids *sent,
 		rc = 0;
 		if (r.kind == IA_RESULT_SUCCESS &&
 		    jv_get_kind(r.custom_id) == JV_KIND_STRING)
-			rc = ia_ids_add(done, jv_string_value(r.custom_id));
+			rc = add_string(done, r.custom_id);
 		else if (r.kind == IA_RESULT_PENDING && !r.group &&
 		    jv_get_kind(r.custom_id) == JV_KIND_STRING)
-			rc = ia_ids_add(sent, jv_string_value(r.custom_id));
+			rc = add_string(sent, r.custom_id);
 		else if (r.kind == IA_RESULT_PENDING && r.group &&
 		    jv_is_valid(r.custom_ids))
 			/* jv_array_foreach names its array often: no jv_copy() in it. */
@@ -319,8 +327,8 @@ ia_result_load_done(const char *path, struct ia_ids *done, struct ia_ids *sent,
 				int	 one;
 
 				if (rc != -1 && jv_get_kind(cid) == JV_KIND_STRING)
-					rc = (one = ia_ids_add(sent,
-					    jv_string_value(cid))) == -1 ? -1 : rc + one;
+					rc = (one = add_string(sent, cid)) == -1 ?
+					    -1 : rc + one;
 				jv_free(cid);
 			}
 		ia_result_free(&r);

@@ -3,6 +3,7 @@
  * that the loop finds the next due item in O(1) and a million pending ids
  * cost O(log n) each to reschedule.
  */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "ia.h"
@@ -16,58 +17,52 @@ ia_sched_init(struct ia_sched *s)
 	s->dmin = s->dmax = 0;
 }
 
-static void
-swap(struct ia_sched *s, size_t a, size_t b)
-{
-	struct ia_sched_item	*t = s->heap[a];
-
-	s->heap[a] = s->heap[b];
-	s->heap[b] = t;
-	s->heap[a]->slot = a;
-	s->heap[b]->slot = b;
-}
-
+/*
+ * The heap holds each item's due time next to it, 16 bytes an item: the
+ * comparisons read the array alone, and an item needs no field for it.
+ * Entries are moved along the path into a hole, not swapped.
+ */
 int
-ia_sched_add(struct ia_sched *s, struct ia_sched_item *it)
+ia_sched_add(struct ia_sched *s, double due, void *item)
 {
-	struct ia_sched_item	**h;
-	size_t			  i, cap;
+	struct ia_sched_entry	*h;
+	size_t			 i, cap;
 
 	if (s->len == s->cap) {
 		cap = s->cap ? s->cap * 2 : 64;
-		if ((h = realloc(s->heap, cap * sizeof(*h))) == NULL)
+		if (cap > SIZE_MAX / sizeof(*h) ||
+		    (h = realloc(s->heap, cap * sizeof(*h))) == NULL)
 			return -1;
 		s->heap = h;
 		s->cap = cap;
 	}
-	i = s->len++;
-	s->heap[i] = it;
-	it->slot = i;
-	while (i > 0 && s->heap[(i - 1) / 2]->due > s->heap[i]->due) {
-		swap(s, i, (i - 1) / 2);
-		i = (i - 1) / 2;
-	}
+	for (i = s->len++; i > 0 && s->heap[(i - 1) / 2].due > due; i = (i - 1) / 2)
+		s->heap[i] = s->heap[(i - 1) / 2];
+	s->heap[i].due = due;
+	s->heap[i].item = item;
 	return 0;
 }
 
-struct ia_sched_item *
+void *
 ia_sched_pop_due(struct ia_sched *s, double now)
 {
-	struct ia_sched_item	*top;
+	struct ia_sched_entry	 last;
+	void			*top;
 	size_t			 i, c;
 
-	if (s->len == 0 || s->heap[0]->due > now)
+	if (s->len == 0 || s->heap[0].due > now)
 		return NULL;
-	top = s->heap[0];
-	s->heap[0] = s->heap[--s->len];
-	s->heap[0]->slot = 0;
+	top = s->heap[0].item;
+	last = s->heap[--s->len];
 	for (i = 0; (c = 2 * i + 1) < s->len; i = c) {
-		if (c + 1 < s->len && s->heap[c + 1]->due < s->heap[c]->due)
+		if (c + 1 < s->len && s->heap[c + 1].due < s->heap[c].due)
 			c++;
-		if (s->heap[i]->due <= s->heap[c]->due)
+		if (last.due <= s->heap[c].due)
 			break;
-		swap(s, i, c);
+		s->heap[i] = s->heap[c];
 	}
+	if (s->len > 0)
+		s->heap[i] = last;
 	return top;
 }
 
@@ -76,7 +71,7 @@ ia_sched_wait(const struct ia_sched *s, double now)
 {
 	if (s->len == 0)
 		return -1;
-	return s->heap[0]->due > now ? s->heap[0]->due - now : 0;
+	return s->heap[0].due > now ? s->heap[0].due - now : 0;
 }
 
 void
@@ -107,33 +102,43 @@ ia_sched_learn(struct ia_sched *s, double d)
  * The wait before the next poll of an item age seconds old (0: not polled
  * yet).  The lag, from a generation's end to the poll that sees it, stays
  * under a share of the age: at most half the age, at least min and at
- * most max.  What the run learned moves the poll to when the work should
- * be done: not before the shortest duration seen (nothing ended sooner),
- * and at the longest one seen when that comes before the bound.  The first
- * poll is the only one that may come sooner than min (aimed at the
- * longest duration seen, not under min / 10); the jitter only lengthens a
- * wait, by up to 10%, so that an aimed poll does not come early.
+ * most max.  Past the longest duration seen, what still runs is later
+ * than anything that ended, and should end soon: the share is a quarter,
+ * still within min and max, so that a long job costs no more.
+ *
+ * What the run learned aims the poll at when the work should be done:
+ * not before the shortest duration seen (nothing ended sooner), and at
+ * the longest one seen, when the rest should be done, if that comes
+ * before the bound.  The first poll is the only one that may come sooner
+ * than min (aimed, not under min / 10).  The jitter, up to 10% longer,
+ * spreads the polls of items seen together on the bound; an aimed poll
+ * has none, since it would only make it late.
  */
 double
 ia_sched_next(const struct ia_sched *s, double age, double min, double max,
     double u)
 {
 	double	 lag, t, floor;
+	bool	 aimed = false;
 
-	lag = age * 0.5;
+	lag = age * (s->learned > 0 && age >= s->dmax ? 0.25 : 0.5);
 	if (lag < min)
 		lag = min;
 	if (lag > max)
 		lag = max;
 	t = age + lag;
 	if (s->learned > 0) {
-		if (t < s->dmin)
-			t = s->dmin < age + max ? s->dmin : age + max;
-		if (age < s->dmax && s->dmax < t)
+		if (t < s->dmin) {
+			aimed = s->dmin < age + max;
+			t = aimed ? s->dmin : age + max;
+		}
+		if (age < s->dmax && s->dmax < t) {
 			t = s->dmax;
+			aimed = true;
+		}
 	}
 	floor = age > 0 ? min : min / 10;
 	if (t - age < floor)
 		t = age + floor;
-	return (t - age) * (1 + 0.1 * u);
+	return aimed ? t - age : (t - age) * (1 + 0.1 * u);
 }

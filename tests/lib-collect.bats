@@ -24,7 +24,7 @@ collect_checks() {
 	collect_checks pending_error
 }
 
-@test "collect: first success prints, duplicates and recoveries counted, other records passed over" {
+@test "collect: first success prints, duplicates and recoveries counted, other records passed over; ids apart after a NUL" {
 	collect_checks outcomes
 }
 

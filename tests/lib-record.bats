@@ -1,6 +1,7 @@
 # lib/record.c through tests/t_record: the NDJSON reader and writer,
-# custom_id, error records and the id set.  Each test runs one group of
-# checks; a failing check prints file:line: expression and fails the test.
+# custom_id and error records (the id set: lib-ids.bats).  Each test runs
+# one group of checks; a failing check prints file:line: expression and
+# fails the test.
 load helper
 
 # record_checks GROUP: run the group and require every check to pass.
@@ -32,15 +33,11 @@ record_checks() {
 	record_checks error
 }
 
-@test "record: id set and assigned ids stable across runs, unique within one" {
-	record_checks ids
-}
-
 @test "record: writes whole lines, flushed, EPIPE and a full disk reported" {
 	record_checks write
 }
 
 @test "record: all groups together" {
 	record_checks all
-	[ "$(grep -c '^[a-z_]*: [1-9][0-9]* checks, ok$' <<<"$output")" -eq 7 ]
+	[ "$(grep -c '^[a-z_]*: [1-9][0-9]* checks, ok$' <<<"$output")" -eq 6 ]
 }

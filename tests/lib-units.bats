@@ -1,9 +1,10 @@
 # shellcheck shell=bash
 # The library's pure parts with no network, one C program each, every group
 # of checks run: lib/time.c, duration.c and rand.c (t_time); sched.c
-# (t_sched); request.c, the record classifier, result.c and ia_http_answer
-# (t_request); jq.c, input.c and source.c (t_input).  A failing check prints
-# file:line: expression, with what it got and wanted, and fails the test.
+# (t_sched); follow.c (t_follow); request.c, the record classifier, result.c
+# and ia_http_answer (t_request); jq.c, input.c and source.c (t_input).  A
+# failing check prints file:line: expression, with what it got and wanted,
+# and fails the test.
 load helper
 
 # units PROGRAM: run every group of tests/PROGRAM; all must pass and say so.
@@ -23,6 +24,10 @@ units() {
 
 @test "sched: the poll heap in due order, the wait, the next poll" {
 	units t_sched
+}
+
+@test "follow: an id and its custom_id inline in one chunk, a group's tracker, their records" {
+	units t_follow
 }
 
 @test "request, record, result: kinds, checks, routes, the classifier, results" {

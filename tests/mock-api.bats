@@ -811,6 +811,25 @@ sleep_until() {
 	mock_stop
 }
 
+@test "/mock/stats: counts connections opened and open, one per connection however many requests it carries" {
+	local body url
+	mock_start
+	jcheck "fresh connections" "$(stats)" '.connections == {"opened": 1, "open": 1}'
+	# Three requests on one connection (curl keeps it alive), then two alone.
+	body=$(chat "kept alive")
+	url="$MOCK_URL/v1/async/chat/completions"
+	set -- -sS -o /dev/null -H "Authorization: Bearer $INFERENCE_API_KEY" \
+	    -H 'Content-Type: application/json' --data-binary "$body" "$url"
+	curl "$@" --next "$@" --next "$@"
+	submit /v1/async/chat/completions "$body" >/dev/null
+	submit /v1/async/chat/completions "$body" >/dev/null
+	# With the /mock/stats before, and this one, which is open.
+	jcheck "after 5 requests on 3 connections" "$(stats)" \
+	    '.requests["POST /v1/async/chat/completions"] == 5 and
+	    .connections == {"opened": 5, "open": 1}'
+	mock_stop
+}
+
 @test "--max-generations 2: a submission past the limit is 503 and a group that would pass it is 503 and creates nothing" {
 	local code
 	mock_start --max-generations 2 --complete-after 0.2

@@ -246,6 +246,16 @@ t_outcomes(void)
 	CHECK(c.pending.count == 0);
 	CHECK_JSON(ia_collect_failed(&c), "{\"p\":true}");
 	ia_collect_free(&c);
+
+	/* custom_ids that differ after a NUL are told apart, all bytes. */
+	ia_collect_init(&c);
+	CHECK(add(&c, OK("n\\u0000a", "one")) == 1);
+	CHECK(add(&c, OK("n\\u0000b", "two")) == 1);
+	CHECK(add(&c, OK("n", "three")) == 1);
+	CHECK(add(&c, OK("n\\u0000a", "again")) == 0);
+	CHECK(add(&c, FAILED("n\\u0000b", "late")) == 0);
+	CHECK(c.sum.success == 3 && c.sum.dups == 2);
+	ia_collect_free(&c);
 }
 
 static void

@@ -244,6 +244,68 @@ t_next(void)
 	CHECK(ia_group_next(true, 1e9, 60) == IA_GROUP_KEPT);
 }
 
+/* A final generation id whose request carries custom_id cid. */
+static jv
+gen_of(jv id, jv cid)
+{
+	jv	 md = jv_object_set(jv_object(), jv_string("custom_id"), cid);
+	jv	 gen = jv_object_set(jv_object(), jv_string("id"), id);
+
+	gen = jv_object_set(gen, jv_string("state"), jv_string("Success"));
+	return jv_object_set(gen, jv_string("request"), jv_object_set(jv_object(),
+	    jv_string("metadata"), md));
+}
+
+/*
+ * Many custom_ids, some the start of others, listed in one order and
+ * answered in another, after custom_ids that only start like one (a NUL
+ * byte among them): each listed one printed once, no other.
+ */
+static void
+t_listed_many(void)
+{
+	enum { N = 500 };
+	struct ia_group		 g;
+	struct ia_group_outcome	 o;
+	struct ia_group_poll	 p = opts(200, 1, false);
+	const char		*near[] = { "k", "k1x", "k5000", "k01", "K1" };
+	jv			 ids = jv_array(), gens = jv_array(), id;
+	char			 err[256];
+	size_t			 i, strays = 0;
+
+	for (i = 0; i < N; i++)
+		ids = jv_array_append(ids, jv_string_fmt("k%zu", i * 7 % N));
+	CHECK(ia_group_init(&g, jv_object_set(jv_object_set(jv_object(),
+	    jv_string("group_id"), jv_string("G")), jv_string("custom_ids"), ids),
+	    1, err, sizeof(err)) == 0);
+	CHECK(ia_group_left(&g) == N);
+	for (i = 0; i < sizeof(near) / sizeof(near[0]); i++)
+		gens = jv_array_append(gens, gen_of(jv_string_fmt("m%zu", i),
+		    jv_string(near[i])));
+	gens = jv_array_append(gens, gen_of(jv_string("m-nul"),
+	    jv_string_sized("k1\0", 3)));
+	for (i = 0; i < N; i++)
+		gens = jv_array_append(gens, gen_of(jv_string_fmt("n%zu", i),
+		    jv_string_fmt("k%zu", i)));
+	o = ia_group_feed(&g, &p, jv_object_set(jv_object(),
+	    jv_string("generations"), gens));
+	CHECK(o.verdict == IA_GROUP_DONE && ia_group_left(&g) == 0);
+	CHECK(jv_array_length(jv_copy(o.print)) == N);
+	jv_array_foreach(o.print, j, out) {
+		id = jv_object_get(out, jv_string("id"));
+		if (jv_get_kind(id) != JV_KIND_STRING || jv_string_value(id)[0] != 'n')
+			strays++;
+		jv_free(id);
+	}
+	CHECK(strays == 0);
+	jv_free(o.print);
+	o.print = jv_array();
+	CHECK_OUT(&o, IA_GROUP_DONE, "[]", "[]", "[]");
+	CHECK_LEFT(&o, "[]", "[]");
+	CHECK_JSON(ia_group_record(&g), "{'group_id':'G','custom_ids':[]}");
+	ia_group_free(&g);
+}
+
 static void
 t_listed(void)
 {
@@ -294,6 +356,8 @@ t_listed(void)
 	    "'request':{'metadata':{'custom_id':42}}}]", "[]", "[]");
 	drop(&o);
 	ia_group_free(&g);
+
+	t_listed_many();
 }
 
 static void

@@ -1,7 +1,8 @@
 /*
  * t_http: tests of the HTTP engine.
  *
- *   t_http pure		Retry-After parsing, backoff bounds, URL escaping
+ *   t_http pure		Retry-After parsing, backoff bounds, URL escaping,
+ *				reading the id of an answer
  *   t_http run [options]	a driver: each input line "METHOD PATH [BODY]" goes
  *				through the engine; one JSON line comes out per
  *				input line, in completion order
@@ -266,6 +267,103 @@ run(int argc, char *argv[])
 	return failed;
 }
 
+/* What ia_http_answer() gave before its fast path: a full parse, always. */
+static jv
+parsed_answer(const char *body, size_t len, const char *key)
+{
+	jv	 v = jv_parse_sized(body, (int)len), f = jv_invalid();
+
+	if (jv_get_kind(v) == JV_KIND_OBJECT)
+		f = jv_object_get(jv_copy(v), jv_string(key));
+	jv_free(v);
+	if (jv_get_kind(f) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(f)) == 0) {
+		jv_free(f);
+		return jv_invalid();
+	}
+	return f;
+}
+
+/* ia_http_answer() on a 200 with body reads what a full parse reads. */
+static int
+same_answer(const char *body, size_t len, const char *key)
+{
+	struct ia_xfer	 x;
+	jv		 got, want;
+	int		 same;
+
+	memset(&x, 0, sizeof(x));
+	x.status = 200;
+	if (ia_buf_add(&x.resp, body, len) == -1)
+		err(2, NULL);
+	got = ia_http_answer(&x, key);
+	want = parsed_answer(body, len, key);
+	same = jv_get_kind(got) == jv_get_kind(want) &&
+	    (!jv_is_valid(want) || jv_equal(jv_copy(got), jv_copy(want)));
+	if (!same && failures < 20)
+		fprintf(stderr, "answer %.*s (key %s): got %s\n", (int)len, body, key,
+		    jv_is_valid(got) ? jv_string_value(got) : "(invalid)");
+	jv_free(got);
+	jv_free(want);
+	ia_buf_free(&x.resp);
+	return same;
+}
+
+static void
+test_answer(void)
+{
+	static const char *const bodies[] = {
+		"{\"id\":\"abc\"}", " {\t\"id\" \r:\n\"abc\" } \n", "{\"id\":\"\"}",
+		"{\"id\":\"a\",\"id\":\"b\"}", "{\"id\":\"a\",\"id\":\"\"}",
+		"{\"x\":\"1\",\"id\":\"abc\",\"y\":\"2\"}", "{\"idx\":\"a\"}",
+		"{\"i\":\"a\"}", "{\"ID\":\"a\"}", "{}", "", " ", "[]", "null",
+		"\"abc\"", "{\"id\":\"a\\u0041\"}", "{\"id\":\"a\\\"b\"}",
+		"{\"id\":\"caf\xc3\xa9\"}", "{\"id\":\"\xff\"}", "{\"id\":123}",
+		"{\"id\":null}", "{\"id\":[\"a\"]}", "{\"id\":{\"id\":\"a\"}}",
+		"{\"id\":\"a\"", "{\"id\":\"a\"}}", "{\"id\":\"a\"} x",
+		"{\"id\":\"a\"}{\"id\":\"b\"}", "{\"id\":\"a\",}", "{,\"id\":\"a\"}",
+		"{\"id\" \"a\"}", "{\"id\"::\"a\"}", "{\"id\":\"a\" \"b\"}",
+		"{\"id\":\"a\x1e\"}", "{\"id\":\"a\"}\x1e{\"id\":\"b\"}",
+		"{\"id\":\"a\x7f\"}", "{\"id\":\"a\tb\"}", "\xef\xbb\xbf{\"id\":\"a\"}",
+		"{\"id\":\"a\"}\f", "<html>502</html>", "{\"error\":{\"message\":\"x\"}}",
+	};
+	static const char alphabet[] = "{}[]\":, \t\r\n\\aid0\x1e\x7f\xc3";
+	char	 buf[64];
+	size_t	 i, len;
+	unsigned seed = 1;
+	int	 n;
+
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		CHECK(same_answer(bodies[i], strlen(bodies[i]), "id"));
+		CHECK(same_answer(bodies[i], strlen(bodies[i]), "groupId"));
+	}
+	CHECK(same_answer("{\"groupId\":\"g1\",\"id\":\"x\"}", 25, "groupId"));
+	CHECK(same_answer("{\"id\":\"a\0b\"}", 11, "id"));
+	/* Answers mutated a byte or a few at a time, from JSON's own bytes. */
+	for (n = 0; n < 20000; n++) {
+		len = strlen(strcpy(buf, "{\"x\":\"1\", \"id\":\"abc\"}"));
+		for (i = 0; i < 1 + (size_t)(n % 3); i++) {
+			seed = seed * 1103515245 + 12345;
+			buf[(seed >> 8) % len] = alphabet[(seed >> 20) % (sizeof(alphabet) - 1)];
+		}
+		checks++;
+		if (!same_answer(buf, len, "id"))
+			failures++;
+	}
+	/* Not a 2xx: never an id. */
+	{
+		struct ia_xfer	 x;
+		jv		 v;
+
+		memset(&x, 0, sizeof(x));
+		x.status = 404;
+		ia_buf_add(&x.resp, "{\"id\":\"abc\"}", 12);
+		v = ia_http_answer(&x, "id");
+		CHECK(!jv_is_valid(v));
+		jv_free(v);
+		ia_buf_free(&x.resp);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -280,6 +378,7 @@ main(int argc, char *argv[])
 	test_backoff();
 	test_escape();
 	test_retryable();
+	test_answer();
 	if (failures > 0) {
 		fprintf(stderr, "t_http: %d of %d checks failed\n", failures, checks);
 		return 1;

@@ -979,8 +979,8 @@ t_skip_done_group(void)
 		n = ia_result_load_done(path, &done, &sent, err, sizeof(err));
 		if (i == 0)
 			CHECK(n == 5 && done.count == 0 && sent.count == 5 &&
-			    ia_ids_has(&sent, "g1") && ia_ids_has(&sent, "g4") &&
-			    ia_ids_has(&sent, ""));
+			    ia_ids_has(&sent, "g1", 2) && ia_ids_has(&sent, "g4", 2) &&
+			    ia_ids_has(&sent, "", 0));
 		ia_ids_free(&done);
 		ia_ids_free(&sent);
 	}

@@ -1,8 +1,8 @@
 /*
- * t_record: checks of lib/record.c, the NDJSON reader and writer, custom_id,
- * error records and the id set.  "t_record GROUP" runs one group of checks
- * (reader, pipe, long, custom_id, error, ids, write) or all of them; it
- * prints one line per group and a summary, or each failing check.
+ * t_record: checks of lib/record.c, the NDJSON reader and writer, custom_id
+ * and error records (the id set is t_ids's).  "t_record GROUP" runs one
+ * group of checks (reader, pipe, long, custom_id, error, write) or all of
+ * them; it prints one line per group and a summary, or each failing check.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -598,121 +598,6 @@ t_error(void)
 	CHECK(!ia_record_is_error(jv_invalid()));
 }
 
-static bool
-is_req_id(const char *s)
-{
-	size_t	 i;
-
-	if (s == NULL || strncmp(s, "req-", 4) != 0 || strlen(s) != 20)
-		return false;
-	for (i = 4; i < 20; i++)
-		if (strchr("0123456789abcdef", s[i]) == NULL)
-			return false;
-	return true;
-}
-
-static void
-t_ids(void)
-{
-	struct ia_ids	 a, b;
-	char		*id1, *id2, *id3, *id4, want[64];
-	char		 s[32];
-	size_t		 i;
-	int		 bad;
-
-	ia_ids_init(&a);
-	CHECK(!ia_ids_has(&a, "x"));
-	CHECK(ia_ids_add(&a, "x") == 1);
-	CHECK(ia_ids_add(&a, "x") == 0);
-	CHECK(ia_ids_add(&a, "") == 1);
-	CHECK(ia_ids_has(&a, "x") && ia_ids_has(&a, ""));
-	CHECK(!ia_ids_has(&a, "y") && !ia_ids_has(&a, "x "));
-	CHECK(a.count == 2);
-	ia_ids_free(&a);
-	CHECK(a.count == 0 && a.slots == NULL);
-	ia_ids_free(&a);
-
-	/* The same request gets the same id in a fresh run, key order aside. */
-	ia_ids_init(&a);
-	ia_ids_init(&b);
-	id1 = ia_ids_assign(&a, jv_parse(
-	    "{\"model\":\"m\",\"messages\":"
-	    "[{\"role\":\"user\",\"content\":\"hi\"}]}"));
-	id2 = ia_ids_assign(&b, jv_parse(
-	    "{\"messages\":[{\"content\":\"hi\",\"role\":\"user\"}],"
-	    "\"model\":\"m\"}"));
-	CHECK(is_req_id(id1));
-	CHECK_STR(id2, id1 ? id1 : "");
-	/* Pinned: the hash must never change, or re-runs change their ids. */
-	CHECK_STR(id1, "req-91d7dfd026080c58");
-	CHECK(id1 != NULL && ia_ids_has(&a, id1) && a.count == 1);
-	free(id2);
-	/* Again in the same run: -2, -3. */
-	id2 = ia_ids_assign(&a, jv_parse(
-	    "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
-	    "\"model\":\"m\"}"));
-	id3 = ia_ids_assign(&a, jv_parse(
-	    "{\"model\":\"m\",\"messages\":"
-	    "[{\"role\":\"user\",\"content\":\"hi\"}]}"));
-	snprintf(want, sizeof(want), "%s-2", id1 ? id1 : "");
-	CHECK_STR(id2, want);
-	snprintf(want, sizeof(want), "%s-3", id1 ? id1 : "");
-	CHECK_STR(id3, want);
-	/* A different request, a different id. */
-	id4 = ia_ids_assign(&a, jv_parse("{\"a\":1}"));
-	CHECK_STR(id4, "req-9c3e82dd6fcae8b1");
-	CHECK(a.count == 4);
-	free(id1);
-	free(id2);
-	free(id3);
-	free(id4);
-	/* An id already taken (say, given by a record) is skipped. */
-	CHECK(ia_ids_add(&b, "req-9c3e82dd6fcae8b1-2") == 1);
-	id1 = ia_ids_assign(&b, jv_parse("{\"a\":1}"));
-	id2 = ia_ids_assign(&b, jv_parse("{\"a\":1}"));
-	CHECK_STR(id1, "req-9c3e82dd6fcae8b1");
-	CHECK_STR(id2, "req-9c3e82dd6fcae8b1-3");
-	free(id1);
-	free(id2);
-	/* Many repeats: -4, -5 ... in order, each one probe (not N). */
-	bad = 0;
-	for (i = 4; i <= 30000; i++) {
-		id1 = ia_ids_assign(&b, jv_parse("{\"a\":1}"));
-		snprintf(want, sizeof(want), "req-9c3e82dd6fcae8b1-%zu", i);
-		if (id1 == NULL || strcmp(id1, want) != 0)
-			bad++;
-		free(id1);
-	}
-	CHECK(bad == 0);
-	/* An invalid request counts as null. */
-	id1 = ia_ids_assign(&b, jv_invalid());
-	CHECK_STR(id1, "req-5b9bc4ba528108e4");
-	free(id1);
-	ia_ids_free(&a);
-	ia_ids_free(&b);
-
-	/* Growth: many ids, all found, the table at most half full. */
-	ia_ids_init(&a);
-	bad = 0;
-	for (i = 0; i < 20000; i++) {
-		snprintf(s, sizeof(s), "id-%zu", i);
-		if (ia_ids_add(&a, s) != 1)
-			bad++;
-	}
-	CHECK(bad == 0);
-	CHECK(a.count == 20000);
-	CHECK(a.cap >= 40000 && (a.cap & (a.cap - 1)) == 0);
-	for (i = 0; i < 20000; i++) {
-		snprintf(s, sizeof(s), "id-%zu", i);
-		if (!ia_ids_has(&a, s) || ia_ids_add(&a, s) != 0)
-			bad++;
-	}
-	CHECK(bad == 0);
-	CHECK(!ia_ids_has(&a, "id-20000") && !ia_ids_has(&a, "id-"));
-	CHECK(a.count == 20000);
-	ia_ids_free(&a);
-}
-
 /* All of what fp (a file) holds. */
 static char *
 slurp(FILE *fp)
@@ -826,7 +711,6 @@ static const struct group {
 	{ "pipe", t_pipe },
 	{ "custom_id", t_custom_id },
 	{ "error", t_error },
-	{ "ids", t_ids },
 	{ "write", t_write },
 };
 

@@ -704,6 +704,13 @@ temp_file(const char *text)
 	return path;
 }
 
+/* Whether set holds the C string s. */
+static bool
+has(const struct ia_ids *set, const char *s)
+{
+	return ia_ids_has(set, s, strlen(s));
+}
+
 static void
 t_load_done(void)
 {
@@ -737,29 +744,32 @@ t_load_done(void)
 	    /* The same success again counts once; a success already known, not. */
 	    "{\"custom_id\":\"s-answer\",\"content\":\"again\"}\n"
 	    "{\"custom_id\":\"known\",\"content\":\"k\"}\n"
+	    /* A custom_id with a NUL in it, all of it. */
+	    "{\"custom_id\":\"s-nul\\u0000x\",\"content\":\"n\"}\n"
 	    /* A last line without a newline. */
 	    "{\"custom_id\":\"s-last\",\"content\":\"y\"}"));
 	ia_ids_init(&done);
 	ia_ids_init(&sent);
-	CHECK(ia_ids_add(&done, "known") == 1);
+	CHECK(ia_ids_add(&done, "known", 5) == 1);
 	err[0] = '\0';
-	/* 4 answered, and 3 submitted (running, acknowledged, in a group). */
-	CHECK(ia_result_load_done(path, &done, &sent, err, sizeof(err)) == 7);
+	/* 5 answered, and 3 submitted (running, acknowledged, in a group). */
+	CHECK(ia_result_load_done(path, &done, &sent, err, sizeof(err)) == 8);
 	CHECK_STR(err, "");
-	CHECK(done.count == 5);
-	CHECK(ia_ids_has(&done, "s-gen") && ia_ids_has(&done, "s-answer") &&
-	    ia_ids_has(&done, "s-batch") && ia_ids_has(&done, "s-last") &&
-	    ia_ids_has(&done, "known"));
-	CHECK(!ia_ids_has(&done, "f-gen") && !ia_ids_has(&done, "f-batch") &&
-	    !ia_ids_has(&done, "f-error") && !ia_ids_has(&done, "p-gen") &&
-	    !ia_ids_has(&done, "p-ack") && !ia_ids_has(&done, "p-group") &&
-	    !ia_ids_has(&done, "s-x"));
+	CHECK(done.count == 6);
+	CHECK(ia_ids_has(&done, "s-nul\0x", 7) && !has(&done, "s-nul"));
+	CHECK(has(&done, "s-gen") && has(&done, "s-answer") &&
+	    has(&done, "s-batch") && has(&done, "s-last") &&
+	    has(&done, "known"));
+	CHECK(!has(&done, "f-gen") && !has(&done, "f-batch") &&
+	    !has(&done, "f-error") && !has(&done, "p-gen") &&
+	    !has(&done, "p-ack") && !has(&done, "p-group") &&
+	    !has(&done, "s-x"));
 	CHECK(sent.count == 3);
-	CHECK(ia_ids_has(&sent, "p-gen") && ia_ids_has(&sent, "p-ack") &&
-	    ia_ids_has(&sent, "p-group") && !ia_ids_has(&sent, "f-gen"));
+	CHECK(has(&sent, "p-gen") && has(&sent, "p-ack") &&
+	    has(&sent, "p-group") && !has(&sent, "f-gen"));
 	/* Read again into the same sets: nothing new. */
 	CHECK(ia_result_load_done(path, &done, &sent, err, sizeof(err)) == 0);
-	CHECK(done.count == 5);
+	CHECK(done.count == 6);
 	ia_ids_free(&done);
 	ia_ids_free(&sent);
 	ia_ids_init(&sent);

@@ -40,16 +40,32 @@ check_num(double got, double want, double eps, const char *file, int line,
 	}
 }
 
-/* Every item knows its slot, and no parent is due after its children. */
+/* An item of these tests: when it is due, and whether it was taken. */
+struct item {
+	double	 due;
+	bool	 taken;
+};
+
+static int
+add(struct ia_sched *s, struct item *it)
+{
+	return ia_sched_add(s, it->due, it);
+}
+
+/*
+ * Each entry holds its item's due time, and no parent is due after its
+ * children.
+ */
 static bool
 heap_ok(const struct ia_sched *s)
 {
 	size_t	 i;
 
 	for (i = 0; i < s->len; i++) {
-		if (s->heap[i]->slot != i)
+		if (s->heap[i].item == NULL ||
+		    s->heap[i].due != ((struct item *)s->heap[i].item)->due)
 			return false;
-		if (i > 0 && s->heap[(i - 1) / 2]->due > s->heap[i]->due)
+		if (i > 0 && s->heap[(i - 1) / 2].due > s->heap[i].due)
 			return false;
 	}
 	return true;
@@ -68,7 +84,7 @@ t_heap(void)
 {
 	enum { N = 5000 };
 	struct ia_sched		 s;
-	struct ia_sched_item	*items, *it, *prev, one, two, three;
+	struct item		*items, *it, *prev, one, two, three;
 	double			*dues;
 	uint64_t		 r = 7;
 	size_t			 i, n, early, order = 0, seen = 0, wrong = 0;
@@ -81,7 +97,7 @@ t_heap(void)
 
 	/* Due exactly now counts as due; a moment before does not. */
 	one.due = 10;
-	CHECK(ia_sched_add(&s, &one) == 0 && s.len == 1 && one.slot == 0);
+	CHECK(add(&s, &one) == 0 && s.len == 1 && s.heap[0].item == &one);
 	CHECK(ia_sched_pop_due(&s, 9.999) == NULL && s.len == 1);
 	CHECK(ia_sched_pop_due(&s, 10) == &one && s.len == 0);
 	CHECK(ia_sched_pop_due(&s, 10) == NULL);
@@ -90,10 +106,10 @@ t_heap(void)
 	three.due = 3;
 	one.due = 1;
 	two.due = 3;
-	CHECK(ia_sched_add(&s, &three) == 0);
-	CHECK(ia_sched_add(&s, &one) == 0);
-	CHECK(ia_sched_add(&s, &two) == 0);
-	CHECK(s.len == 3 && heap_ok(&s) && s.heap[0] == &one);
+	CHECK(add(&s, &three) == 0);
+	CHECK(add(&s, &one) == 0);
+	CHECK(add(&s, &two) == 0);
+	CHECK(s.len == 3 && heap_ok(&s) && s.heap[0].item == &one);
 	CHECK(ia_sched_pop_due(&s, 2) == &one);
 	CHECK(ia_sched_pop_due(&s, 2) == NULL && s.len == 2);
 	it = ia_sched_pop_due(&s, 3);
@@ -113,7 +129,7 @@ t_heap(void)
 	for (i = 0; i < N; i++) {
 		items[i].due = i % 10 == 0 ? 500 : 1000 * ia_rand_next(&r);
 		dues[i] = items[i].due;
-		if (ia_sched_add(&s, &items[i]) == -1)
+		if (add(&s, &items[i]) == -1)
 			ok = false;
 		if (i % 97 == 0 && !heap_ok(&s))
 			ok = false;
@@ -131,9 +147,9 @@ t_heap(void)
 			wrong++;
 		if (prev != NULL && prev->due > it->due)
 			order++;
-		if (it->interval == -1)
+		if (it->taken)
 			seen++;
-		it->interval = -1;
+		it->taken = true;
 		prev = it;
 	}
 	CHECK(n == early && wrong == 0 && order == 0 && seen == 0);
@@ -141,10 +157,10 @@ t_heap(void)
 
 	/* Put half of them back, due later: they come out among the rest. */
 	for (i = 0; i < N; i++)
-		if (items[i].interval == -1 && i % 2 == 0) {
-			items[i].interval = 0;
+		if (items[i].taken && i % 2 == 0) {
+			items[i].taken = false;
 			items[i].due += 1000;
-			if (ia_sched_add(&s, &items[i]) == -1)
+			if (add(&s, &items[i]) == -1)
 				ok = false;
 		}
 	CHECK(ok && heap_ok(&s) && s.len > N - early);
@@ -153,14 +169,14 @@ t_heap(void)
 	for (i = 0; (it = ia_sched_pop_due(&s, 1e9)) != NULL; i++) {
 		if (prev != NULL && prev->due > it->due)
 			order++;
-		if (it->interval == -1)
+		if (it->taken)
 			seen++;
-		it->interval = -1;
+		it->taken = true;
 		prev = it;
 	}
 	CHECK(i == n && order == 0 && seen == 0 && s.len == 0);
 	for (i = 0, n = 0; i < N; i++)
-		if (items[i].interval != -1)
+		if (!items[i].taken)
 			n++;
 	CHECK(n == 0);
 	ia_sched_free(&s);
@@ -172,18 +188,18 @@ static void
 t_wait(void)
 {
 	struct ia_sched		 s;
-	struct ia_sched_item	 a, b;
+	struct item		 a, b;
 
 	ia_sched_init(&s);
 	CHECK_NUM(ia_sched_wait(&s, 0), -1);
 	CHECK_NUM(ia_sched_wait(&s, 1e9), -1);
 	a.due = 100.5;
 	b.due = 40.25;
-	ia_sched_add(&s, &a);
+	add(&s, &a);
 	CHECK_NUM(ia_sched_wait(&s, 100), 0.5);
 	CHECK_NUM(ia_sched_wait(&s, 100.5), 0);
 	CHECK_NUM(ia_sched_wait(&s, 200), 0);	/* overdue: 0, not negative */
-	ia_sched_add(&s, &b);
+	add(&s, &b);
 	CHECK_NUM(ia_sched_wait(&s, 40), 0.25);	/* the earliest counts */
 	CHECK_NUM(ia_sched_wait(&s, 0), 40.25);
 	CHECK(ia_sched_pop_due(&s, 50) == &b);
@@ -193,24 +209,65 @@ t_wait(void)
 	ia_sched_free(&s);
 }
 
+/* A wait ia_sched_next() should give at age, with jitter u, min 1, max 30. */
+struct wait {
+	double	 age, u, want;
+};
+
+#define CHECK_WAITS(s, w) \
+	check_waits((s), (w), sizeof(w) / sizeof((w)[0]), __LINE__)
+
+static void
+check_waits(const struct ia_sched *s, const struct wait *w, size_t n, int line)
+{
+	char	 what[96];
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(what, sizeof(what), "ia_sched_next(s, %g, 1, 30, %g) "
+		    "(row %zu)", w[i].age, w[i].u, i);
+		check_num(ia_sched_next(s, w[i].age, 1, 30, w[i].u), w[i].want,
+		    1e-9, __FILE__, line, what);
+	}
+}
+
 static void
 t_next(void)
 {
-	struct ia_sched	 s;
-	int		 i, bad;
-	double		 v;
+	/* Nothing learned: the first wait is min, then half the age. */
+	static const struct wait	 bare[] = {
+		{ 0, 0, 1 }, { 1, 0, 1 }, { 2, 0, 1 }, { 3, 0, 1.5 },
+		{ 10, 0, 5 },
+		{ 3600, 0, 30 },	/* clamped to max: every 30 s */
+		{ 10, 1, 5.5 },		/* the jitter only lengthens, by 10% */
+	};
+	/* Learned 2 to 4 s: nothing before 2, the last look at 4. */
+	static const struct wait	 two_four[] = {
+		{ 0, 0, 2 },		/* not before dmin */
+		{ 1, 0, 1 },
+		{ 3, 0, 1 },		/* at dmax, over min */
+		{ 3.5, 0, 1 },		/* min apart */
+		/* Past dmax the lag is a quarter of the age, not half: soon. */
+		{ 4, 0, 1 }, { 8, 0, 2 }, { 60, 0, 15 },
+		/* ... within max still: an hour-long job, 120 GETs an hour. */
+		{ 3600, 0, 30 },
+		/* An aimed poll has no jitter: it would only come late. */
+		{ 0, 1, 2 }, { 3, 1, 1 },
+		/* One held to min after its aim has none either; the bound has. */
+		{ 3.5, 1, 1 }, { 8, 1, 2.2 },
+	};
+	/* Learned 0.5 to 0.75 s: the first poll aims at 0.75, under min. */
+	static const struct wait	 short_jobs[] = { { 0, 0, 0.75 }, { 0, 1, 0.75 } };
+	/* Learned 0.01 s: never under min / 10 for a first poll. */
+	static const struct wait	 tiny[] = { { 0, 0, 0.1 } };
+	/* Hours: dmin of 2 h skips to it, at most max later. */
+	static const struct wait	 hours[] = { { 0, 0, 30 }, { 100, 0, 30 } };
+	struct ia_sched			 s;
+	int				 i, bad;
+	double				 v;
 
 	ia_sched_init(&s);
-	/* Nothing learned: the first wait is min, then half the age. */
-	CHECK_NEAR(ia_sched_next(&s, 0, 1, 30, 0), 1);
-	CHECK_NEAR(ia_sched_next(&s, 1, 1, 30, 0), 1);
-	CHECK_NEAR(ia_sched_next(&s, 2, 1, 30, 0), 1);
-	CHECK_NEAR(ia_sched_next(&s, 3, 1, 30, 0), 1.5);
-	CHECK_NEAR(ia_sched_next(&s, 10, 1, 30, 0), 5);
-	/* Clamped to max: an hour old, polled every 30 s. */
-	CHECK_NEAR(ia_sched_next(&s, 3600, 1, 30, 0), 30);
-	/* The jitter only lengthens, by up to 10%. */
-	CHECK_NEAR(ia_sched_next(&s, 10, 1, 30, 1), 5.5);
+	CHECK_WAITS(&s, bare);
 	bad = 0;
 	for (i = 0; i <= 100; i++) {
 		v = ia_sched_next(&s, 10, 1, 30, i / 100.0);
@@ -223,32 +280,23 @@ t_next(void)
 	ia_sched_learn(&s, -1);
 	ia_sched_learn(&s, NAN);
 	CHECK(s.learned == 0);
-	/* Learned 2 to 4 s: nothing before 2, the last look at 4. */
 	ia_sched_learn(&s, 3);
 	ia_sched_learn(&s, 2);
 	ia_sched_learn(&s, 4);
 	CHECK(s.learned == 3);
 	CHECK_NEAR(s.dmin, 2);
 	CHECK_NEAR(s.dmax, 4);
-	CHECK_NEAR(ia_sched_next(&s, 0, 1, 30, 0), 2);	/* not before dmin */
-	CHECK_NEAR(ia_sched_next(&s, 1, 1, 30, 0), 1);
-	CHECK_NEAR(ia_sched_next(&s, 3, 1, 30, 0), 1);	/* at dmax, over min */
-	CHECK_NEAR(ia_sched_next(&s, 3.5, 1, 30, 0), 1);	/* min apart */
-	CHECK_NEAR(ia_sched_next(&s, 4, 1, 30, 0), 2);	/* past: the bound */
-	/* Learned 0.5 to 0.75 s: the first poll aims at 0.75, under min. */
+	CHECK_WAITS(&s, two_four);
 	ia_sched_init(&s);
 	ia_sched_learn(&s, 0.5);
 	ia_sched_learn(&s, 0.75);
-	CHECK_NEAR(ia_sched_next(&s, 0, 1, 30, 0), 0.75);
-	/* Never under min / 10 for a first poll. */
+	CHECK_WAITS(&s, short_jobs);
 	ia_sched_init(&s);
 	ia_sched_learn(&s, 0.01);
-	CHECK_NEAR(ia_sched_next(&s, 0, 1, 30, 0), 0.1);
-	/* Hours: dmin of 2 h skips to it, at most max later. */
+	CHECK_WAITS(&s, tiny);
 	ia_sched_init(&s);
 	ia_sched_learn(&s, 7200);
-	CHECK_NEAR(ia_sched_next(&s, 0, 1, 30, 0), 30);
-	CHECK_NEAR(ia_sched_next(&s, 100, 1, 30, 0), 30);
+	CHECK_WAITS(&s, hours);
 }
 
 static const struct group {

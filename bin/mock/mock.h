@@ -144,6 +144,8 @@ struct mock_stats {
 	atomic_ullong	 routes[R_COUNT];
 	atomic_ullong	 status[600];
 	atomic_ullong	 seq;		/* requests subject to faults, in arrival order */
+	atomic_ullong	 conn_opened;	/* TCP connections accepted */
+	atomic_ullong	 conn_closed;	/* and closed, either side */
 };
 
 extern struct mock_stats mock_stats;

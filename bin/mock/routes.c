@@ -249,7 +249,7 @@ static void
 do_stats(struct exchange *x)
 {
 	struct ia_buf	 b = { 0 };
-	unsigned long long states[4] = { 0 };
+	unsigned long long states[4] = { 0 }, opened, closed;
 	size_t		 ngens, ngroups;
 	int		 r, first;
 
@@ -276,8 +276,12 @@ do_stats(struct exchange *x)
 	ia_buf_adds(&b, ",");
 	mock_rate_stats(&b);
 	ia_buf_addf(&b, ",\"generations\":{\"total\":%zu,\"Queued\":%llu,"
-	    "\"In Progress\":%llu,\"Success\":%llu,\"Failed\":%llu},\"groups\":%zu}",
+	    "\"In Progress\":%llu,\"Success\":%llu,\"Failed\":%llu},\"groups\":%zu",
 	    ngens, states[0], states[1], states[2], states[3], ngroups);
+	opened = mock_stats.conn_opened;
+	closed = mock_stats.conn_closed;
+	ia_buf_addf(&b, ",\"connections\":{\"opened\":%llu,\"open\":%llu}}",
+	    opened, opened - (closed < opened ? closed : opened));
 	x->status = 200;
 	x->answer = ia_buf_steal(&b);
 }

@@ -277,6 +277,23 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/*
+ * Connections as they open and close, for /mock/stats: a client that keeps
+ * its connections alive opens as many as it runs at once, not one a request.
+ */
+static void
+notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls;
+	(void)conn;
+	(void)socket_context;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		atomic_fetch_add(&mock_stats.conn_opened, 1);
+	else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+		atomic_fetch_add(&mock_stats.conn_closed, 1);
+}
+
 /* The timer thread: resume delayed connections when they are due. */
 static void *
 timer_main(void *arg)
@@ -408,6 +425,7 @@ mock_server_start(const struct addrinfo *ai, unsigned *port)
 	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 	    MHD_OPTION_THREAD_POOL_SIZE, mock_opt.threads > 1 ? mock_opt.threads : 0,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, notify_connection, NULL,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
 	    MHD_OPTION_END);
 	if (mhd == NULL)

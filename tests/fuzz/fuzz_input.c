@@ -101,7 +101,8 @@ item(void *arg, struct ia_item *it)
 	FUZZ_CHECK(jv_get_kind(cid) == JV_KIND_STRING &&
 	    strcmp(jv_string_value(cid), it->custom_id) == 0);
 	jv_free(cid);
-	FUZZ_CHECK(ia_ids_add(&run->seen, it->custom_id) == 1);
+	FUZZ_CHECK(ia_ids_add(&run->seen, it->custom_id,
+	    strlen(it->custom_id)) == 1);
 	if (run->mode->model != NULL) {
 		model = jv_object_get(jv_copy(it->request), jv_string("model"));
 		FUZZ_CHECK(jv_get_kind(model) == JV_KIND_STRING);
