@@ -42,6 +42,8 @@ static struct {
 	struct ia_jq	*jq;		/* -e */
 	struct ia_collect c;		/* what each custom_id came to */
 	struct ia_sorted sorted;	/* --sort: the texts to print at the end */
+	struct ia_scan	 scan;		/* a line read without a tree */
+	struct ia_buf	 row;		/* its row */
 	bool		 write_failed;	/* an -e program failed on a record */
 } s = { .max_line = IA_DEFAULT_MAX_LINE };
 
@@ -96,15 +98,44 @@ emit(struct ia_result *r, jv rec, bool ok, const struct ia_line *l)
 	ia_buf_free(&b);
 }
 
+/*
+ * A Success generation read without a tree (not for -e, which runs on the
+ * tree), when the scanner takes the line and the form its row: true.
+ */
+static bool
+scanned(const struct ia_line *l)
+{
+	int	 rc;
+
+	if (l->text == NULL || s.jq != NULL ||
+	    (rc = ia_scan_generation(&s.scan, l->text, l->len)) == 0)
+		return false;
+	s.row.len = 0;
+	if (rc == 1 && s.answers &&
+	    (rc = ia_format_scan_row(s.fmt, &s.row, &s.scan)) == 1)
+		return false;
+	if (rc == -1 || (rc = ia_collect_scanned(&s.c, &s.scan)) == -1)
+		err(IA_EXIT_USAGE, NULL);
+	if (rc == 1 && s.answers && !s.sort)
+		tool_put_text(s.row.data, s.row.len);
+	else if (rc == 1 && s.answers)
+		ia_sorted_add(&s.sorted, jv_string_sized(s.scan.custom_id,
+		    (int)s.scan.custom_id_len), s.row.data, s.row.len);
+	return true;
+}
+
 /* A line of the stream; one too long or not JSON is an input failure. */
 static void
 on_line(const struct ia_line *l)
 {
 	struct ia_result r;
 	unsigned long	 others;
-	jv		 rec = ia_collect_record(l, s.max_line);
+	jv		 rec;
 	int		 rc;
 
+	if (scanned(l))
+		return;
+	rec = ia_collect_record(l, s.max_line);
 	others = s.c.sum.others;
 	if ((rc = ia_collect_add(&s.c, jv_copy(rec), &r)) == -1)
 		err(IA_EXIT_USAGE, NULL);
@@ -439,6 +470,8 @@ main(int argc, char *argv[])
 	ia_collect_free(&s.c);
 	ia_input_free(&s.in.in);
 	ia_sorted_free(&s.sorted);
+	ia_scan_free(&s.scan);
+	ia_buf_free(&s.row);
 	ia_jq_free(s.jq);
 	return tool_finish(&t);
 }

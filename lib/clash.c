@@ -1,12 +1,22 @@
 /*
- * What answered each custom_id, in 16 bytes: a hash of the custom_id, of
- * the request without its metadata and of the generation's id.  A second
- * answer to a custom_id is then told apart: the same generation read again
- * (a duplicate, harmless), another generation of the same request (it was
- * submitted twice under one custom_id: paid for twice), or another request
- * (two requests shared a custom_id, and one answer is lost).  Hashes, not
- * the texts: the table costs the same for a 10 MB request as for a small
- * one, and a hash that collides only makes a clash look like a duplicate.
+ * What answered each custom_id: the set of custom_ids answered, and for
+ * each a hash of its first answer's request (without the metadata, which
+ * holds the custom_id itself and webhook ids) and of its generation's id.
+ * A second answer to a custom_id is then told apart: the same generation
+ * read again (a duplicate, harmless), another generation of the same
+ * request (it was submitted twice under one custom_id: paid for twice), or
+ * another request (two requests shared a custom_id, and one answer is
+ * lost).
+ *
+ * Hashes, not the texts, 12 bytes a custom_id: a 64-bit fingerprint of it
+ * (two custom_ids that share one, a chance of about n^2 / 2^65 among n,
+ * are taken for one) and 16 bits each for the request and the generation
+ * (a second answer whose hash collides with the first's, 1 in 65,536, is
+ * taken for the same: a clash looks like a duplicate, no more).  The table
+ * is CLASH_PARTS parts, chosen by the fingerprint's top byte, each an open
+ * addressing table grown by a quarter once four fifths full: memory
+ * follows the count closely (15 to 19 bytes a custom_id), and a growth
+ * copies one part, not the whole.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,158 +24,209 @@
 
 #include "ia.h"
 
-#define CLASH_MIN_CAP	16
+#define CLASH_PARTS	256
+#define CLASH_MIN_CAP	8
 
-/* A string's hash folded to 32 bits, never 0 (0 is "not known"). */
+/* A hash as 16 bits, never 0 (0 is "not known"). */
 static uint32_t
-fold(uint64_t h)
+fold16(uint64_t h)
 {
-	uint32_t	 v = (uint32_t)(h ^ (h >> 32));
+	uint32_t	 v = (uint32_t)((h ^ (h >> 16) ^ (h >> 32) ^ (h >> 48)) & 0xffff);
 
 	return v != 0 ? v : 1;
 }
 
+/* A custom_id's fingerprint, well mixed in every bit; never 0 (empty). */
 static uint64_t
-key_of(jv cid)
+key_of(const char *cid, size_t len)
 {
-	uint64_t	 h = ia_ids_hash(jv_string_value(cid),
-	    (size_t)jv_string_length_bytes(jv_copy(cid)));
+	uint64_t	 h = ia_ids_hash(cid, len);
 
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
 	return h != 0 ? h : 1;
 }
 
-/*
- * The request as the model sees it: without metadata, which holds the
- * custom_id itself and webhook ids, keys sorted.  0 when there is none.
- */
-static uint32_t
-request_of(jv req)
+uint32_t
+ia_clash_request(jv req)
 {
-	jv		 s;
-	uint32_t	 h;
-
 	if (jv_get_kind(req) != JV_KIND_OBJECT) {
 		jv_free(req);
 		return 0;
 	}
-	s = jv_dump_string(jv_object_delete(req, jv_string("metadata")),
-	    JV_PRINT_SORTED);
-	h = fold(ia_ids_hash(jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s))));
-	jv_free(s);
-	return h;
+	return fold16(ia_scan_hash(req, "metadata"));
 }
 
-static uint32_t
-generation_of(jv id)
+uint32_t
+ia_clash_request_hash(uint64_t h)
 {
-	uint32_t	 h = 0;
+	return fold16(h);
+}
 
-	if (jv_get_kind(id) == JV_KIND_STRING)
-		h = fold(ia_ids_hash(jv_string_value(id),
-		    (size_t)jv_string_length_bytes(jv_copy(id))));
-	jv_free(id);
-	return h;
+uint32_t
+ia_clash_generation(const char *id, size_t len)
+{
+	return fold16(ia_ids_hash(id, len));
 }
 
 void
 ia_clash_init(struct ia_clash *c)
 {
-	c->slots = NULL;
-	c->cap = c->count = 0;
+	c->parts = NULL;
+	c->count = 0;
 }
 
-/* Where key is, or the empty slot where it would go; cap is a power of 2. */
-static size_t
-slot_of(const struct ia_clash_slot *slots, size_t cap, uint64_t key)
+/* Where key is in part p, or the empty slot where it would go. */
+static uint32_t
+slot_of(const struct ia_clash_part *p, uint64_t key)
 {
-	size_t	 i = (size_t)key & (cap - 1);
+	uint32_t	 i = (uint32_t)(((key & 0xffffffffu) * p->cap) >> 32);
 
-	while (slots[i].key != 0 && slots[i].key != key)
-		i = (i + 1) & (cap - 1);
+	while (p->keys[i] != 0 && p->keys[i] != key)
+		if (++i == p->cap)
+			i = 0;
 	return i;
 }
 
+/* A quarter more slots, at least CLASH_MIN_CAP. */
 static int
-grow(struct ia_clash *c)
+grow(struct ia_clash_part *p)
 {
-	struct ia_clash_slot *slots;
-	size_t		 cap, i;
+	struct ia_clash_part n;
+	uint32_t	 i, j;
 
-	if (c->cap > SIZE_MAX / 2 / sizeof(*slots))
+	if (p->cap > UINT32_MAX / 2)
 		return -1;
-	cap = c->cap > 0 ? c->cap * 2 : CLASH_MIN_CAP;
-	if ((slots = calloc(cap, sizeof(*slots))) == NULL)
+	n.cap = p->cap > 0 ? p->cap + p->cap / 4 : CLASH_MIN_CAP;
+	n.count = p->count;
+	if ((n.keys = calloc(n.cap, sizeof(*n.keys))) == NULL)
 		return -1;
-	for (i = 0; i < c->cap; i++)
-		if (c->slots[i].key != 0)
-			slots[slot_of(slots, cap, c->slots[i].key)] = c->slots[i];
-	free(c->slots);
-	c->slots = slots;
-	c->cap = cap;
+	if ((n.answers = calloc(n.cap, sizeof(*n.answers))) == NULL) {
+		free(n.keys);
+		return -1;
+	}
+	for (i = 0; i < p->cap; i++)
+		if (p->keys[i] != 0) {
+			j = slot_of(&n, p->keys[i]);
+			n.keys[j] = p->keys[i];
+			n.answers[j] = p->answers[i];
+		}
+	free(p->keys);
+	free(p->answers);
+	*p = n;
 	return 0;
+}
+
+/* What a second answer (req, gen) is, against the first one's. */
+static enum ia_clash_kind
+kind_of(uint32_t first, uint32_t req, uint32_t gen)
+{
+	uint32_t	 r = first >> 16, g = first & 0xffff;
+
+	if (r != 0 && req != 0 && r != req)
+		return IA_CLASH_REQUEST;
+	if (g != 0 && gen != 0 && g != gen)
+		return IA_CLASH_GENERATION;
+	return IA_CLASH_NONE;
+}
+
+int
+ia_clash_answer(struct ia_clash *c, const char *cid, size_t len, uint32_t req,
+    uint32_t gen, enum ia_clash_kind *kind)
+{
+	struct ia_clash_part *p;
+	uint64_t	 key = key_of(cid, len);
+	uint32_t	 i;
+
+	*kind = IA_CLASH_NONE;
+	if (c->parts == NULL &&
+	    (c->parts = calloc(CLASH_PARTS, sizeof(*c->parts))) == NULL)
+		return -1;
+	p = &c->parts[key >> 56];
+	if (p->cap > 0 && p->keys[i = slot_of(p, key)] != 0) {
+		*kind = kind_of(p->answers[i], req, gen);
+		return 0;
+	}
+	if ((p->count + 1) * 5 > (uint64_t)p->cap * 4 && grow(p) == -1)
+		return -1;
+	i = slot_of(p, key);
+	p->keys[i] = key;
+	p->answers[i] = (req & 0xffff) << 16 | (gen & 0xffff);
+	p->count++;
+	c->count++;
+	return 1;
+}
+
+bool
+ia_clash_has(const struct ia_clash *c, const char *cid, size_t len)
+{
+	const struct ia_clash_part *p;
+	uint64_t	 key = key_of(cid, len);
+
+	if (c->parts == NULL)
+		return false;
+	p = &c->parts[key >> 56];
+	return p->cap > 0 && p->keys[slot_of(p, key)] != 0;
+}
+
+/* The hashes of an answer's request and generation id (consumed). */
+static void
+hashes_of(jv req, jv id, uint32_t *r, uint32_t *g)
+{
+	*r = ia_clash_request(req);
+	*g = jv_get_kind(id) == JV_KIND_STRING ? ia_clash_generation(
+	    jv_string_value(id), (size_t)jv_string_length_bytes(jv_copy(id))) : 0;
+	jv_free(id);
 }
 
 int
 ia_clash_first(struct ia_clash *c, jv cid, jv req, jv id)
 {
-	struct ia_clash_slot *e;
-	uint64_t	 key;
+	enum ia_clash_kind kind;
+	uint32_t	 r, g;
+	int		 rc = 0;
 
-	if (jv_get_kind(cid) != JV_KIND_STRING) {
-		jv_free(cid);
-		jv_free(req);
-		jv_free(id);
-		return 0;
-	}
-	key = key_of(cid);
+	hashes_of(req, id, &r, &g);
+	if (jv_get_kind(cid) == JV_KIND_STRING)
+		rc = ia_clash_answer(c, jv_string_value(cid),
+		    (size_t)jv_string_length_bytes(jv_copy(cid)), r, g, &kind);
 	jv_free(cid);
-	if ((c->count + 1) * 2 > c->cap && grow(c) == -1) {
-		jv_free(req);
-		jv_free(id);
-		return -1;
-	}
-	e = &c->slots[slot_of(c->slots, c->cap, key)];
-	if (e->key == 0) {
-		e->key = key;
-		e->req = request_of(req);
-		e->gen = generation_of(id);
-		c->count++;
-	} else {
-		/* Another custom_id with the same hash: keep the first. */
-		jv_free(req);
-		jv_free(id);
-	}
-	return 0;
+	return rc == -1 ? -1 : 0;
 }
 
 enum ia_clash_kind
 ia_clash_check(const struct ia_clash *c, jv cid, jv req, jv id)
 {
-	const struct ia_clash_slot *e;
-	uint32_t	 r, g;
+	const struct ia_clash_part *p;
+	enum ia_clash_kind kind = IA_CLASH_NONE;
+	uint64_t	 key;
+	uint32_t	 r, g, i;
 
-	if (jv_get_kind(cid) != JV_KIND_STRING || c->cap == 0) {
-		jv_free(cid);
-		jv_free(req);
-		jv_free(id);
-		return IA_CLASH_NONE;
+	hashes_of(req, id, &r, &g);
+	if (jv_get_kind(cid) == JV_KIND_STRING && c->parts != NULL) {
+		key = key_of(jv_string_value(cid),
+		    (size_t)jv_string_length_bytes(jv_copy(cid)));
+		p = &c->parts[key >> 56];
+		if (p->cap > 0 && p->keys[i = slot_of(p, key)] != 0)
+			kind = kind_of(p->answers[i], r, g);
 	}
-	e = &c->slots[slot_of(c->slots, c->cap, key_of(cid))];
 	jv_free(cid);
-	r = request_of(req);
-	g = generation_of(id);
-	if (e->key == 0)
-		return IA_CLASH_NONE;
-	if (e->req != 0 && r != 0 && e->req != r)
-		return IA_CLASH_REQUEST;
-	if (e->gen != 0 && g != 0 && e->gen != g)
-		return IA_CLASH_GENERATION;
-	return IA_CLASH_NONE;
+	return kind;
 }
 
 void
 ia_clash_free(struct ia_clash *c)
 {
-	free(c->slots);
+	size_t	 i;
+
+	if (c->parts != NULL)
+		for (i = 0; i < CLASH_PARTS; i++) {
+			free(c->parts[i].keys);
+			free(c->parts[i].answers);
+		}
+	free(c->parts);
 	ia_clash_init(c);
 }

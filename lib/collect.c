@@ -16,7 +16,6 @@
 void
 ia_collect_init(struct ia_collect *c)
 {
-	ia_ids_init(&c->ok);
 	ia_clash_init(&c->clash);
 	c->fails = jv_object();
 	c->order = jv_array();
@@ -53,7 +52,6 @@ ia_collect_record(const struct ia_line *l, size_t max_line)
 void
 ia_collect_free(struct ia_collect *c)
 {
-	ia_ids_free(&c->ok);
 	ia_clash_free(&c->clash);
 	jv_free(c->fails);
 	jv_free(c->order);
@@ -132,37 +130,54 @@ ia_collect_can_resubmit(jv req)
 }
 
 /*
- * 1 for a custom_id's first success, 0 for a duplicate, -1 out of memory.
- * A duplicate that answers another request, or comes from another
- * generation, is counted as such too.
+ * A custom_id's answer, with the hashes of its request and generation: 1
+ * for its first, which replaces a failure held and ends what was pending;
+ * 0 for a duplicate, counted, and by kind when it answers another request
+ * or comes from another generation; -1 out of memory.
  */
+static int
+answered(struct ia_collect *c, const char *cid, size_t len, uint32_t req,
+    uint32_t gen)
+{
+	enum ia_clash_kind kind;
+	jv		 k;
+	int		 rc;
+
+	if ((rc = ia_clash_answer(&c->clash, cid, len, req, gen, &kind)) != 1) {
+		if (rc == 0) {
+			c->sum.dups++;
+			if (kind != IA_CLASH_NONE)
+				ia_summary_add_clash(&c->sum, kind,
+				    jv_string_sized(cid, (int)len));
+		}
+		return rc;
+	}
+	/* Only a run with failures in it holds any. */
+	if (jv_array_length(jv_copy(c->order)) > 0) {
+		k = jv_string_sized(cid, (int)len);
+		if (jv_object_has(jv_copy(c->fails), jv_copy(k))) {
+			c->sum.recovered++;
+			c->sum.dups++;
+			c->fails = jv_object_delete(c->fails, jv_copy(k));
+		}
+		jv_free(k);
+	}
+	ia_pending_remove(&c->pending, cid, len);
+	return 1;
+}
+
 static int
 on_success(struct ia_collect *c, const struct ia_result *r)
 {
 	jv	 cid = r->custom_id;
-	int	 added;
+	int	 rc;
 
-	if (jv_get_kind(cid) == JV_KIND_STRING) {
-		added = ia_ids_add(&c->ok, jv_string_value(cid), len_of(cid));
-		if (added != 1) {
-			if (added == 0) {
-				c->sum.dups++;
-				ia_summary_add_clash(&c->sum, ia_clash_check(&c->clash,
-				    jv_copy(cid), jv_copy(r->request), jv_copy(r->id)),
-				    jv_copy(cid));
-			}
-			return added;
-		}
-		if (ia_clash_first(&c->clash, jv_copy(cid), jv_copy(r->request),
-		    jv_copy(r->id)) == -1)
-			return -1;
-		if (jv_object_has(jv_copy(c->fails), jv_copy(cid))) {
-			c->sum.recovered++;
-			c->sum.dups++;
-			c->fails = jv_object_delete(c->fails, jv_copy(cid));
-		}
-		ia_pending_remove(&c->pending, jv_string_value(cid), len_of(cid));
-	}
+	if (jv_get_kind(cid) == JV_KIND_STRING &&
+	    (rc = answered(c, jv_string_value(cid), len_of(cid),
+	    ia_clash_request(jv_copy(r->request)), jv_get_kind(r->id) ==
+	    JV_KIND_STRING ? ia_clash_generation(jv_string_value(r->id),
+	    len_of(r->id)) : 0)) != 1)
+		return rc;
 	ia_summary_add_success(&c->sum, r);
 	return 1;
 }
@@ -236,7 +251,7 @@ on_failure(struct ia_collect *c, struct ia_result *r)
 		c->anon = jv_array_append(c->anon, jv_copy(r->answer));
 		return 0;
 	}
-	if (ia_ids_has(&c->ok, jv_string_value(cid), len_of(cid))) {
+	if (ia_clash_has(&c->clash, jv_string_value(cid), len_of(cid))) {
 		c->sum.dups++;
 		return 0;
 	}
@@ -293,7 +308,8 @@ on_pending(struct ia_collect *c, const struct ia_result *r)
 		if (rc == 0 && jv_get_kind(cid) == JV_KIND_STRING) {
 			if (ia_ids_add(&c->sent, jv_string_value(cid), len_of(cid)) == -1)
 				rc = -1;
-			else if (!ia_ids_has(&c->ok, jv_string_value(cid), len_of(cid)))
+			else if (!ia_clash_has(&c->clash, jv_string_value(cid),
+			    len_of(cid)))
 				rc = ia_pending_add(&c->pending, jv_string_value(cid),
 				    len_of(cid), kind, id);
 		}
@@ -322,6 +338,21 @@ ia_collect_add(struct ia_collect *c, jv rec, struct ia_result *r)
 	return 0;
 }
 
+int
+ia_collect_scanned(struct ia_collect *c, const struct ia_scan *sc)
+{
+	int	 rc;
+
+	c->sum.records++;
+	if ((rc = answered(c, sc->custom_id, sc->custom_id_len, sc->request_object ?
+	    ia_clash_request_hash(sc->request) : 0, sc->id != NULL ?
+	    ia_clash_generation(sc->id, sc->id_len) : 0)) != 1)
+		return rc;
+	ia_summary_add_answer(&c->sum, sc->tok_prompt, sc->tok_completion,
+	    sc->tok_total, sc->dispatched, sc->finished);
+	return 1;
+}
+
 void
 ia_collect_each_failure(struct ia_collect *c, void (*fn)(void *, jv, jv), void *arg)
 {
@@ -346,7 +377,7 @@ ia_collect_failed(const struct ia_collect *c)
 
 	jv_array_foreach(c->order, i, cid) {
 		if (jv_object_has(jv_copy(c->fails), jv_copy(cid)) &&
-		    !ia_ids_has(&c->ok, jv_string_value(cid), len_of(cid)))
+		    !ia_clash_has(&c->clash, jv_string_value(cid), len_of(cid)))
 			set = jv_object_set(set, cid, jv_true());
 		else
 			jv_free(cid);

@@ -15,14 +15,19 @@ static int	tsv_row(struct ia_buf *, const struct ia_result *);
 static int	csv_row(struct ia_buf *, const struct ia_result *);
 static int	raw_row(struct ia_buf *, const struct ia_result *);
 static int	raw0_row(struct ia_buf *, const struct ia_result *);
+static int	ndjson_scan(struct ia_buf *, const struct ia_scan *);
+static int	tsv_scan(struct ia_buf *, const struct ia_scan *);
+static int	csv_scan(struct ia_buf *, const struct ia_scan *);
+static int	raw_scan(struct ia_buf *, const struct ia_scan *);
+static int	raw0_scan(struct ia_buf *, const struct ia_scan *);
 
 static const struct ia_format formats[] = {
-	{ "ndjson",	true,	false,	NULL,			ndjson_row },
-	{ "openai",	true,	false,	NULL,			openai_row },
-	{ "tsv",	true,	true,	NULL,			tsv_row },
-	{ "csv",	true,	true,	"custom_id,content\r\n", csv_row },
-	{ "raw",	false,	true,	NULL,			raw_row },
-	{ "raw0",	false,	true,	NULL,			raw0_row },
+	{ "ndjson", true, false, NULL, ndjson_row, ndjson_scan },
+	{ "openai", true, false, NULL, openai_row, NULL },
+	{ "tsv", true, true, NULL, tsv_row, tsv_scan },
+	{ "csv", true, true, "custom_id,content\r\n", csv_row, csv_scan },
+	{ "raw", false, true, NULL, raw_row, raw_scan },
+	{ "raw0", false, true, NULL, raw0_row, raw0_scan },
 };
 
 const struct ia_format *
@@ -43,6 +48,20 @@ ia_format_row(const struct ia_format *f, struct ia_buf *b, const struct ia_resul
 	if (f->answers_only && r->kind != IA_RESULT_SUCCESS)
 		return 0;
 	return f->row(b, r);
+}
+
+int
+ia_format_scan_row(const struct ia_format *f, struct ia_buf *b, const struct ia_scan *sc)
+{
+	size_t	 len = b->len;
+	int	 rc;
+
+	if (f->scan_row == NULL)
+		return 1;
+	/* Declined half way: the row is made again from the tree. */
+	if ((rc = f->scan_row(b, sc)) == 1)
+		b->len = len;
+	return rc;
 }
 
 /* A value as jq prints it: with raw (jq -r), strings as they are; else JSON. */
@@ -155,10 +174,20 @@ field_text(jv v)
 	return jv_dump_string(v, 0);
 }
 
-/*
- * custom_id, sep, content and end: the answer's two fields, each through
- * add (the form's escaping).
- */
+/* custom_id, sep, content and end, each field through add (the form's escaping). */
+static int
+fields(struct ia_buf *b, const char *cid, const char *content,
+    int (*add)(struct ia_buf *, const char *), const char *sep, const char *end)
+{
+	int	 rc;
+
+	if ((rc = add(b, cid)) == 0 && (rc = ia_buf_adds(b, sep)) == 0 &&
+	    (rc = add(b, content)) == 0)
+		rc = ia_buf_adds(b, end);
+	return rc;
+}
+
+/* The answer's two fields as text, each through add (the form's escaping). */
 static int
 fields_row(struct ia_buf *b, const struct ia_result *r,
     int (*add)(struct ia_buf *, const char *), const char *sep, const char *end)
@@ -168,11 +197,28 @@ fields_row(struct ia_buf *b, const struct ia_result *r,
 
 	cid = field_text(jv_copy(r->custom_id));
 	content = field_text(jv_object_get(jv_copy(r->answer), jv_string("content")));
-	if ((rc = add(b, jv_string_value(cid))) == 0 && (rc = ia_buf_adds(b, sep)) == 0 &&
-	    (rc = add(b, jv_string_value(content))) == 0)
-		rc = ia_buf_adds(b, end);
+	rc = fields(b, jv_string_value(cid), jv_string_value(content), add, sep, end);
 	jv_free(cid);
 	jv_free(content);
+	return rc;
+}
+
+/* The same from a scan: a string as it is, null empty, else JSON. */
+static int
+fields_scan(struct ia_buf *b, const struct ia_scan *sc,
+    int (*add)(struct ia_buf *, const char *), const char *sep, const char *end)
+{
+	struct ia_buf	 cid = { 0 }, content = { 0 };
+	int		 rc;
+
+	if ((rc = ia_buf_add(&cid, sc->custom_id, sc->custom_id_len)) == 0 &&
+	    sc->content.kind != JV_KIND_NULL)
+		rc = ia_scan_put(&content, &sc->content, true);
+	if (rc == 0)
+		rc = fields(b, cid.data, content.data != NULL ? content.data : "",
+		    add, sep, end);
+	ia_buf_free(&cid);
+	ia_buf_free(&content);
 	return rc;
 }
 
@@ -190,6 +236,56 @@ static int
 ndjson_row(struct ia_buf *b, const struct ia_result *r)
 {
 	return add_json(b, jv_copy(r->answer));
+}
+
+/* {"custom_id", "content", "finish_reason", "usage"}, as the tree prints. */
+static int
+ndjson_scan(struct ia_buf *b, const struct ia_scan *sc)
+{
+	int	 rc;
+
+	if ((rc = ia_buf_adds(b, "{\"custom_id\":")) != 0 ||
+	    (rc = ia_scan_put(b, &sc->cid, false)) != 0 ||
+	    (rc = ia_buf_adds(b, ",\"content\":")) != 0 ||
+	    (rc = ia_scan_put(b, &sc->content, false)) != 0 ||
+	    (rc = ia_buf_adds(b, ",\"finish_reason\":")) != 0 ||
+	    (rc = ia_scan_put(b, &sc->finish, false)) != 0 ||
+	    (rc = ia_buf_adds(b, ",\"usage\":")) != 0 ||
+	    (rc = ia_scan_put(b, &sc->usage, false)) != 0)
+		return rc;
+	return ia_buf_add(b, "}\n", 2);
+}
+
+static int
+tsv_scan(struct ia_buf *b, const struct ia_scan *sc)
+{
+	return fields_scan(b, sc, add_tsv, "\t", "\n");
+}
+
+static int
+csv_scan(struct ia_buf *b, const struct ia_scan *sc)
+{
+	return fields_scan(b, sc, add_csv, ",", "\r\n");
+}
+
+static int
+raw_scan(struct ia_buf *b, const struct ia_scan *sc)
+{
+	int	 rc;
+
+	if ((rc = ia_scan_put(b, &sc->content, true)) != 0)
+		return rc;
+	return ia_buf_add(b, "\n", 1);
+}
+
+static int
+raw0_scan(struct ia_buf *b, const struct ia_scan *sc)
+{
+	int	 rc;
+
+	if ((rc = ia_scan_put(b, &sc->content, true)) != 0)
+		return rc;
+	return ia_buf_add(b, "", 1);
 }
 
 static int

@@ -90,6 +90,8 @@ void	 ia_option_free(struct ia_option_set *);
 double	 ia_time_now(void);
 /* An ISO 8601 time ("2025-11-03T10:15:02.113Z") as epoch seconds, or -1. */
 double	 ia_time_parse(jv);
+/* The same for a C string. */
+double	 ia_time_parse_text(const char *);
 
 /* rand.c: jitter, not secrets. */
 uint64_t ia_rand_seed(void);
@@ -472,6 +474,53 @@ long	 ia_result_load_done(const char *, struct ia_ids *, struct ia_ids *,
 	    char *, size_t);
 
 /*
+ * scan.c: a Success generation's line read without a tree, for ia-collect,
+ * or declined: whatever the scanner does not fully understand it leaves to
+ * libjq (ia_collect_record(), ia_result_read()), and what it takes it reads
+ * as they would.  A value of the line is kept as its text.
+ */
+struct ia_scan_value {
+	const char	*text;		/* in the line; NULL: none (null) */
+	size_t		 len;
+	jv_kind		 kind;
+};
+
+struct ia_scan {
+	const char	*custom_id;	/* decoded, custom_id_len bytes, no NUL */
+	size_t		 custom_id_len;
+	struct ia_scan_value cid;	/* the custom_id's text */
+	const char	*id;		/* the generation's id decoded; NULL: none */
+	size_t		 id_len;
+	bool		 request_object; /* request is an object: request is set */
+	uint64_t	 request;	/* its ia_scan_hash(), metadata left out */
+	double		 dispatched, finished;	/* epoch seconds, or -1 */
+	struct ia_scan_value content, finish, usage;	/* the answer's */
+	double		 tok_prompt, tok_completion, tok_total;
+	struct ia_buf	 buf;		/* the decoded strings; ia_scan_free() */
+};
+
+/*
+ * 1: the line (bytes, length) is a Success generation, read into the scan
+ * (zeroed before its first use), valid until the line goes; 0: it is not
+ * one the scanner takes; -1: out of memory.
+ */
+int	 ia_scan_generation(struct ia_scan *, const char *, size_t);
+/*
+ * Append a value of the scanned line as jq prints it, compact (raw: a
+ * string as it is, as jq -r).  0; 1: declined (a key twice, a number out
+ * of range): print the line's tree instead; -1: out of memory.
+ */
+int	 ia_scan_put(struct ia_buf *, const struct ia_scan_value *, bool);
+/*
+ * A hash of a value (consumed), the one the scanner makes of its text: the
+ * same for any order of an object's keys and any spelling of its strings
+ * and numbers.  An object's member named by the string (NULL: none) is
+ * left out, at the top only.
+ */
+uint64_t ia_scan_hash(jv, const char *);
+void	 ia_scan_free(struct ia_scan *);
+
+/*
  * http.c: the HTTP engine, one curl multi handle driven by the tool's loop.
  *
  * A tool fills a struct ia_xfer and hands it over with ia_http_submit(); the
@@ -681,11 +730,20 @@ struct ia_format {
 	const char	*header;	/* printed once before any row, or NULL */
 	/* Append one result's text; 0, or -1 when out of memory. */
 	int		(*row)(struct ia_buf *, const struct ia_result *);
+	/* The same from a scan: 1 when declined; NULL: none. */
+	int		(*scan_row)(struct ia_buf *, const struct ia_scan *);
 };
 
 const struct ia_format *ia_format_find(const char *);
 /* Append r's row in form f (nothing for a failure in a form of answers only). */
 int	 ia_format_row(const struct ia_format *, struct ia_buf *, const struct ia_result *);
+/*
+ * Append the row of a scanned answer, the same bytes as ia_format_row()
+ * of its tree: 0; 1 when the form or the scan declines (nothing appended);
+ * -1 out of memory.
+ */
+int	 ia_format_scan_row(const struct ia_format *, struct ia_buf *,
+	    const struct ia_scan *);
 /* Append v (consumed) as jq prints it: JSON, or with raw a string as it is. */
 int	 ia_format_value(struct ia_buf *, jv, bool);
 /*
@@ -697,10 +755,13 @@ int	 ia_format_value(struct ia_buf *, jv, bool);
 int	 ia_format_jq(struct ia_buf *, struct ia_jq *, jv, bool, char, jv *);
 
 /*
- * clash.c: what answered each custom_id (hashes of the request without its
- * metadata, and of the generation's id), so that a second answer to it can
- * be told apart: the same generation again, another generation of the same
- * request (submitted twice), or another request (two shared the custom_id).
+ * clash.c: the custom_ids answered, and what answered each (hashes of the
+ * request without its metadata, and of the generation's id), so that a
+ * second answer to one can be told apart: the same generation again,
+ * another generation of the same request (submitted twice), or another
+ * request (two shared the custom_id).  12 bytes a custom_id: a 64-bit
+ * fingerprint (two that share one are taken for one) and 16-bit hashes (a
+ * second answer whose hash is the first's is taken for the same).
  */
 enum ia_clash_kind {
 	IA_CLASH_NONE,		/* the same answer again, or not known */
@@ -708,21 +769,40 @@ enum ia_clash_kind {
 	IA_CLASH_REQUEST	/* another request under the same custom_id */
 };
 
-struct ia_clash_slot {
-	uint64_t	 key;		/* the custom_id's hash; 0: empty */
-	uint32_t	 req;		/* the request's, 0: not known */
-	uint32_t	 gen;		/* the generation id's, 0: not known */
+struct ia_clash_part {
+	uint64_t	*keys;		/* fingerprints; 0: an empty slot */
+	uint32_t	*answers;	/* the request's hash << 16 | the generation's */
+	uint32_t	 cap, count;
 };
 
 struct ia_clash {
-	struct ia_clash_slot *slots;
-	size_t		 cap, count;
+	struct ia_clash_part *parts;	/* NULL until the first answer */
+	size_t		 count;		/* custom_ids answered */
 };
 
 void	 ia_clash_init(struct ia_clash *);
-/* A custom_id's first answer: custom_id, request, generation id (consumed). */
+/* The hash kept of a request (consumed), without its metadata; 0: not an object. */
+uint32_t ia_clash_request(jv);
+/* The same of a request's ia_scan_hash(). */
+uint32_t ia_clash_request_hash(uint64_t);
+/* The hash kept of a generation's id (bytes, length). */
+uint32_t ia_clash_generation(const char *, size_t);
+/*
+ * An answer to a custom_id (bytes, length), with the hashes of its request
+ * and generation (0: not known): 1 when it is the first, kept; 0 when the
+ * custom_id had one, and the kind says how this one differs from it; -1
+ * out of memory.
+ */
+int	 ia_clash_answer(struct ia_clash *, const char *, size_t, uint32_t,
+	    uint32_t, enum ia_clash_kind *);
+/* Whether a custom_id (bytes, length) has an answer. */
+bool	 ia_clash_has(const struct ia_clash *, const char *, size_t);
+/*
+ * The same with jv values: a custom_id's first answer, its custom_id,
+ * request and generation id (consumed; 0, or -1 out of memory); and what
+ * kind of second answer these would be.
+ */
 int	 ia_clash_first(struct ia_clash *, jv, jv, jv);
-/* A later answer to it, the same arguments: what kind of second answer. */
 enum ia_clash_kind ia_clash_check(const struct ia_clash *, jv, jv, jv);
 void	 ia_clash_free(struct ia_clash *);
 
@@ -759,6 +839,9 @@ struct ia_summary {
 void	 ia_summary_init(struct ia_summary *);
 /* An answer: its tokens, its latency and its times. */
 void	 ia_summary_add_success(struct ia_summary *, const struct ia_result *);
+/* The same from its numbers: prompt, completion and total tokens; the times (-1: none). */
+void	 ia_summary_add_answer(struct ia_summary *, double, double, double,
+	    double, double);
 /* A duplicate answer of a kind (not NONE) for a custom_id (consumed). */
 void	 ia_summary_add_clash(struct ia_summary *, enum ia_clash_kind, jv);
 /* A result's times only, into the span: a failure as it comes. */
@@ -804,7 +887,9 @@ struct ia_pending_entry {
 	enum ia_pending_kind	 kind;		/* of the latest submission */
 	char			*id;		/* NULL: not known (still running) */
 	unsigned		 open;		/* submissions not ended yet */
-	jv			 subs;		/* each submission seen: open or ended */
+	char			*subs;		/* each submission seen, open or ended:
+						   'o' or 'e', 'g' or 'n', id, NUL */
+	size_t			 subs_len;
 };
 
 struct ia_pending {
@@ -850,8 +935,7 @@ void	 ia_pending_free(struct ia_pending *);
  * failures that stand into sum.
  */
 struct ia_collect {
-	struct ia_ids	  ok;		/* custom_ids answered */
-	struct ia_clash	  clash;	/* what answered them */
+	struct ia_clash	  clash;	/* the custom_ids answered, and by what */
 	jv		  fails;	/* custom_id -> its last failure, as JSON text */
 	jv		  order;	/* custom_ids, in the order they first failed */
 	jv		  anon;		/* failures without a custom_id */
@@ -869,6 +953,8 @@ void	 ia_collect_init(struct ia_collect *);
  * print yet; -1: out of memory.
  */
 int	 ia_collect_add(struct ia_collect *, jv, struct ia_result *);
+/* The same for a line the scanner took (ia_scan_generation()): 1, 0 or -1. */
+int	 ia_collect_scanned(struct ia_collect *, const struct ia_scan *);
 /* At the end of the input.  0, or -1 when out of memory. */
 int	 ia_collect_end(struct ia_collect *);
 /*

@@ -3,6 +3,11 @@
  * the group it went in.  When a stream ends before the result, that is what
  * ia-poll needs to follow it.  A hash table with linear probing; a custom_id
  * is bytes and a length, since a JSON string may hold a NUL.
+ *
+ * An entry's submissions are text, in the order they came: for each, a
+ * byte 'o' (open) or 'e' (ended), a byte 'g' (a group) or 'n' (a
+ * generation), the id, and a NUL; an entry goes once its custom_id is
+ * answered.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -95,45 +100,74 @@ entry(struct ia_pending *p, const char *cid, size_t len)
 		e->len = len;
 		e->open = 0;
 		e->id = NULL;
-		e->subs = jv_object();
+		e->subs = NULL;
+		e->subs_len = 0;
 		p->used++;
 	}
 	return e;
 }
 
-/* A submission's key in an entry: its kind and its id ("" when not known). */
-static jv
-sub_key(enum ia_pending_kind kind, const char *id)
+/* The submission after the one at off, or at the end (subs_len). */
+static size_t
+sub_next(const struct ia_pending_entry *e, size_t off)
 {
-	return jv_string_fmt("%s %s", kind == IA_PENDING_GROUP ? "group" : "generation",
-	    id != NULL ? id : "");
+	return off + 2 + strlen(e->subs + off + 2) + 1;
+}
+
+static enum ia_pending_kind
+sub_kind(const struct ia_pending_entry *e, size_t off)
+{
+	return e->subs[off + 1] == 'g' ? IA_PENDING_GROUP : IA_PENDING_GENERATION;
+}
+
+/* Where the submission of a kind and an id ("" when not known) is, or -1. */
+static long
+sub_find(const struct ia_pending_entry *e, enum ia_pending_kind kind,
+    const char *id)
+{
+	size_t	 off;
+
+	for (off = 0; off < e->subs_len; off = sub_next(e, off))
+		if (sub_kind(e, off) == kind && strcmp(e->subs + off + 2, id) == 0)
+			return (long)off;
+	return -1;
+}
+
+/* A submission more, open or ended; 0, or -1 out of memory. */
+static int
+sub_add(struct ia_pending_entry *e, enum ia_pending_kind kind, const char *id,
+    bool open)
+{
+	size_t	 n = strlen(id) + 3;
+	char	*subs;
+
+	if ((subs = realloc(e->subs, e->subs_len + n)) == NULL)
+		return -1;
+	subs[e->subs_len] = open ? 'o' : 'e';
+	subs[e->subs_len + 1] = kind == IA_PENDING_GROUP ? 'g' : 'n';
+	memcpy(subs + e->subs_len + 2, id, n - 2);
+	e->subs = subs;
+	e->subs_len += n;
+	return 0;
 }
 
 /* Point e's kind and id at a submission still open, after one ended. */
 static int
 follow_open(struct ia_pending_entry *e)
 {
-	const char	*k;
-	int		 rc = 0;
-
-	jv	 subs = jv_copy(e->subs);	/* the macro names it often */
+	size_t	 off;
 
 	free(e->id);
 	e->id = NULL;
-	jv_object_foreach(subs, key, open) {
-		k = jv_string_value(key);
-		if (e->id == NULL && jv_get_kind(open) == JV_KIND_TRUE) {
-			e->kind = strncmp(k, "group ", 6) == 0 ? IA_PENDING_GROUP :
-			    IA_PENDING_GENERATION;
-			k = strchr(k, ' ') + 1;
-			if (*k != '\0' && (e->id = strdup(k)) == NULL)
-				rc = -1;
+	for (off = 0; off < e->subs_len; off = sub_next(e, off))
+		if (e->subs[off] == 'o') {
+			e->kind = sub_kind(e, off);
+			if (e->subs[off + 2] != '\0' &&
+			    (e->id = strdup(e->subs + off + 2)) == NULL)
+				return -1;
+			break;
 		}
-		jv_free(key);
-		jv_free(open);
-	}
-	jv_free(subs);
-	return rc;
+	return 0;
 }
 
 /*
@@ -146,20 +180,17 @@ ia_pending_add(struct ia_pending *p, const char *cid, size_t len,
 {
 	struct ia_pending_entry	*e;
 	char			*idcopy = NULL;
-	jv			 key;
 
 	if ((e = entry(p, cid, len)) == NULL)
 		return -1;
-	key = sub_key(kind, id);
-	if (jv_object_has(jv_copy(e->subs), jv_copy(key))) {
-		jv_free(key);
+	if (sub_find(e, kind, id != NULL ? id : "") != -1)
 		return 0;
-	}
-	if (id != NULL && (idcopy = strdup(id)) == NULL) {
-		jv_free(key);
+	if (id != NULL && (idcopy = strdup(id)) == NULL)
+		return -1;
+	if (sub_add(e, kind, id != NULL ? id : "", true) == -1) {
+		free(idcopy);
 		return -1;
 	}
-	e->subs = jv_object_set(e->subs, key, jv_true());
 	if (e->open++ == 0)
 		p->count++;
 	free(e->id);
@@ -179,43 +210,24 @@ ia_pending_end(struct ia_pending *p, const char *cid, size_t len,
     enum ia_pending_kind kind, const char *id)
 {
 	struct ia_pending_entry	*e;
-	jv			 key, v;
+	long			 at;
+	size_t			 off;
 
 	if ((e = entry(p, cid, len)) == NULL)
 		return -1;
-	key = sub_key(kind, id);
-	v = jv_object_get(jv_copy(e->subs), jv_copy(key));
-	if (jv_get_kind(v) == JV_KIND_INVALID && kind == IA_PENDING_GENERATION) {
-		jv	 subs = jv_copy(e->subs);
-
-		jv_object_foreach(subs, k, open) {
-			if (jv_get_kind(v) != JV_KIND_TRUE &&
-			    jv_get_kind(open) == JV_KIND_TRUE &&
-			    strncmp(jv_string_value(k), "group ", 6) == 0) {
-				jv_free(key);
-				key = jv_copy(k);
-				jv_free(v);
-				v = jv_true();
-			}
-			jv_free(k);
-			jv_free(open);
-		}
-		jv_free(subs);
-	}
-	if (jv_get_kind(v) == JV_KIND_FALSE) {
-		jv_free(v);
-		jv_free(key);
+	at = sub_find(e, kind, id != NULL ? id : "");
+	for (off = 0; at == -1 && kind == IA_PENDING_GENERATION &&
+	    off < e->subs_len; off = sub_next(e, off))
+		if (e->subs[off] == 'o' && sub_kind(e, off) == IA_PENDING_GROUP)
+			at = (long)off;
+	if (at == -1)
+		return sub_add(e, kind, id != NULL ? id : "", false);
+	if (e->subs[at] == 'e')
 		return 0;
-	}
-	e->subs = jv_object_set(e->subs, key, jv_false());
-	if (jv_get_kind(v) == JV_KIND_TRUE) {
-		if (--e->open == 0)
-			p->count--;
-		jv_free(v);
-		return follow_open(e);
-	}
-	jv_free(v);
-	return 0;
+	e->subs[at] = 'e';
+	if (--e->open == 0)
+		p->count--;
+	return follow_open(e);
 }
 
 const struct ia_pending_entry *
@@ -248,7 +260,7 @@ ia_pending_remove(struct ia_pending *p, const char *cid, size_t len)
 	was = p->slots[i].open > 0;
 	free(p->slots[i].custom_id);
 	free(p->slots[i].id);
-	jv_free(p->slots[i].subs);
+	free(p->slots[i].subs);
 	for (j = (i + 1) & mask; p->slots[j].custom_id != NULL; j = (j + 1) & mask) {
 		home = hash(p->slots[j].custom_id, p->slots[j].len) & mask;
 		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
@@ -258,6 +270,7 @@ ia_pending_remove(struct ia_pending *p, const char *cid, size_t len)
 	}
 	p->slots[i].custom_id = NULL;
 	p->slots[i].id = NULL;
+	p->slots[i].subs = NULL;
 	p->used--;
 	if (was)
 		p->count--;
@@ -323,28 +336,25 @@ ia_pending_error(const struct ia_pending_entry *e)
 jv
 ia_pending_follow(const struct ia_pending_entry *e)
 {
-	jv		 out = jv_array(), rec, cid, subs = jv_copy(e->subs);
-	const char	*k, *id;
+	jv		 out = jv_array(), rec, cid;
+	const char	*id;
+	size_t		 off;
 
-	jv_object_foreach(subs, key, open) {
-		k = jv_string_value(key);
-		if (jv_get_kind(open) == JV_KIND_TRUE) {
-			id = strchr(k, ' ') + 1;
-			cid = jv_string_sized(e->custom_id, (int)e->len);
-			if (strncmp(k, "group ", 6) == 0)
-				rec = jv_object_set(jv_object_set(jv_object(),
-				    jv_string("group_id"), jv_string(id)),
-				    jv_string("custom_ids"), JV_ARRAY(cid));
-			else
-				rec = jv_object_set(jv_object_set(jv_object(),
-				    jv_string("id"), *id != '\0' ? jv_string(id) :
-				    jv_null()), jv_string("custom_id"), cid);
-			out = jv_array_append(out, rec);
-		}
-		jv_free(key);
-		jv_free(open);
+	for (off = 0; off < e->subs_len; off = sub_next(e, off)) {
+		if (e->subs[off] != 'o')
+			continue;
+		id = e->subs + off + 2;
+		cid = jv_string_sized(e->custom_id, (int)e->len);
+		if (sub_kind(e, off) == IA_PENDING_GROUP)
+			rec = jv_object_set(jv_object_set(jv_object(),
+			    jv_string("group_id"), jv_string(id)),
+			    jv_string("custom_ids"), JV_ARRAY(cid));
+		else
+			rec = jv_object_set(jv_object_set(jv_object(),
+			    jv_string("id"), *id != '\0' ? jv_string(id) :
+			    jv_null()), jv_string("custom_id"), cid);
+		out = jv_array_append(out, rec);
 	}
-	jv_free(subs);
 	return out;
 }
 
@@ -402,10 +412,9 @@ ia_pending_free(struct ia_pending *p)
 	size_t	 i;
 
 	for (i = 0; i < p->cap; i++) {
-		if (p->slots[i].custom_id != NULL)
-			jv_free(p->slots[i].subs);
 		free(p->slots[i].custom_id);
 		free(p->slots[i].id);
+		free(p->slots[i].subs);
 	}
 	free(p->slots);
 	ia_pending_init(p);

@@ -152,13 +152,19 @@ ia_summary_quantile(const struct ia_summary *sum, double q)
 }
 
 /* The span runs from the earliest dispatchedAt to the latest finishedAt. */
+static void
+add_span(struct ia_summary *sum, double dispatched, double finished)
+{
+	if (dispatched >= 0 && (sum->first < 0 || dispatched < sum->first))
+		sum->first = dispatched;
+	if (finished >= 0 && finished > sum->last)
+		sum->last = finished;
+}
+
 void
 ia_summary_add_times(struct ia_summary *sum, const struct ia_result *r)
 {
-	if (r->dispatched >= 0 && (sum->first < 0 || r->dispatched < sum->first))
-		sum->first = r->dispatched;
-	if (r->finished >= 0 && r->finished > sum->last)
-		sum->last = r->finished;
+	add_span(sum, r->dispatched, r->finished);
 }
 
 void
@@ -167,13 +173,23 @@ ia_summary_add_success(struct ia_summary *sum, const struct ia_result *r)
 	jv	 usage = jv_get_kind(r->answer) == JV_KIND_OBJECT ?
 	    jv_object_get(jv_copy(r->answer), jv_string("usage")) : jv_invalid();
 
+	ia_summary_add_answer(sum, num(jv_copy(usage), "prompt_tokens"),
+	    num(jv_copy(usage), "completion_tokens"), num(jv_copy(usage),
+	    "total_tokens"), r->dispatched, r->finished);
+	jv_free(usage);
+}
+
+void
+ia_summary_add_answer(struct ia_summary *sum, double prompt, double completion,
+    double total, double dispatched, double finished)
+{
 	sum->success++;
-	sum->tok_prompt += num(jv_copy(usage), "prompt_tokens");
-	sum->tok_completion += num(jv_copy(usage), "completion_tokens");
-	sum->tok_total += num(usage, "total_tokens");
-	if (r->dispatched >= 0 && r->finished >= 0)
-		ia_summary_add_latency(sum, r->finished - r->dispatched);
-	ia_summary_add_times(sum, r);
+	sum->tok_prompt += prompt;
+	sum->tok_completion += completion;
+	sum->tok_total += total;
+	if (dispatched >= 0 && finished >= 0)
+		ia_summary_add_latency(sum, finished - dispatched);
+	add_span(sum, dispatched, finished);
 }
 
 /* counts[key] += 1, where key is v when it is a string, else dflt. */

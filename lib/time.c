@@ -21,38 +21,37 @@ ia_time_now(void)
 double
 ia_time_parse(jv v)
 {
+	double	 t = -1;
+
+	if (jv_get_kind(v) == JV_KIND_STRING)
+		t = ia_time_parse_text(jv_string_value(v));
+	jv_free(v);
+	return t;
+}
+
+double
+ia_time_parse_text(const char *s)
+{
 	struct tm	 tm;
 	double		 sec;
 	int		 n = 0, m = 0, oh = 0, om = 0;
 	char		 sign = 0;
-	const char	*s, *rest;
+	const char	*rest;
 	time_t		 t;
 
-	if (jv_get_kind(v) != JV_KIND_STRING) {
-		jv_free(v);
-		return -1;
-	}
-	s = jv_string_value(v);
 	memset(&tm, 0, sizeof(tm));
 	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%lf%n", &tm.tm_year, &tm.tm_mon,
 	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &sec, &n) != 6 ||
-	    !(sec >= 0 && sec < 61)) {	/* NaN too */
-		jv_free(v);
+	    !(sec >= 0 && sec < 61))	/* NaN too */
 		return -1;
-	}
 	rest = s + n;
 	if (*rest == '+' || *rest == '-') {
 		sign = *rest;
 		if (sscanf(rest + 1, "%2d:%2d%n", &oh, &om, &m) != 2 ||
-		    rest[1 + m] != '\0') {
-			jv_free(v);
+		    rest[1 + m] != '\0')
 			return -1;
-		}
-	} else if ((*rest != 'Z' || rest[1] != '\0') && *rest != '\0') {
-		jv_free(v);
+	} else if ((*rest != 'Z' || rest[1] != '\0') && *rest != '\0')
 		return -1;
-	}
-	jv_free(v);
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
 	tm.tm_sec = 0;

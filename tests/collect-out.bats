@@ -10,12 +10,12 @@ setup() {
 	T=$BATS_TEST_TMPDIR
 }
 
-# gens FIRST [LAST]: Success generations FIRST to LAST (forever without
-# LAST), as ia-poll prints them, each answer "Answer N" and 700 bytes more.
+# gens FIRST LAST: Success generations FIRST to LAST, as ia-poll prints
+# them, each answer "Answer N" and 700 bytes more.
 gens() {
-	awk -v a="$1" -v b="${2:-0}" 'BEGIN {
+	awk -v a="$1" -v b="$2" 'BEGIN {
 		for (i = 0; i < 700; i++) pad = pad "x"
-		for (i = a; b == 0 || i <= b; i++)
+		for (i = a; i <= b; i++)
 		printf "{\"custom_id\":\"p-%d\",\"id\":\"gen-%d\",\"state\":\"Success\"," \
 		    "\"request\":{\"model\":\"m\",\"messages\":[{\"role\":\"user\"," \
 		    "\"content\":\"q %d\"}],\"metadata\":{\"custom_id\":\"p-%d\"}}," \
@@ -78,16 +78,20 @@ whole_lines() {
 }
 
 # kill_mid SIGNAL [-r]: stop ia-collect with SIGNAL while it writes the
-# answers of an endless stream into a file; what it wrote is whole lines.
+# answers of a long stream into a file; what it wrote is whole lines.  The
+# stream is bounded, should the signal miss; SIGINT, which a shell's
+# background job ignores, is restored for it.
 kill_mid() {
 	local pid
-	gens 1 | ia-collect -q ${2:+"$2"} >"$T/out.$1" &
+	gens 1 200000 | env --default-signal=INT ia-collect -q ${2:+"$2"} \
+	    >"$T/out.$1" &
 	pid=$!
-	wait_lines 20000 "$T/out.$1"
+	wait_lines 2000 "$T/out.$1"
 	kill -"$1" "$pid"
 	run wait "$pid"
 	[ "$status" -gt 128 ]
 	whole_lines "$T/out.$1" ${2:+"$2"}
+	rm -f "$T/out.$1"
 }
 
 @test "collect output: a kill (TERM, INT, HUP) while writing leaves whole lines" {
@@ -98,7 +102,7 @@ kill_mid() {
 
 @test "collect output: killed while a slow reader holds it up, it still leaves whole lines" {
 	local i
-	{ gens 1 | ia-collect -q -r & echo $! >"$T/pid"; wait; } |
+	{ gens 1 200000 | ia-collect -q -r & echo $! >"$T/pid"; wait; } |
 	    { sleep 1; cat; } >"$T/out" &
 	for i in $(seq 100); do [ -s "$T/pid" ] && break; sleep 0.05; done
 	sleep 0.5
