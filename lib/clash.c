@@ -36,18 +36,11 @@ fold16(uint64_t h)
 	return v != 0 ? v : 1;
 }
 
-/* A custom_id's fingerprint, well mixed in every bit; never 0 (empty). */
+/* A custom_id's fingerprint: the set's, ia_ids_fingerprint(), never 0. */
 static uint64_t
 key_of(const char *cid, size_t len)
 {
-	uint64_t	 h = ia_ids_hash(cid, len);
-
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h != 0 ? h : 1;
+	return ia_ids_fingerprint(cid, len);
 }
 
 uint32_t
@@ -69,7 +62,7 @@ ia_clash_request_hash(uint64_t h)
 uint32_t
 ia_clash_generation(const char *id, size_t len)
 {
-	return fold16(ia_ids_hash(id, len));
+	return fold16(ia_ids_fingerprint(id, len));
 }
 
 void

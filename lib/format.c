@@ -15,11 +15,11 @@ static int	tsv_row(struct ia_buf *, const struct ia_result *);
 static int	csv_row(struct ia_buf *, const struct ia_result *);
 static int	raw_row(struct ia_buf *, const struct ia_result *);
 static int	raw0_row(struct ia_buf *, const struct ia_result *);
-static int	ndjson_scan(struct ia_buf *, const struct ia_scan *);
-static int	tsv_scan(struct ia_buf *, const struct ia_scan *);
-static int	csv_scan(struct ia_buf *, const struct ia_scan *);
-static int	raw_scan(struct ia_buf *, const struct ia_scan *);
-static int	raw0_scan(struct ia_buf *, const struct ia_scan *);
+static int	ndjson_scan(struct ia_buf *, struct ia_scan *);
+static int	tsv_scan(struct ia_buf *, struct ia_scan *);
+static int	csv_scan(struct ia_buf *, struct ia_scan *);
+static int	raw_scan(struct ia_buf *, struct ia_scan *);
+static int	raw0_scan(struct ia_buf *, struct ia_scan *);
 
 static const struct ia_format formats[] = {
 	{ "ndjson", true, false, NULL, ndjson_row, ndjson_scan },
@@ -51,7 +51,7 @@ ia_format_row(const struct ia_format *f, struct ia_buf *b, const struct ia_resul
 }
 
 int
-ia_format_scan_row(const struct ia_format *f, struct ia_buf *b, const struct ia_scan *sc)
+ia_format_scan_row(const struct ia_format *f, struct ia_buf *b, struct ia_scan *sc)
 {
 	size_t	 len = b->len;
 	int	 rc;
@@ -205,7 +205,7 @@ fields_row(struct ia_buf *b, const struct ia_result *r,
 
 /* The same from a scan: a string as it is, null empty, else JSON. */
 static int
-fields_scan(struct ia_buf *b, const struct ia_scan *sc,
+fields_scan(struct ia_buf *b, struct ia_scan *sc,
     int (*add)(struct ia_buf *, const char *), const char *sep, const char *end)
 {
 	struct ia_buf	 cid = { 0 }, content = { 0 };
@@ -213,7 +213,7 @@ fields_scan(struct ia_buf *b, const struct ia_scan *sc,
 
 	if ((rc = ia_buf_add(&cid, sc->custom_id, sc->custom_id_len)) == 0 &&
 	    sc->content.kind != JV_KIND_NULL)
-		rc = ia_scan_put(&content, &sc->content, true);
+		rc = ia_scan_put(&content, sc, &sc->content, true);
 	if (rc == 0)
 		rc = fields(b, cid.data, content.data != NULL ? content.data : "",
 		    add, sep, end);
@@ -240,50 +240,50 @@ ndjson_row(struct ia_buf *b, const struct ia_result *r)
 
 /* {"custom_id", "content", "finish_reason", "usage"}, as the tree prints. */
 static int
-ndjson_scan(struct ia_buf *b, const struct ia_scan *sc)
+ndjson_scan(struct ia_buf *b, struct ia_scan *sc)
 {
 	int	 rc;
 
 	if ((rc = ia_buf_adds(b, "{\"custom_id\":")) != 0 ||
-	    (rc = ia_scan_put(b, &sc->cid, false)) != 0 ||
+	    (rc = ia_scan_put(b, sc, &sc->cid, false)) != 0 ||
 	    (rc = ia_buf_adds(b, ",\"content\":")) != 0 ||
-	    (rc = ia_scan_put(b, &sc->content, false)) != 0 ||
+	    (rc = ia_scan_put(b, sc, &sc->content, false)) != 0 ||
 	    (rc = ia_buf_adds(b, ",\"finish_reason\":")) != 0 ||
-	    (rc = ia_scan_put(b, &sc->finish, false)) != 0 ||
+	    (rc = ia_scan_put(b, sc, &sc->finish, false)) != 0 ||
 	    (rc = ia_buf_adds(b, ",\"usage\":")) != 0 ||
-	    (rc = ia_scan_put(b, &sc->usage, false)) != 0)
+	    (rc = ia_scan_put(b, sc, &sc->usage, false)) != 0)
 		return rc;
 	return ia_buf_add(b, "}\n", 2);
 }
 
 static int
-tsv_scan(struct ia_buf *b, const struct ia_scan *sc)
+tsv_scan(struct ia_buf *b, struct ia_scan *sc)
 {
 	return fields_scan(b, sc, add_tsv, "\t", "\n");
 }
 
 static int
-csv_scan(struct ia_buf *b, const struct ia_scan *sc)
+csv_scan(struct ia_buf *b, struct ia_scan *sc)
 {
 	return fields_scan(b, sc, add_csv, ",", "\r\n");
 }
 
 static int
-raw_scan(struct ia_buf *b, const struct ia_scan *sc)
+raw_scan(struct ia_buf *b, struct ia_scan *sc)
 {
 	int	 rc;
 
-	if ((rc = ia_scan_put(b, &sc->content, true)) != 0)
+	if ((rc = ia_scan_put(b, sc, &sc->content, true)) != 0)
 		return rc;
 	return ia_buf_add(b, "\n", 1);
 }
 
 static int
-raw0_scan(struct ia_buf *b, const struct ia_scan *sc)
+raw0_scan(struct ia_buf *b, struct ia_scan *sc)
 {
 	int	 rc;
 
-	if ((rc = ia_scan_put(b, &sc->content, true)) != 0)
+	if ((rc = ia_scan_put(b, sc, &sc->content, true)) != 0)
 		return rc;
 	return ia_buf_add(b, "", 1);
 }

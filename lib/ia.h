@@ -248,6 +248,8 @@ const char *ia_source_where(const char *, long, char *, size_t);
  * cheaper.  0, or -1 (out of memory, or v invalid).
  */
 int	 ia_json_dump(struct ia_buf *, jv, bool);
+/* A string's bytes (valid UTF-8), as libjq prints the string; 0 or -1. */
+int	 ia_json_string(struct ia_buf *, const char *, size_t);
 
 /* record.c: records out, and what a record is. */
 /*
@@ -497,6 +499,7 @@ struct ia_scan {
 	struct ia_scan_value content, finish, usage;	/* the answer's */
 	double		 tok_prompt, tok_completion, tok_total;
 	struct ia_buf	 buf;		/* the decoded strings; ia_scan_free() */
+	struct ia_buf	 scratch;	/* those of a value put */
 };
 
 /*
@@ -510,7 +513,8 @@ int	 ia_scan_generation(struct ia_scan *, const char *, size_t);
  * string as it is, as jq -r).  0; 1: declined (a key twice, a number out
  * of range): print the line's tree instead; -1: out of memory.
  */
-int	 ia_scan_put(struct ia_buf *, const struct ia_scan_value *, bool);
+int	 ia_scan_put(struct ia_buf *, struct ia_scan *, const struct ia_scan_value *,
+	    bool);
 /*
  * A hash of a value (consumed), the one the scanner makes of its text: the
  * same for any order of an object's keys and any spelling of its strings
@@ -731,7 +735,7 @@ struct ia_format {
 	/* Append one result's text; 0, or -1 when out of memory. */
 	int		(*row)(struct ia_buf *, const struct ia_result *);
 	/* The same from a scan: 1 when declined; NULL: none. */
-	int		(*scan_row)(struct ia_buf *, const struct ia_scan *);
+	int		(*scan_row)(struct ia_buf *, struct ia_scan *);
 };
 
 const struct ia_format *ia_format_find(const char *);
@@ -743,7 +747,7 @@ int	 ia_format_row(const struct ia_format *, struct ia_buf *, const struct ia_re
  * -1 out of memory.
  */
 int	 ia_format_scan_row(const struct ia_format *, struct ia_buf *,
-	    const struct ia_scan *);
+	    struct ia_scan *);
 /* Append v (consumed) as jq prints it: JSON, or with raw a string as it is. */
 int	 ia_format_value(struct ia_buf *, jv, bool);
 /*

@@ -54,11 +54,10 @@ dump_number(struct ia_buf *b, jv v)
  * other control characters and DEL as \u00XX; anything else, UTF-8
  * included (a jv string is always valid UTF-8), as it is.
  */
-static int
-dump_string(struct ia_buf *b, jv v)
+int
+ia_json_string(struct ia_buf *b, const char *text, size_t n)
 {
-	const unsigned char	*s = (const unsigned char *)jv_string_value(v);
-	size_t			 n = (size_t)jv_string_length_bytes(jv_copy(v));
+	const unsigned char	*s = (const unsigned char *)text;
 	size_t			 i, run;
 	char			 esc[8];
 	const char		*e;
@@ -88,8 +87,17 @@ dump_string(struct ia_buf *b, jv v)
 		rc = ia_buf_adds(b, e);
 		i++;
 	}
-	jv_free(v);
 	return rc == 0 ? ia_buf_add(b, "\"", 1) : rc;
+}
+
+static int
+dump_string(struct ia_buf *b, jv v)
+{
+	int	 rc = ia_json_string(b, jv_string_value(v),
+	    (size_t)jv_string_length_bytes(jv_copy(v)));
+
+	jv_free(v);
+	return rc;
 }
 
 static int	dump(struct ia_buf *, jv, int, bool);

@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "ia.h"
 
 #define SCAN_DEPTH	64	/* objects and arrays inside each other, at most */
@@ -70,16 +72,7 @@ mix(uint64_t h)
 static uint64_t
 hash_string(const char *p, size_t n)
 {
-	uint64_t	 h = H_STRING ^ (n * H_NUMBER), w;
-
-	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
-	w = 0;
-	memcpy(&w, p, n);
-	return mix(h ^ w);
+	return XXH3_64bits_withSeed(p, n, H_STRING);
 }
 
 /* 0 and -0 are one number to jq, as 1 and 1.0 are. */
@@ -298,6 +291,31 @@ escape(const unsigned char *p, const unsigned char *end, char *o, size_t *used)
 	return utf8_put(o, (unsigned)cp);
 }
 
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+/*
+ * The first byte from p that is not plain ASCII inside a string (a quote,
+ * a backslash, a control byte or one of UTF-8), or end: eight at a time.
+ */
+static const unsigned char *
+plain(const unsigned char *p, const unsigned char *end)
+{
+	uint64_t	 w, q, b;
+
+	while (end - p >= 8) {
+		memcpy(&w, p, 8);
+		q = w ^ (ONES * '"');
+		b = w ^ (ONES * '\\');
+		if (((w - ONES * 0x20) | (q - ONES) | (b - ONES) | w) & HIGHS)
+			break;
+		p += 8;
+	}
+	while (p < end && *p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80)
+		p++;
+	return p;
+}
+
 /*
  * A string at s->p (its opening quote).  With t, its bytes decoded: where
  * it holds no escape, in the line itself; else into s->out.  0, or -1:
@@ -311,8 +329,7 @@ string(struct sc *s, struct str *t)
 	size_t			 k, used;
 
 	for (;;) {
-		while (p < end && *p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80)
-			p++;
+		p = plain(p, end);
 		if (p == end || *p < 0x20)
 			return -1;
 		if (*p == '"')
@@ -620,33 +637,17 @@ static int
 span(struct sc *s, struct ia_scan_value *v)
 {
 	const unsigned char	*start = s->p;
+	static const char	 first[] = "\"{[tfn";
+	static const jv_kind	 kinds[] = { JV_KIND_STRING, JV_KIND_OBJECT,
+	    JV_KIND_ARRAY, JV_KIND_TRUE, JV_KIND_FALSE, JV_KIND_NULL,
+	    JV_KIND_NUMBER };
 
 	if (s->p == s->end || value(s, NULL) == -1)
 		return -1;
 	v->text = (const char *)start;
 	v->len = (size_t)(s->p - start);
-	switch (*start) {
-	case '"':
-		v->kind = JV_KIND_STRING;
-		break;
-	case '{':
-		v->kind = JV_KIND_OBJECT;
-		break;
-	case '[':
-		v->kind = JV_KIND_ARRAY;
-		break;
-	case 't':
-		v->kind = JV_KIND_TRUE;
-		break;
-	case 'f':
-		v->kind = JV_KIND_FALSE;
-		break;
-	case 'n':
-		v->kind = JV_KIND_NULL;
-		break;
-	default:
-		v->kind = JV_KIND_NUMBER;
-	}
+	v->kind = kinds[strchr(first, *start) != NULL ? strchr(first, *start) - first :
+	    (ptrdiff_t)(sizeof(kinds) / sizeof(kinds[0]) - 1)];
 	return 0;
 }
 
@@ -657,7 +658,7 @@ once(const struct str *k, const char *const *names, unsigned *seen)
 	int	 i;
 
 	for (i = 0; names[i] != NULL; i++)
-		if (is(k, names[i])) {
+		if (k->len > 0 && k->s[0] == names[i][0] && is(k, names[i])) {
 			if (*seen & 1u << i)
 				return -1;
 			*seen |= 1u << i;
@@ -818,10 +819,11 @@ when(struct sc *s, double *t)
 static void
 clear(struct ia_scan *sc)
 {
-	struct ia_buf	 buf = sc->buf;
+	struct ia_buf	 buf = sc->buf, scratch = sc->scratch;
 
 	memset(sc, 0, sizeof(*sc));
 	sc->buf = buf;
+	sc->scratch = scratch;
 	sc->dispatched = sc->finished = -1;
 	sc->content.kind = sc->finish.kind = sc->usage.kind = JV_KIND_NULL;
 }
@@ -838,9 +840,7 @@ ia_scan_generation(struct ia_scan *sc, const char *text, size_t len)
 	int		 rc, bit;
 
 	clear(sc);
-	/* A NUL in a custom_id is an input error: libjq's to tell. */
-	if (memchr(text, '\0', len) != NULL || memmem(text, len, "\\u0000", 6) != NULL)
-		return 0;
+	/* Room for its strings decoded, which are never longer. */
 	sc->buf.len = 0;
 	if (len >= sc->buf.cap && ia_buf_add(&sc->buf, text, len) == -1)
 		return -1;
@@ -910,69 +910,15 @@ ia_scan_generation(struct ia_scan *sc, const char *text, size_t len)
 	return 1;
 }
 
-/* One decoded byte as jq prints it inside a string. */
-static int
-put_byte(struct ia_buf *b, unsigned char c)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	char			 e[6] = { '\\', 'u', '0', '0', 0, 0 };
-
-	if (c >= 0x80 || (c >= 0x20 && c != 0x7f && c != '"' && c != '\\'))
-		return ia_buf_add(b, &c, 1);
-	switch (c) {
-	case '"':
-	case '\\':
-		e[1] = (char)c;
-		return ia_buf_add(b, e, 2);
-	case '\b':
-		return ia_buf_add(b, "\\b", 2);
-	case '\t':
-		return ia_buf_add(b, "\\t", 2);
-	case '\n':
-		return ia_buf_add(b, "\\n", 2);
-	case '\f':
-		return ia_buf_add(b, "\\f", 2);
-	case '\r':
-		return ia_buf_add(b, "\\r", 2);
-	}
-	e[4] = hex[c >> 4];
-	e[5] = hex[c & 0xf];
-	return ia_buf_add(b, e, 6);
-}
-
-/*
- * A string of the line (checked), as jq prints it, or with raw its bytes
- * as they are: a string without escapes, as it is written.
- */
+/* A string of the line (checked): decoded, raw or as jq prints it. */
 static int
 put_string(struct ia_buf *b, struct sc *s, bool raw)
 {
-	const unsigned char	*p = s->p + 1, *run;
-	char			 tmp[4];
-	size_t			 k, used, i;
-	int			 rc = 0;
+	struct str	 t;
 
-	if (!raw && ia_buf_add(b, "\"", 1) == -1)
-		return -1;
-	while (rc == 0 && *p != '"') {
-		for (run = p; *p != '"' && *p != '\\' && *p != 0x7f; p++)
-			continue;
-		rc = ia_buf_add(b, run, (size_t)(p - run));
-		if (rc == 0 && *p == 0x7f) {
-			rc = raw ? ia_buf_add(b, p, 1) : put_byte(b, *p);
-			p++;
-		} else if (rc == 0 && *p == '\\') {
-			k = escape(p + 1, s->end, tmp, &used);
-			for (i = 0; i < k && rc == 0; i++)
-				rc = raw ? ia_buf_add(b, &tmp[i], 1) :
-				    put_byte(b, (unsigned char)tmp[i]);
-			p += 1 + used;
-		}
-	}
-	s->p = p + 1;
-	if (rc == 0 && !raw)
-		rc = ia_buf_add(b, "\"", 1);
-	return rc;
+	if (string(s, &t) == -1)
+		return 1;
+	return raw ? ia_buf_add(b, t.s, t.len) : ia_json_string(b, t.s, t.len);
 }
 
 /* A value of the line (checked) as jq prints it: 0, 1 declined, -1 no memory. */
@@ -980,7 +926,6 @@ static int
 put_value(struct ia_buf *b, struct sc *s, bool raw)
 {
 	const unsigned char	*start = s->p;
-	struct sc		 ks = *s;
 	struct str		 k;
 	uint64_t		 keys[SCAN_KEYS], kh;
 	size_t			 n = 0, i;
@@ -1019,10 +964,9 @@ put_value(struct ia_buf *b, struct sc *s, bool raw)
 					return 1;	/* libjq keeps the last */
 			if (n == SCAN_KEYS)
 				return 1;
-			ks.p = (const unsigned char *)k.text;
-			ks.end = ks.p + k.textlen;
 			if ((n > 0 && ia_buf_add(b, ",", 1) == -1) ||
-			    put_string(b, &ks, false) == -1 || ia_buf_add(b, ":", 1) == -1)
+			    ia_json_string(b, k.s, k.len) == -1 ||
+			    ia_buf_add(b, ":", 1) == -1)
 				return -1;
 			keys[n++] = kh;
 			if ((rc = put_value(b, s, false)) != 0)
@@ -1043,29 +987,26 @@ put_value(struct ia_buf *b, struct sc *s, bool raw)
 }
 
 int
-ia_scan_put(struct ia_buf *b, const struct ia_scan_value *v, bool raw)
+ia_scan_put(struct ia_buf *b, struct ia_scan *sc, const struct ia_scan_value *v,
+    bool raw)
 {
 	struct sc	 s;
-	char		*keys = NULL;
-	size_t		 len;
+	size_t		 len = b->len;
 	int		 rc;
 
 	if (v->text == NULL || v->kind == JV_KIND_NULL)
 		return ia_buf_add(b, "null", 4);
-	/* Room for its keys, decoded, to tell one given twice. */
-	if (v->kind == JV_KIND_OBJECT || v->kind == JV_KIND_ARRAY) {
-		if (memchr(v->text, '\\', v->len) != NULL &&
-		    (keys = malloc(v->len)) == NULL)
-			return -1;
-	}
+	/* Room for its strings decoded, which are never longer. */
+	sc->scratch.len = 0;
+	if (v->len >= sc->scratch.cap && memchr(v->text, '\\', v->len) != NULL &&
+	    ia_buf_add(&sc->scratch, v->text, v->len) == -1)
+		return -1;
 	s.p = (const unsigned char *)v->text;
 	s.end = s.p + v->len;
-	s.out = keys;
+	s.out = sc->scratch.data;
 	s.depth = 0;
-	len = b->len;
 	if ((rc = put_value(b, &s, raw)) != 0)
 		b->len = len;
-	free(keys);
 	return rc;
 }
 
@@ -1073,4 +1014,5 @@ void
 ia_scan_free(struct ia_scan *sc)
 {
 	ia_buf_free(&sc->buf);
+	ia_buf_free(&sc->scratch);
 }

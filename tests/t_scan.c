@@ -330,7 +330,7 @@ put_as_jq(const char *json)
 			v = jv_parse(json);
 			CHECK(ia_format_value(&a, v, raw) == 0);
 			checks++;
-			if (ia_scan_put(&b, &sc.content, raw) != 0 || a.len != b.len ||
+			if (ia_scan_put(&b, &sc, &sc.content, raw) != 0 || a.len != b.len ||
 			    memcmp(a.data, b.data, a.len) != 0) {
 				failures++;
 				show("jq", a.data, a.len);
@@ -374,7 +374,7 @@ t_values(void)
 	{
 		struct ia_buf	 b = { 0 };
 
-		CHECK(ia_scan_put(&b, &sc.content, false) == 1);
+		CHECK(ia_scan_put(&b, &sc, &sc.content, false) == 1);
 		CHECK(ia_format_scan_row(ia_format_find("ndjson"), &b, &sc) == 1);
 		CHECK(b.len == 0);
 		CHECK(ia_format_scan_row(ia_format_find("raw"), &b, &sc) == 1);

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,42 @@ t_parse(void)
 	/* Nothing may follow the Z or the offset (it was ignored). */
 	CHECK_NUM(parse("2025-11-03T10:15:02Zjunk"), -1);
 	CHECK_NUM(parse("2025-11-03T10:15:02+01:00junk"), -1);
+
+	/*
+	 * The API's own form, "...SS.fffZ", is read without sscanf: it gives
+	 * what the general reading gives the same time written "+00:00",
+	 * bit for bit, a day past a month's end or an hour past 23 too.
+	 */
+	{
+		uint64_t	 r = 0x2545f4914f6cdd1dULL;
+		char		 fast[64], slow[64], frac[16];
+		int		 i, bad = 0, k;
+
+		for (i = 0; i < 20000; i++) {
+			r ^= r << 13;
+			r ^= r >> 7;
+			r ^= r << 17;
+			k = (int)(r % 10);
+			frac[0] = '\0';
+			if (k > 0)
+				snprintf(frac, sizeof(frac), ".%0*lu", k,
+				    (unsigned long)((r >> 20) % 1000000000UL) %
+				    (unsigned long)pow(10, k));
+			snprintf(fast, sizeof(fast), "%04d-%02d-%02dT%02d:%02d:%02d%s%s",
+			    i < 100 ? i * 99 : (int)((r >> 8) % 10000),
+			    1 + (int)((r >> 14) % 12), (int)((r >> 18) % 40),
+			    (int)((r >> 24) % 30), (int)((r >> 30) % 70),
+			    (int)((r >> 36) % 61), frac, i % 2 ? "Z" : "");
+			snprintf(slow, sizeof(slow), "%.*s+00:00", (int)(strlen(fast) -
+			    (i % 2)), fast);
+			if (parse(fast) != parse(slow) || parse(fast) == -1) {
+				if (bad++ < 5)
+					fprintf(stderr, "%s: %.17g, %s: %.17g\n", fast,
+					    parse(fast), slow, parse(slow));
+			}
+		}
+		CHECK(bad == 0);
+	}
 
 	/* Not strings: -1, and consumed (ASan would see a leak). */
 	CHECK_NUM(ia_time_parse(jv_number(1762164902)), -1);
