@@ -10,36 +10,7 @@
 #include <string.h>
 
 #include "ia.h"
-
-static int	checks, failures;
-
-#define CHECK(e)		check((e), __FILE__, __LINE__, #e)
-#define CHECK_JSON(v, want)	check_json((v), (want), __FILE__, __LINE__, #v)
-
-static void
-check(int ok, const char *file, int line, const char *expr)
-{
-	checks++;
-	if (!ok) {
-		failures++;
-		fprintf(stderr, "%s:%d: %s\n", file, line, expr);
-	}
-}
-
-/* v (consumed) as compact JSON against want. */
-static void
-check_json(jv v, const char *want, const char *file, int line, const char *expr)
-{
-	jv	 d = jv_dump_string(v, 0);
-
-	checks++;
-	if (strcmp(jv_string_value(d), want) != 0) {
-		failures++;
-		fprintf(stderr, "%s:%d: %s\n  got:  %s\n  want: %s\n", file, line,
-		    expr, jv_string_value(d), want);
-	}
-	jv_free(d);
-}
+#include "t.h"
 
 static bool
 has(const struct ia_pending *p, const char *cid)
@@ -456,10 +427,7 @@ t_clash(void)
 	ia_collect_free(&c);
 }
 
-static const struct group {
-	const char	*name;
-	void		(*fn)(void);
-} groups[] = {
+static const struct t_group groups[] = {
 	{ "pending", t_pending },
 	{ "pending_many", t_pending_many },
 	{ "pending_error", t_pending_error },
@@ -470,43 +438,9 @@ static const struct group {
 	{ "clash", t_clash },
 };
 
-static void
-usage(void)
-{
-	size_t	 i;
-
-	fprintf(stderr, "usage: t_collect all");
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		fprintf(stderr, " | %s", groups[i].name);
-	fprintf(stderr, "\n");
-	exit(2);
-}
-
 int
 main(int argc, char *argv[])
 {
-	size_t	 i;
-	int	 ran = 0, before, failed;
-
-	if (argc != 2)
-		usage();
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
-		if (strcmp(argv[1], "all") != 0 && strcmp(argv[1], groups[i].name) != 0)
-			continue;
-		before = checks;
-		failed = failures;
-		groups[i].fn();
-		printf("%s: %d checks, %s\n", groups[i].name, checks - before,
-		    failures == failed ? "ok" : "FAILED");
-		fflush(stdout);
-		ran++;
-	}
-	if (ran == 0)
-		usage();
-	if (failures > 0) {
-		printf("t_collect: %d of %d checks failed\n", failures, checks);
-		return 1;
-	}
-	printf("t_collect: %d checks passed\n", checks);
-	return 0;
+	return t_main("t_collect", groups, sizeof(groups) / sizeof(groups[0]),
+	    argc, argv);
 }

@@ -15,37 +15,7 @@
 #endif
 
 #include "ia.h"
-
-static int	checks, failures;
-
-#define CHECK(e)		check((e), __FILE__, __LINE__, #e)
-#define CHECK_JSON(got, want)	check_json((got), (want), __FILE__, __LINE__, #got)
-
-static void
-check(int ok, const char *file, int line, const char *expr)
-{
-	checks++;
-	if (!ok) {
-		failures++;
-		fprintf(stderr, "%s:%d: %s\n", file, line, expr);
-	}
-}
-
-/* got (consumed), dumped as jq does, key order included, against want. */
-static void
-check_json(jv got, const char *want, const char *file, int line,
-    const char *expr)
-{
-	jv	 g = jv_dump_string(got, 0);
-
-	checks++;
-	if (strcmp(jv_string_value(g), want) != 0) {
-		failures++;
-		fprintf(stderr, "%s:%d: %s\n  got:  %s\n  want: %s\n", file, line,
-		    expr, jv_string_value(g), want);
-	}
-	jv_free(g);
-}
+#include "t.h"
 
 static struct ia_follow *
 made(struct ia_follow *f)
@@ -206,52 +176,15 @@ t_group(void)
 	ia_follow_free(f);
 }
 
-static const struct group {
-	const char	*name;
-	void		(*fn)(void);
-} groups[] = {
+static const struct t_group groups[] = {
 	{ "id", t_id },
 	{ "size", t_size },
 	{ "group", t_group },
 };
 
-static void
-usage(void)
-{
-	size_t	 i;
-
-	fprintf(stderr, "usage: t_follow all");
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		fprintf(stderr, " | %s", groups[i].name);
-	fprintf(stderr, "\n");
-	exit(2);
-}
-
 int
 main(int argc, char *argv[])
 {
-	size_t	 i;
-	int	 ran = 0, before, failed;
-
-	if (argc != 2)
-		usage();
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
-		if (strcmp(argv[1], "all") != 0 && strcmp(argv[1], groups[i].name) != 0)
-			continue;
-		before = checks;
-		failed = failures;
-		groups[i].fn();
-		printf("%s: %d checks, %s\n", groups[i].name, checks - before,
-		    failures == failed ? "ok" : "FAILED");
-		fflush(stdout);
-		ran++;
-	}
-	if (ran == 0)
-		usage();
-	if (failures > 0) {
-		printf("t_follow: %d of %d checks failed\n", failures, checks);
-		return 1;
-	}
-	printf("t_follow: %d checks passed\n", checks);
-	return 0;
+	return t_main("t_follow", groups, sizeof(groups) / sizeof(groups[0]),
+	    argc, argv);
 }

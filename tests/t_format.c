@@ -9,25 +9,13 @@
 #include <string.h>
 
 #include "ia.h"
-
-static int	checks, failures;
+#include "t.h"
 
 /* want is a string literal: its length counts the NUL bytes inside it. */
-#define CHECK(e)		check((e), __FILE__, __LINE__, #e)
 #define CHECK_ROW(f, json, want) \
 	check_row((f), (json), (want), sizeof(want) - 1, __FILE__, __LINE__)
 #define CHECK_VALUE(json, raw, want) \
 	check_value((json), (raw), (want), sizeof(want) - 1, __FILE__, __LINE__)
-
-static void
-check(int ok, const char *file, int line, const char *expr)
-{
-	checks++;
-	if (!ok) {
-		failures++;
-		fprintf(stderr, "%s:%d: %s\n", file, line, expr);
-	}
-}
 
 /* Bytes as a C string literal would spell them, so that a difference shows. */
 static void
@@ -307,10 +295,7 @@ t_value(void)
 	CHECK_VALUE("\"\"", false, "\"\"");
 }
 
-static const struct group {
-	const char	*name;
-	void		(*fn)(void);
-} groups[] = {
+static const struct t_group groups[] = {
 	{ "table", t_table },
 	{ "ndjson", t_ndjson },
 	{ "openai", t_openai },
@@ -320,43 +305,9 @@ static const struct group {
 	{ "value", t_value },
 };
 
-static void
-usage(void)
-{
-	size_t	 i;
-
-	fprintf(stderr, "usage: t_format all");
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		fprintf(stderr, " | %s", groups[i].name);
-	fprintf(stderr, "\n");
-	exit(2);
-}
-
 int
 main(int argc, char *argv[])
 {
-	size_t	 i;
-	int	 ran = 0, before, failed;
-
-	if (argc != 2)
-		usage();
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
-		if (strcmp(argv[1], "all") != 0 && strcmp(argv[1], groups[i].name) != 0)
-			continue;
-		before = checks;
-		failed = failures;
-		groups[i].fn();
-		printf("%s: %d checks, %s\n", groups[i].name, checks - before,
-		    failures == failed ? "ok" : "FAILED");
-		fflush(stdout);
-		ran++;
-	}
-	if (ran == 0)
-		usage();
-	if (failures > 0) {
-		printf("t_format: %d of %d checks failed\n", failures, checks);
-		return 1;
-	}
-	printf("t_format: %d checks passed\n", checks);
-	return 0;
+	return t_main("t_format", groups, sizeof(groups) / sizeof(groups[0]),
+	    argc, argv);
 }

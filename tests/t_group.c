@@ -13,11 +13,10 @@
 #include <string.h>
 
 #include "ia.h"
+#include "t.h"
 
-static int	checks, failures;
-
-#define CHECK(e)		check((e), __FILE__, __LINE__, #e)
-#define CHECK_JSON(got, want)	check_json((got), (want), __FILE__, __LINE__, #got)
+#undef CHECK_JSON
+#define CHECK_JSON(got, want)	check_jq((got), (want), __FILE__, __LINE__, #got)
 /* An outcome: verdict, then print, errors and pending as JSON arrays. */
 #define CHECK_OUT(o, v, print, errors, pending) \
 	check_out((o), (v), (print), (errors), (pending), __FILE__, __LINE__)
@@ -34,16 +33,6 @@ static int	checks, failures;
 			"'request':{'metadata':{'custom_id':'" cid "'}}}"
 #define P0(id, st)	"{'custom_id':null,'id':'" id "','state':'" st "','request':{}}"
 #define LIST(gens)	"{'generations':[" gens "]}"
-
-static void
-check(int ok, const char *file, int line, const char *expr)
-{
-	checks++;
-	if (!ok) {
-		failures++;
-		fprintf(stderr, "%s:%d: %s\n", file, line, expr);
-	}
-}
 
 /* JSON text with ' for " and ` for ', parsed; a typo of its own stops the test. */
 static jv
@@ -72,7 +61,7 @@ json(const char *text)
 
 /* got (consumed), dumped as jq does, against want in the ' notation. */
 static void
-check_json(jv got, const char *want, const char *file, int line,
+check_jq(jv got, const char *want, const char *file, int line,
     const char *expr)
 {
 	jv	 g = jv_dump_string(got, 0), w = jv_dump_string(json(want), 0);
@@ -115,9 +104,9 @@ check_out(struct ia_group_outcome *o, enum ia_group_verdict v,
 		fprintf(stderr, "%s:%d: verdict\n  got:  %s\n  want: %s\n", file,
 		    line, verdict_name(o->verdict), verdict_name(v));
 	}
-	check_json(o->print, print, file, line, "print");
-	check_json(o->errors, errors, file, line, "errors");
-	check_json(o->pending, pending, file, line, "pending");
+	check_jq(o->print, print, file, line, "print");
+	check_jq(o->errors, errors, file, line, "errors");
+	check_jq(o->pending, pending, file, line, "pending");
 	o->print = o->errors = o->pending = jv_invalid();
 }
 
@@ -125,8 +114,8 @@ static void
 check_left(struct ia_group_outcome *o, const char *running,
     const char *missing, const char *file, int line)
 {
-	check_json(o->running, running, file, line, "running");
-	check_json(o->missing, missing, file, line, "missing");
+	check_jq(o->running, running, file, line, "running");
+	check_jq(o->missing, missing, file, line, "missing");
 	o->running = o->missing = jv_invalid();
 }
 
@@ -883,10 +872,7 @@ t_id(void)
 	drop(&o);
 }
 
-static const struct {
-	const char	*name;
-	void		(*fn)(void);
-} groups[] = {
+static const struct t_group groups[] = {
 	{ "init",	t_init },
 	{ "next",	t_next },
 	{ "listed",	t_listed },
@@ -901,43 +887,9 @@ static const struct {
 	{ "id",		t_id },
 };
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	size_t	 i;
-
-	fprintf(stderr, "usage: t_group all");
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		fprintf(stderr, " | %s", groups[i].name);
-	fprintf(stderr, "\n");
-	exit(2);
-}
-
 int
 main(int argc, char *argv[])
 {
-	size_t	 i;
-	int	 ran = 0, before, failed;
-
-	if (argc != 2)
-		usage();
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
-		if (strcmp(argv[1], "all") != 0 && strcmp(argv[1], groups[i].name) != 0)
-			continue;
-		before = checks;
-		failed = failures;
-		groups[i].fn();
-		printf("%s: %d checks, %s\n", groups[i].name, checks - before,
-		    failures == failed ? "ok" : "FAILED");
-		fflush(stdout);
-		ran++;
-	}
-	if (ran == 0)
-		usage();
-	if (failures > 0) {
-		printf("t_group: %d of %d checks failed\n", failures, checks);
-		return 1;
-	}
-	printf("t_group: %d checks passed\n", checks);
-	return 0;
+	return t_main("t_group", groups, sizeof(groups) / sizeof(groups[0]),
+	    argc, argv);
 }

@@ -10,33 +10,7 @@
 #include <string.h>
 
 #include "ia.h"
-
-static int	checks, failures;
-
-#define CHECK(e)		check((e), __FILE__, __LINE__, #e)
-#define CHECK_STR(got, want)	check_str((got), (want), __FILE__, __LINE__, #got)
-
-static void
-check(int ok, const char *file, int line, const char *expr)
-{
-	checks++;
-	if (!ok) {
-		failures++;
-		fprintf(stderr, "%s:%d: %s\n", file, line, expr);
-	}
-}
-
-static void
-check_str(const char *got, const char *want, const char *file, int line,
-    const char *expr)
-{
-	checks++;
-	if (got == NULL || strcmp(got, want) != 0) {
-		failures++;
-		fprintf(stderr, "%s:%d: %s\n  got:  %s\n  want: %s\n", file, line,
-		    expr, got ? got : "(null)", want);
-	}
-}
+#include "t.h"
 
 static int
 add(struct ia_ids *set, const char *s)
@@ -361,10 +335,7 @@ t_collide(void)
 	ia_ids_free(&a);
 }
 
-static const struct group {
-	const char	*name;
-	void		(*fn)(void);
-} groups[] = {
+static const struct t_group groups[] = {
 	{ "set", t_set },
 	{ "hash", t_hash },
 	{ "assign", t_assign },
@@ -373,43 +344,9 @@ static const struct group {
 	{ "collide", t_collide },
 };
 
-static void
-usage(void)
-{
-	size_t	 i;
-
-	fprintf(stderr, "usage: t_ids all");
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		fprintf(stderr, " | %s", groups[i].name);
-	fprintf(stderr, "\n");
-	exit(2);
-}
-
 int
 main(int argc, char *argv[])
 {
-	size_t	 i;
-	int	 ran = 0, before, failed;
-
-	if (argc != 2)
-		usage();
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
-		if (strcmp(argv[1], "all") != 0 && strcmp(argv[1], groups[i].name) != 0)
-			continue;
-		before = checks;
-		failed = failures;
-		groups[i].fn();
-		printf("%s: %d checks, %s\n", groups[i].name, checks - before,
-		    failures == failed ? "ok" : "FAILED");
-		fflush(stdout);
-		ran++;
-	}
-	if (ran == 0)
-		usage();
-	if (failures > 0) {
-		printf("t_ids: %d of %d checks failed\n", failures, checks);
-		return 1;
-	}
-	printf("t_ids: %d checks passed\n", checks);
-	return 0;
+	return t_main("t_ids", groups, sizeof(groups) / sizeof(groups[0]),
+	    argc, argv);
 }

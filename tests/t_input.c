@@ -15,70 +15,13 @@
 #include <unistd.h>
 
 #include "ia.h"
-
-static int	checks, failures;
-
-#define CHECK(e)		check((e), __FILE__, __LINE__, #e)
-#define CHECK_STR(got, want)	check_str((got), (want), __FILE__, __LINE__, #got)
-
-static void
-check(int ok, const char *file, int line, const char *expr)
-{
-	checks++;
-	if (!ok) {
-		failures++;
-		fprintf(stderr, "%s:%d: %s\n", file, line, expr);
-	}
-}
-
-static void
-check_str(const char *got, const char *want, const char *file, int line,
-    const char *expr)
-{
-	checks++;
-	if (got == NULL || want == NULL || strcmp(got, want) != 0) {
-		failures++;
-		fprintf(stderr, "%s:%d: %s\n  got:  %s\n  want: %s\n", file, line,
-		    expr, got ? got : "(null)", want ? want : "(null)");
-	}
-}
+#include "t.h"
 
 static void
 die(const char *what)
 {
 	perror(what);
 	exit(2);
-}
-
-/* v (consumed) as sorted compact JSON, or "(invalid)"; static storage. */
-static const char *
-dump(jv v)
-{
-	static char	 buf[4][8192];
-	static int	 i;
-	char		*b = buf[i++ % 4];
-	jv		 s;
-
-	if (!jv_is_valid(v)) {
-		jv_free(v);
-		return "(invalid)";
-	}
-	s = jv_dump_string(v, JV_PRINT_SORTED);
-	snprintf(b, sizeof(buf[0]), "%s", jv_string_value(s));
-	jv_free(s);
-	return b;
-}
-
-static jv
-J(const char *json)
-{
-	jv	 v = jv_parse(json);
-
-	if (!jv_is_valid(v)) {
-		fprintf(stderr, "t_input: bad JSON in a test: %s\n", json);
-		exit(2);
-	}
-	return v;
 }
 
 /* A string jv (consumed) as a C string, "(invalid)", or "(not a string)". */
@@ -140,7 +83,7 @@ run_jq(struct ia_jq *q, const char *input)
 	ia_buf_adds(&t, "");
 	ia_jq_start(q, J(input));
 	while (jv_is_valid(v = ia_jq_next(q)))
-		ia_buf_addf(&t, "%s ", dump(v));
+		ia_buf_addf(&t, "%s ", t_dump(v));
 	msg = ia_jq_error(q, v);
 	if (jv_is_valid(msg))
 		ia_buf_addf(&t, "ERR %s", str(msg));
@@ -314,7 +257,7 @@ collect(void *arg, struct ia_item *it)
 	(void)arg;
 	ia_buf_addf(&got, "%s %s %ld %s\n", it->kind == IA_KIND_NONE ? "error" :
 	    ia_request_kind_name(it->kind), it->custom_id ? it->custom_id : "-",
-	    it->line, dump(it->request));
+	    it->line, t_dump(it->request));
 	free(it->custom_id);
 }
 
@@ -341,7 +284,7 @@ static void
 want_item(const char *kind, const char *cid, long line, const char *json)
 {
 	ia_buf_adds(&want, "");
-	ia_buf_addf(&want, "%s %s %ld %s\n", kind, cid, line, dump(J(json)));
+	ia_buf_addf(&want, "%s %s %ld %s\n", kind, cid, line, t_dump(J(json)));
 }
 
 /* An input error record: custom_id (may be NULL), where, message, request. */
@@ -360,7 +303,7 @@ want_error(const char *cid, long line, const char *msg, const char *req)
 	r = jv_object_set(r, jv_string("request"), req ? J(req) : jv_null());
 	r = jv_object_set(r, jv_string("line"), jv_number(line));
 	ia_buf_adds(&want, "");
-	ia_buf_addf(&want, "error - %ld %s\n", line, dump(r));
+	ia_buf_addf(&want, "error - %ld %s\n", line, t_dump(r));
 }
 
 /* The lines wanted so far, and start again. */
@@ -500,13 +443,13 @@ t_options(void)
 	l.text = NULL;
 	l.len = 0;
 	l.lineno = 5;
-	CHECK_STR(dump(ia_input_too_long(&l, 100)), "{\"custom_id\":null,\"error\":"
+	CHECK_STR(t_dump(ia_input_too_long(&l, 100)), "{\"custom_id\":null,\"error\":"
 	    "{\"attempts\":0,\"message\":\"line 5: line longer than --max-line "
 	    "(100 bytes)\",\"stage\":\"input\",\"status\":null},\"line\":5,"
 	    "\"request\":null}");
 	l.file = "in.jsonl";
 	l.lineno = 12;
-	CHECK_STR(dump(ia_input_too_long(&l, 16777216)), "{\"custom_id\":null,\"error\":"
+	CHECK_STR(t_dump(ia_input_too_long(&l, 16777216)), "{\"custom_id\":null,\"error\":"
 	    "{\"attempts\":0,\"message\":\"in.jsonl:12: line longer than --max-line "
 	    "(16777216 bytes)\",\"stage\":\"input\",\"status\":null},\"line\":12,"
 	    "\"request\":null}");
@@ -1186,10 +1129,7 @@ t_source(void)
 	free(s);
 }
 
-static const struct group {
-	const char	*name;
-	void		(*fn)(void);
-} groups[] = {
+static const struct t_group groups[] = {
 	{ "jq", t_jq },
 	{ "options", t_options },
 	{ "plain", t_plain },
@@ -1202,46 +1142,14 @@ static const struct group {
 	{ "source", t_source },
 };
 
-static void
-usage(void)
-{
-	size_t	 i;
-
-	fprintf(stderr, "usage: t_input all");
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		fprintf(stderr, " | %s", groups[i].name);
-	fprintf(stderr, "\n");
-	exit(2);
-}
-
 int
 main(int argc, char *argv[])
 {
-	size_t	 i;
-	int	 ran = 0, before, failed;
+	int	 rc;
 
-	if (argc != 2)
-		usage();
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
-		if (strcmp(argv[1], "all") != 0 && strcmp(argv[1], groups[i].name) != 0)
-			continue;
-		before = checks;
-		failed = failures;
-		groups[i].fn();
-		printf("%s: %d checks, %s\n", groups[i].name, checks - before,
-		    failures == failed ? "ok" : "FAILED");
-		fflush(stdout);
-		ran++;
-	}
+	rc = t_main("t_input", groups, sizeof(groups) / sizeof(groups[0]), argc, argv);
 	ia_buf_free(&got);
 	ia_buf_free(&want);
 	ia_buf_free(&wanted);
-	if (ran == 0)
-		usage();
-	if (failures > 0) {
-		printf("t_input: %d of %d checks failed\n", failures, checks);
-		return 1;
-	}
-	printf("t_input: %d checks passed\n", checks);
-	return 0;
+	return rc;
 }

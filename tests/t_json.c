@@ -11,8 +11,7 @@
 #include <string.h>
 
 #include "ia.h"
-
-static int	checks, failures;
+#include "t.h"
 
 /* ia_json_dump(v) against jv_dump_string(v), as libjq prints it. */
 #define CHECK_DUMP(v, sorted)	check_dump((v), (sorted), __FILE__, __LINE__)
@@ -214,47 +213,15 @@ deep(void)
 	}
 }
 
-static const struct {
-	const char	*name;
-	void		(*fn)(void);
-} groups[] = {
+static const struct t_group groups[] = {
 	{ "fixed", fixed },
 	{ "random", random_values },
 	{ "deep", deep },
 };
 
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: t_json all|fixed|random|deep\n");
-	exit(2);
-}
-
 int
 main(int argc, char *argv[])
 {
-	size_t	 i;
-	int	 ran = 0, before, failed;
-
-	if (argc != 2)
-		usage();
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
-		if (strcmp(argv[1], "all") != 0 && strcmp(argv[1], groups[i].name) != 0)
-			continue;
-		before = checks;
-		failed = failures;
-		groups[i].fn();
-		printf("%s: %d checks, %s\n", groups[i].name, checks - before,
-		    failures == failed ? "ok" : "FAILED");
-		fflush(stdout);
-		ran++;
-	}
-	if (ran == 0)
-		usage();
-	if (failures > 0) {
-		printf("t_json: %d of %d checks failed\n", failures, checks);
-		return 1;
-	}
-	printf("t_json: %d checks passed\n", checks);
-	return 0;
+	return t_main("t_json", groups, sizeof(groups) / sizeof(groups[0]),
+	    argc, argv);
 }

@@ -15,68 +15,13 @@
 #include <unistd.h>
 
 #include "ia.h"
+#include "t.h"
 
-static int	checks, failures;
-
-#define CHECK(e)		check((e), __FILE__, __LINE__, #e)
-#define CHECK_STR(got, want)	check_str((got), (want), __FILE__, __LINE__, #got)
-#define CHECK_NUM(got, want)	check_num((got), (want), __FILE__, __LINE__, #got)
+#undef CHECK_JSON
 /* got (a jv, consumed) dumped with sorted keys equals want, any key order. */
-#define CHECK_JSON(got, want)	check_json((got), (want), __FILE__, __LINE__, #got)
+#define CHECK_JSON(got, want)	check_canon((got), (want), __FILE__, __LINE__, #got)
 
-static void
-check(int ok, const char *file, int line, const char *expr)
-{
-	checks++;
-	if (!ok) {
-		failures++;
-		fprintf(stderr, "%s:%d: %s\n", file, line, expr);
-	}
-}
-
-static void
-check_str(const char *got, const char *want, const char *file, int line,
-    const char *expr)
-{
-	checks++;
-	if (got == NULL || strcmp(got, want) != 0) {
-		failures++;
-		fprintf(stderr, "%s:%d: %s\n  got:  %s\n  want: %s\n", file, line,
-		    expr, got ? got : "(null)", want);
-	}
-}
-
-static void
-check_num(double got, double want, const char *file, int line, const char *expr)
-{
-	checks++;
-	if (isnan(got) || got != want) {
-		failures++;
-		fprintf(stderr, "%s:%d: %s\n  got:  %.17g\n  want: %.17g\n", file,
-		    line, expr, got, want);
-	}
-}
-
-/* v (consumed) as sorted compact JSON, or "(invalid)"; static storage. */
-static const char *
-dump(jv v)
-{
-	static char	 buf[4][4096];
-	static int	 i;
-	char		*b = buf[i++ % 4];
-	jv		 s;
-
-	if (!jv_is_valid(v)) {
-		jv_free(v);
-		return "(invalid)";
-	}
-	s = jv_dump_string(v, JV_PRINT_SORTED);
-	snprintf(b, sizeof(buf[0]), "%s", jv_string_value(s));
-	jv_free(s);
-	return b;
-}
-
-/* want, a JSON text (or "(invalid)"), in the form dump() gives. */
+/* want, a JSON text (or "(invalid)"), in the form t_dump() gives. */
 static const char *
 canon(const char *want)
 {
@@ -89,28 +34,16 @@ canon(const char *want)
 		fprintf(stderr, "t_request: bad JSON in a test: %s\n", want);
 		exit(2);
 	}
-	return dump(v);
+	return t_dump(v);
 }
 
 static void
-check_json(jv got, const char *want, const char *file, int line, const char *expr)
+check_canon(jv got, const char *want, const char *file, int line, const char *expr)
 {
 	char	 g[4096];
 
-	snprintf(g, sizeof(g), "%s", dump(got));
+	snprintf(g, sizeof(g), "%s", t_dump(got));
 	check_str(g, canon(want), file, line, expr);
-}
-
-static jv
-J(const char *json)
-{
-	jv	 v = jv_parse(json);
-
-	if (!jv_is_valid(v)) {
-		fprintf(stderr, "t_request: bad JSON in a test: %s\n", json);
-		exit(2);
-	}
-	return v;
 }
 
 static void
@@ -434,7 +367,7 @@ t_field(void)
 static void
 t_custom_id(void)
 {
-#define CID(json)	dump(ia_record_custom_id(J(json)))
+#define CID(json)	t_dump(ia_record_custom_id(J(json)))
 	/* metadata first. */
 	CHECK_STR(CID("{\"metadata\":{\"custom_id\":\"m\"}}"), "\"m\"");
 	CHECK_STR(CID("{\"custom_id\":\"top\",\"body\":{},\"metadata\":"
@@ -457,7 +390,7 @@ t_custom_id(void)
 	CHECK_STR(CID("{\"custom_id\":true,\"body\":{}}"), "(invalid)");
 	CHECK_STR(CID("{\"metadata\":\"custom_id\"}"), "(invalid)");
 	CHECK_STR(CID("[{\"metadata\":{\"custom_id\":\"m\"}}]"), "(invalid)");
-	CHECK_STR(dump(ia_record_custom_id(jv_invalid())), "(invalid)");
+	CHECK_STR(t_dump(ia_record_custom_id(jv_invalid())), "(invalid)");
 #undef CID
 }
 
@@ -474,11 +407,11 @@ result(const char *json)
 	char		 cid[256], id[256], ans[4096], resp[2048], ids[512];
 
 	ia_result_read(J(json), &r);
-	snprintf(cid, sizeof(cid), "%s", dump(jv_copy(r.custom_id)));
-	snprintf(id, sizeof(id), "%s", dump(jv_copy(r.id)));
-	snprintf(ans, sizeof(ans), "%s", dump(jv_copy(r.answer)));
-	snprintf(resp, sizeof(resp), "%s", dump(jv_copy(r.response)));
-	snprintf(ids, sizeof(ids), "%s", dump(jv_copy(r.custom_ids)));
+	snprintf(cid, sizeof(cid), "%s", t_dump(jv_copy(r.custom_id)));
+	snprintf(id, sizeof(id), "%s", t_dump(jv_copy(r.id)));
+	snprintf(ans, sizeof(ans), "%s", t_dump(jv_copy(r.answer)));
+	snprintf(resp, sizeof(resp), "%s", t_dump(jv_copy(r.response)));
+	snprintf(ids, sizeof(ids), "%s", t_dump(jv_copy(r.custom_ids)));
 	snprintf(out, sizeof(out), "%s cid=%s id=%s group=%d times=%.3f,%.3f "
 	    "ids=%s response=%s answer=%s", kinds[r.kind], cid, id, r.group,
 	    r.dispatched, r.finished, ids, resp, ans);
@@ -812,7 +745,7 @@ answer(long status, const char *body, const char *key)
 		perror("t_request");
 		exit(2);
 	}
-	s = dump(ia_http_answer(&x, key));
+	s = t_dump(ia_http_answer(&x, key));
 	ia_buf_free(&x.resp);
 	return s;
 }
@@ -848,10 +781,7 @@ t_answer(void)
 	CHECK_STR(answer(0, "{\"id\":\"x\"}", "id"), "(invalid)");
 }
 
-static const struct group {
-	const char	*name;
-	void		(*fn)(void);
-} groups[] = {
+static const struct t_group groups[] = {
 	{ "kind", t_kind },
 	{ "check", t_check },
 	{ "route", t_route },
@@ -864,43 +794,9 @@ static const struct group {
 	{ "answer", t_answer },
 };
 
-static void
-usage(void)
-{
-	size_t	 i;
-
-	fprintf(stderr, "usage: t_request all");
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		fprintf(stderr, " | %s", groups[i].name);
-	fprintf(stderr, "\n");
-	exit(2);
-}
-
 int
 main(int argc, char *argv[])
 {
-	size_t	 i;
-	int	 ran = 0, before, failed;
-
-	if (argc != 2)
-		usage();
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
-		if (strcmp(argv[1], "all") != 0 && strcmp(argv[1], groups[i].name) != 0)
-			continue;
-		before = checks;
-		failed = failures;
-		groups[i].fn();
-		printf("%s: %d checks, %s\n", groups[i].name, checks - before,
-		    failures == failed ? "ok" : "FAILED");
-		fflush(stdout);
-		ran++;
-	}
-	if (ran == 0)
-		usage();
-	if (failures > 0) {
-		printf("t_request: %d of %d checks failed\n", failures, checks);
-		return 1;
-	}
-	printf("t_request: %d checks passed\n", checks);
-	return 0;
+	return t_main("t_request", groups, sizeof(groups) / sizeof(groups[0]),
+	    argc, argv);
 }

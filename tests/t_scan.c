@@ -15,22 +15,10 @@
 #include <string.h>
 
 #include "ia.h"
+#include "t.h"
 
-static int	checks, failures;
 static unsigned long taken, declined;
 static struct ia_scan sc;
-
-#define CHECK(e)	check((e), __FILE__, __LINE__, #e)
-
-static void
-check(int ok, const char *file, int line, const char *expr)
-{
-	checks++;
-	if (!ok) {
-		failures++;
-		fprintf(stderr, "%s:%d: %s\n", file, line, expr);
-	}
-}
 
 /* A line for a message: its first 300 bytes, control bytes escaped. */
 static void
@@ -590,10 +578,7 @@ t_mutants(void)
 	nbase = 0;
 }
 
-static const struct group {
-	const char	*name;
-	void		(*fn)(void);
-} groups[] = {
+static const struct t_group groups[] = {
 	{ "take", t_take },
 	{ "decline", t_decline },
 	{ "values", t_values },
@@ -601,18 +586,6 @@ static const struct group {
 	{ "fixtures", t_fixtures },
 	{ "mutants", t_mutants },
 };
-
-static void
-usage(void)
-{
-	size_t	 i;
-
-	fprintf(stderr, "usage: t_scan all");
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		fprintf(stderr, " | %s", groups[i].name);
-	fprintf(stderr, "\n");
-	exit(2);
-}
 
 int
 main(int argc, char *argv[])
@@ -622,7 +595,7 @@ main(int argc, char *argv[])
 	int		 ran = 0, before, failed;
 
 	if (argc != 2)
-		usage();
+		t_usage("t_scan", groups, sizeof(groups) / sizeof(groups[0]));
 	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
 		if (strcmp(argv[1], "all") != 0 && strcmp(argv[1], groups[i].name) != 0)
 			continue;
@@ -638,7 +611,7 @@ main(int argc, char *argv[])
 		ran++;
 	}
 	if (ran == 0)
-		usage();
+		t_usage("t_scan", groups, sizeof(groups) / sizeof(groups[0]));
 	ia_scan_free(&sc);
 	if (failures > 0) {
 		printf("t_scan: %d of %d checks failed\n", failures, checks);

@@ -11,34 +11,9 @@
 #include <string.h>
 
 #include "ia.h"
+#include "t.h"
 
-static int	checks, failures;
-
-#define CHECK(e)		check((e), __FILE__, __LINE__, #e)
-#define CHECK_NUM(got, want)	check_num((got), (want), 0, __FILE__, __LINE__, #got)
 #define CHECK_NEAR(got, want)	check_num((got), (want), 1e-9, __FILE__, __LINE__, #got)
-
-static void
-check(int ok, const char *file, int line, const char *expr)
-{
-	checks++;
-	if (!ok) {
-		failures++;
-		fprintf(stderr, "%s:%d: %s\n", file, line, expr);
-	}
-}
-
-static void
-check_num(double got, double want, double eps, const char *file, int line,
-    const char *expr)
-{
-	checks++;
-	if (isnan(got) || (eps == 0 ? got != want : fabs(got - want) > eps)) {
-		failures++;
-		fprintf(stderr, "%s:%d: %s\n  got:  %.17g\n  want: %.17g\n", file,
-		    line, expr, got, want);
-	}
-}
 
 /* An item of these tests: when it is due, and whether it was taken. */
 struct item {
@@ -299,52 +274,15 @@ t_next(void)
 	CHECK_WAITS(&s, hours);
 }
 
-static const struct group {
-	const char	*name;
-	void		(*fn)(void);
-} groups[] = {
+static const struct t_group groups[] = {
 	{ "heap", t_heap },
 	{ "wait", t_wait },
 	{ "next", t_next },
 };
 
-static void
-usage(void)
-{
-	size_t	 i;
-
-	fprintf(stderr, "usage: t_sched all");
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		fprintf(stderr, " | %s", groups[i].name);
-	fprintf(stderr, "\n");
-	exit(2);
-}
-
 int
 main(int argc, char *argv[])
 {
-	size_t	 i;
-	int	 ran = 0, before, failed;
-
-	if (argc != 2)
-		usage();
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
-		if (strcmp(argv[1], "all") != 0 && strcmp(argv[1], groups[i].name) != 0)
-			continue;
-		before = checks;
-		failed = failures;
-		groups[i].fn();
-		printf("%s: %d checks, %s\n", groups[i].name, checks - before,
-		    failures == failed ? "ok" : "FAILED");
-		fflush(stdout);
-		ran++;
-	}
-	if (ran == 0)
-		usage();
-	if (failures > 0) {
-		printf("t_sched: %d of %d checks failed\n", failures, checks);
-		return 1;
-	}
-	printf("t_sched: %d checks passed\n", checks);
-	return 0;
+	return t_main("t_sched", groups, sizeof(groups) / sizeof(groups[0]),
+	    argc, argv);
 }

@@ -10,47 +10,10 @@
 #include <string.h>
 
 #include "ia.h"
-
-static int	checks, failures;
-
-#define CHECK(e)		check((e), __FILE__, __LINE__, #e)
-#define CHECK_STR(got, want)	check_str((got), (want), __FILE__, __LINE__, #got)
-#define CHECK_JSON(v, want)	check_json((v), (want), __FILE__, __LINE__, #v)
+#include "t.h"
 
 /* The upper edge of latency bucket i, as the library computes it. */
 #define EDGE(i)	(IA_SUMMARY_LAT_MIN * pow(IA_SUMMARY_LAT_STEP, (i)))
-
-static void
-check(int ok, const char *file, int line, const char *expr)
-{
-	checks++;
-	if (!ok) {
-		failures++;
-		fprintf(stderr, "%s:%d: %s\n", file, line, expr);
-	}
-}
-
-static void
-check_str(const char *got, const char *want, const char *file, int line,
-    const char *expr)
-{
-	checks++;
-	if (got == NULL || strcmp(got, want) != 0) {
-		failures++;
-		fprintf(stderr, "%s:%d: %s\n  got:  %s\n  want: %s\n", file, line,
-		    expr, got ? got : "(null)", want);
-	}
-}
-
-/* v (consumed) as compact JSON against want. */
-static void
-check_json(jv v, const char *want, const char *file, int line, const char *expr)
-{
-	jv	 d = jv_dump_string(v, 0);
-
-	check_str(jv_string_value(d), want, file, line, expr);
-	jv_free(d);
-}
 
 /* summary[key], or summary[key][sub], as a number; NAN when not one. */
 static double
@@ -390,10 +353,7 @@ t_clashes(void)
 	ia_summary_free(&sum);
 }
 
-static const struct group {
-	const char	*name;
-	void		(*fn)(void);
-} groups[] = {
+static const struct t_group groups[] = {
 	{ "empty", t_empty },
 	{ "buckets", t_buckets },
 	{ "quantiles", t_quantiles },
@@ -404,43 +364,9 @@ static const struct group {
 	{ "clashes", t_clashes },
 };
 
-static void
-usage(void)
-{
-	size_t	 i;
-
-	fprintf(stderr, "usage: t_summary all");
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		fprintf(stderr, " | %s", groups[i].name);
-	fprintf(stderr, "\n");
-	exit(2);
-}
-
 int
 main(int argc, char *argv[])
 {
-	size_t	 i;
-	int	 ran = 0, before, failed;
-
-	if (argc != 2)
-		usage();
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
-		if (strcmp(argv[1], "all") != 0 && strcmp(argv[1], groups[i].name) != 0)
-			continue;
-		before = checks;
-		failed = failures;
-		groups[i].fn();
-		printf("%s: %d checks, %s\n", groups[i].name, checks - before,
-		    failures == failed ? "ok" : "FAILED");
-		fflush(stdout);
-		ran++;
-	}
-	if (ran == 0)
-		usage();
-	if (failures > 0) {
-		printf("t_summary: %d of %d checks failed\n", failures, checks);
-		return 1;
-	}
-	printf("t_summary: %d checks passed\n", checks);
-	return 0;
+	return t_main("t_summary", groups, sizeof(groups) / sizeof(groups[0]),
+	    argc, argv);
 }
