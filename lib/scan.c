@@ -484,7 +484,8 @@ member(struct sc *s, bool *first, struct str *k)
 	if (s->p == s->end || *s->p != '"' || string(s, k) == -1 || !take(s, ':'))
 		return -1;
 	ws(s);
-	return 1;
+	/* A value must follow: callers look at its first byte. */
+	return s->p < s->end ? 1 : -1;
 }
 
 /* Whether the next element of an array whose [ is taken is there. */
@@ -499,7 +500,7 @@ element(struct sc *s, bool *first)
 		return take(s, ']') ? 0 : -1;
 	}
 	ws(s);
-	return 1;
+	return s->p < s->end ? 1 : -1;
 }
 
 static int	 value(struct sc *, uint64_t *);
