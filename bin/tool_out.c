@@ -136,8 +136,11 @@ batch_put(const char *text, size_t len, const char *end, size_t endlen)
 		out_write(text, len, end, endlen);
 		return;
 	}
-	memcpy(batch.data + batch.len, text, len);
-	memcpy(batch.data + batch.len + len, end, endlen);
+	/* memcpy(3) from NULL is undefined even for 0 bytes. */
+	if (len > 0)
+		memcpy(batch.data + batch.len, text, len);
+	if (endlen > 0)
+		memcpy(batch.data + batch.len + len, end, endlen);
 	batch.len += len + endlen;
 }
 
