@@ -277,16 +277,61 @@ default_setup() {
 	# shellcheck disable=SC2034 # for the tests
 	OUT=$BATS_TEST_TMPDIR/out
 	BG_PIDS=
+	# What the test starts carries it: so default_teardown finds it.
+	IA_TEST_MARK=$BATS_TEST_TMPDIR
+	export IA_TEST_MARK
+}
+
+# tree_pids PID: PID and every process under it, children first.
+tree_pids() {
+	local c
+	for c in $(pgrep -P "$1" 2>/dev/null); do
+		tree_pids "$c"
+	done
+	echo "$1"
+}
+
+# test_pids: the programs this test started that are still running, known
+# by the IA_TEST_MARK default_setup gave them (bats's own processes, such
+# as its timer, started before it, have none), this shell apart.
+test_pids() {
+	local f pid
+	[ -n "${IA_TEST_MARK:-}" ] || return 0
+	for f in $(grep -lzxF -- "IA_TEST_MARK=$IA_TEST_MARK" \
+	    /proc/[0-9]*/environ 2>/dev/null); do
+		pid=${f#/proc/}
+		pid=${pid%/environ}
+		[ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] || echo "$pid"
+	done
 }
 
 # default_teardown [SIGNAL]: what teardown does: send SIGNAL (TERM) to the
-# processes in BG_PIDS, then stop the test's mock (mock_stop).
+# processes in BG_PIDS and all under them; stop the test's mock
+# (mock_stop); then TERM, and KILL a second later, to any other process
+# the test started that still runs.  A test that fails half way leaves
+# nothing running: a process that outlived its test would hold bats's
+# output open, and the suite would never end.
 default_teardown() {
-	local pid
+	local pid all= i rc=0
 	for pid in ${BG_PIDS:-}; do
-		kill -"${1:-TERM}" "$pid" 2>/dev/null || true
+		all="$all $(tree_pids "$pid")"
 	done
-	mock_stop
+	# shellcheck disable=SC2086 # the pids, one a word
+	[ -z "${all// /}" ] || kill -"${1:-TERM}" $all 2>/dev/null || true
+	mock_stop || rc=$?
+	all=$(test_pids)
+	if [ -n "$all" ]; then
+		# shellcheck disable=SC2086 # the pids, one a word
+		kill -TERM $all 2>/dev/null || true
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			[ -n "$(test_pids)" ] || break
+			sleep 0.1
+		done
+		all=$(test_pids)
+		# shellcheck disable=SC2086 # the pids, one a word
+		[ -z "$all" ] || kill -KILL $all 2>/dev/null || true
+	fi
+	return "$rc"
 }
 
 setup() {
