@@ -33,10 +33,12 @@ teardown() {
 	default_teardown TERM
 }
 
-# need_tmux: skip the test, saying why, where tmux is missing; else a
-# private tmux server (its socket under a short path, as sockets need).
+# need_tmux: fail, saying why, where tmux is missing (make deps installs
+# it); else a private tmux server (its socket under a short path, as
+# sockets need).
 need_tmux() {
-	command -v tmux >/dev/null 2>&1 || skip "tmux not installed"
+	command -v tmux >/dev/null 2>&1 ||
+	    { echo "tmux is not installed (Debian package tmux; make deps)" >&2; return 1; }
 	TMUX_DIR=$(mktemp -d /tmp/ia-tmux.XXXXXX)
 }
 

@@ -14,11 +14,13 @@ setup() {
 	T=$BATS_TEST_TMPDIR
 }
 
-# need_parallel: skip, visibly, where GNU parallel is missing.
+# need_parallel: fail, saying why, where GNU parallel is missing: make deps
+# installs it, so a missing one is a broken set-up, not a reason to skip.
 need_parallel() {
 	if ! command -v parallel >/dev/null 2>&1 ||
 	    ! parallel --version 2>/dev/null | grep -q 'GNU parallel'; then
-		skip "GNU parallel is not installed (Debian package parallel)"
+		echo "GNU parallel is not installed (Debian package parallel; make deps)" >&2
+		return 1
 	fi
 }
 

@@ -5,7 +5,10 @@
  * ia_time_parse (an ISO 8601 time), ia_http_escape (an id in a path, which
  * must decode back to itself), ia_config_option with each shared option
  * code (sizes, durations, whole numbers) and ia_config_check_url.  What each
- * accepts is checked against its documented range.
+ * accepts is checked against its documented range.  The whole rest, NULs
+ * and all, is also a 2xx answer to a POST: ia_http_answer(), with its fast
+ * path for the plain {"id": "..."}, must read of it what a full parse by
+ * libjq reads, for "id" and for "groupId".
  */
 #include <math.h>
 
@@ -62,6 +65,39 @@ config(const char *s)
 		FUZZ_CHECK(err[0] != '\0');
 }
 
+/* ia_http_answer() gives what jv_parse_sized() and a field lookup give. */
+static void
+answer(const uint8_t *body, size_t len)
+{
+	static const char *const keys[] = { "id", "groupId" };
+	struct ia_xfer	 x;
+	jv		 got, v, want;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		memset(&x, 0, sizeof(x));
+		x.status = 200;
+		if (len > 0 && ia_buf_add(&x.resp, body, len) == -1)
+			return;
+		got = ia_http_answer(&x, keys[i]);
+		v = jv_parse_sized((const char *)body, (int)len);
+		want = jv_invalid();
+		if (jv_get_kind(v) == JV_KIND_OBJECT)
+			want = jv_object_get(jv_copy(v), jv_string(keys[i]));
+		jv_free(v);
+		if (jv_get_kind(want) != JV_KIND_STRING ||
+		    jv_string_length_bytes(jv_copy(want)) == 0) {
+			jv_free(want);
+			want = jv_invalid();
+		}
+		FUZZ_CHECK(jv_get_kind(got) == jv_get_kind(want));
+		FUZZ_CHECK(!jv_is_valid(want) || jv_equal(jv_copy(got), jv_copy(want)));
+		jv_free(got);
+		jv_free(want);
+		ia_buf_free(&x.resp);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -88,5 +124,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	escape(s);
 	config(s);
 	free(s);
+	answer(data + 8, size - 8);
 	return 0;
 }
