@@ -48,9 +48,14 @@ struct ia_http {
 	 * grows by 10 % a second while no 429 comes, never above --rate.  At
 	 * most one cut a second, and only for a 429 to a request sent after
 	 * the last: a 429 now and then that is no rate limit (a proxy's, a
-	 * fault) then costs 5 % a second, which the growth makes up.
+	 * fault) then costs 5 % a second, which the growth makes up.  The
+	 * first cut takes 429s to several requests in a row (refused, as
+	 * what is in flight is once a limit is reached): one stray 429 in
+	 * the first moments, when the last second holds only a few answers,
+	 * would set the pace to those few.
 	 */
 	double			 rate, next_at, cut_at;
+	int			 refused_run;	/* 429s in a row, lately */
 	unsigned		 took[10];	/* answers other than 429, per 100 ms */
 	long			 took_slot[10];	/* the 100 ms slot each counts */
 	bool			 trusted;	/* an answer other than 401/403 came */
@@ -634,12 +639,15 @@ took_last_second(const struct ia_http *h, double now)
 	return n;
 }
 
+/* 429s in a row that the first cut takes (fewer when -j is smaller). */
+#define FIRST_CUT_RUN	4
+
 /*
  * What an answer says of the pace: a 429 to a request sent since the last
  * cut, a second or more after it, sets the rate to 95 % of what the server
- * took in the last second (or halves it); any other answer counts as taken
- * and, when paced, grows the rate by 0.1 a request: 10 % a second at any
- * rate.
+ * took in the last second (or halves it); the first cut, FIRST_CUT_RUN of
+ * them in a row.  Any other answer counts as taken and, when paced, grows
+ * the rate by 0.1 a request: 10 % a second at any rate.
  */
 static void
 pace(struct ia_http *h, const struct ia_xfer *x, long status, double now)
@@ -649,7 +657,11 @@ pace(struct ia_http *h, const struct ia_xfer *x, long status, double now)
 	double	 r;
 
 	if (status == 429) {
+		h->refused_run++;
 		if (x->sent_at < h->cut_at || now < h->cut_at + 1)
+			return;
+		if (h->rate == 0 && h->refused_run < FIRST_CUT_RUN &&
+		    h->refused_run < h->cfg->jobs)
 			return;
 		/*
 		 * Only a tool that asks for more than runs can be over a rate
@@ -678,6 +690,7 @@ pace(struct ia_http *h, const struct ia_xfer *x, long status, double now)
 	}
 	if (status == 0)
 		return;
+	h->refused_run = 0;
 	if (h->took_slot[i] != slot) {
 		h->took_slot[i] = slot;
 		h->took[i] = 0;
