@@ -27,8 +27,7 @@ gens() {
 
 # wait_lines N FILE: wait (5 s at most) until FILE has N lines.
 wait_lines() {
-	local i
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ "$(wc -l <"$2")" -ge "$1" ] && return 0
 		sleep 0.05
 	done
@@ -101,11 +100,11 @@ kill_mid() {
 }
 
 @test "collect output: killed while a slow reader holds it up, it still leaves whole lines" {
-	local i pipe
+	local pipe
 	{ gens 1 200000 | ia-collect -q -r & echo $! >"$T/pid"; wait; } |
 	    { sleep 1; cat; } >"$T/out" &
 	pipe=$!
-	for i in $(seq 100); do [ -s "$T/pid" ] && break; sleep 0.05; done
+	for _ in $(seq 100); do [ -s "$T/pid" ] && break; sleep 0.05; done
 	sleep 0.5
 	kill -TERM "$(cat "$T/pid")"
 	# This pipeline only: a bare wait would wait for bats's own timer too.

@@ -295,14 +295,18 @@ tree_pids() {
 # by the IA_TEST_MARK default_setup gave them (bats's own processes, such
 # as its timer, started before it, have none), this shell apart.
 test_pids() {
-	local f pid
+	local f pid found
 	[ -n "${IA_TEST_MARK:-}" ] || return 0
-	for f in $(grep -lzxF -- "IA_TEST_MARK=$IA_TEST_MARK" \
-	    /proc/[0-9]*/environ 2>/dev/null); do
+	# Read whole first: grep finds itself, and has ended once this returns.
+	found=$(grep -lzxF -- "IA_TEST_MARK=$IA_TEST_MARK" /proc/[0-9]*/environ 2>/dev/null)
+	while read -r f; do
 		pid=${f#/proc/}
 		pid=${pid%/environ}
+		if [ -z "$pid" ] || [ ! -e "/proc/$pid" ]; then
+			continue
+		fi
 		[ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] || echo "$pid"
-	done
+	done <<<"$found"
 }
 
 # default_teardown [SIGNAL]: what teardown does: send SIGNAL (TERM) to the
@@ -312,7 +316,7 @@ test_pids() {
 # nothing running: a process that outlived its test would hold bats's
 # output open, and the suite would never end.
 default_teardown() {
-	local pid all= i rc=0
+	local pid all='' i rc=0
 	for pid in ${BG_PIDS:-}; do
 		all="$all $(tree_pids "$pid")"
 	done
