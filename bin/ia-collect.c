@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tool.h"
+#include "tool/tool.h"
 #include "collect/collect.h"
 
 static const char synopsis[] =

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tool.h"
+#include "tool/tool.h"
 
 static const char synopsis[] =
     "ia-poll [-hqVv] [-j n] [--interval duration] [--max-interval duration]\n"

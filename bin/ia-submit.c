@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tool.h"
+#include "tool/tool.h"
 
 static const char synopsis[] =
     "ia-submit [-hqtVv] [-e filter] [-j n] [-m model] [--system text]\n"

@@ -3,7 +3,7 @@
  * the ones below it:
  *
  *	bin/<tool>.c	one tool: its options, its loop, what only it does
- *	bin/tool*.c	the tool layer: what every tool does that may print or
+ *	bin/tool/	the tool layer: what every tool does that may print or
  *			exit (writing records, EPIPE, shared options and
  *			set-up, one loop turn, progress, dry runs)
  *	lib/		libia, this header: one concern a file, every exported

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../tool.h"
+#include "../tool/tool.h"
 #include "collect.h"
 
 void

@@ -1,5 +1,5 @@
 /*
- * tool_http.c's place in a tool that sends nothing (ia-collect): it never
+ * http.c's place in a tool that sends nothing (ia-collect): it never
  * asks for TOOL_HTTP, and so links no libcurl.
  */
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * What the tool layer's files (tool.c, tool_out.c, tool_loop.c) share, and
+ * What the tool layer's files (tool.c, out.c, loop.c) share, and
  * no tool sees.
  */
 #ifndef TOOL_INT_H
@@ -17,7 +17,7 @@ void	 tool_sync(struct tool *);
 /* From now on SIGINT, SIGTERM and SIGHUP wake the loop to stop the tool. */
 void	 tool_catch_signals(void);
 /*
- * tool_http.c, or tool_nohttp.c in a tool that sends nothing (ia-collect),
+ * http.c, or nohttp.c in a tool that sends nothing (ia-collect),
  * which then links no libcurl: the key and the URL checked, before the
  * input is opened; the engine started, and the signals caught; the engine
  * freed.

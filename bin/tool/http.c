@@ -1,7 +1,7 @@
 /*
  * The tool layer's HTTP engine, set up after the options and freed at the
  * end: apart from tool.c so that a tool that sends nothing links
- * tool_nohttp.c in its place, and with it no libcurl (whose TLS libraries
+ * nohttp.c in its place, and with it no libcurl (whose TLS libraries
  * would cost it 7 MiB of memory and a slower start).
  */
 #include <err.h>

@@ -1,7 +1,7 @@
 /*
  * The tool layer (see tool.h): a tool's options, its set-up and its end.
- * Writing records and the journal are in tool_out.c, the loop turn and the
- * signals in tool_loop.c.  Everything here may print and exit: libia below
+ * Writing records and the journal are in out.c, the loop turn and the
+ * signals in loop.c.  Everything here may print and exit: libia below
  * it only returns errors, and the tools above it only call these.
  */
 #include <sys/stat.h>
