@@ -96,11 +96,19 @@ body() {
 	cat "$BATS_TEST_TMPDIR/body"
 }
 
-# stats [JQ]: the mock's /mock/stats, optionally through a jq filter.
+# stats [JQ]: the mock's /mock/stats, optionally through a jq filter.  An
+# answer that is not the stats (none, an error, not an object with
+# "requests") fails, saying what came, so a check of a count never reads a
+# missing answer as a count of 0.
 stats() {
-	curl -sS --max-time 10 -H "Authorization: Bearer $INFERENCE_API_KEY" \
-	    "$MOCK_URL/mock/stats" |
-	    jq -c "${1:-.}"
+	local s
+	s=$(curl -sS --fail --max-time 10 -H "Authorization: Bearer $INFERENCE_API_KEY" \
+	    "$MOCK_URL/mock/stats") || s="(curl exit $?) $s"
+	if ! printf '%s' "$s" | jq -e 'has("requests")' >/dev/null 2>&1; then
+		echo "stats: $MOCK_URL/mock/stats answered: $(printf '%s' "$s" | head -c 300)" >&2
+		return 1
+	fi
+	printf '%s\n' "$s" | jq -c "${1:-.}"
 }
 
 # chat CONTENT [EXTRA-JSON]: a chat request body with one user message.

@@ -194,13 +194,17 @@ outcome() {
 		printf '%s\n' "$bad" | head -n 5 >&2
 		return 1
 	fi
+	if ! jq -e '.faults | type == "object"' "$d/stats" >/dev/null 2>&1; then
+		echo "$d: no stats from the mock: $(head -c 300 "$d/stats")" >&2
+		return 1
+	fi
 	if [ "$kind" = all ]; then
 		n=$(jq '[.faults | to_entries[] | select(.key | startswith("garbage-")) | .value] | add' "$d/stats")
 	else
 		n=$(jq --arg k "garbage-$kind" '.faults[$k]' "$d/stats")
 	fi
 	if ! [ "${n:-0}" -gt 0 ]; then
-		echo "$d: the mock sent no garbage of kind $kind" >&2
+		echo "$d: the mock sent no garbage of kind $kind; it had $(jq -c '{requests, faults}' "$d/stats")" >&2
 		return 1
 	fi
 	echo "$d: $(jq -s 'map(select(has("error"))) | length' "$d/out") error records, $n garbage answers; $TOOK"
