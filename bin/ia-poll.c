@@ -46,18 +46,43 @@ pend_free(struct ia_follow *f)
 	ia_follow_free(f);
 }
 
+/* The last look falls on the deadline, not an interval past it. */
+static double
+by_deadline(const struct ia_follow *f, double due)
+{
+	return due > f->first_seen + s.deadline ? f->first_seen + s.deadline : due;
+}
+
 static void
 schedule(struct ia_follow *f, double now)
 {
 	double	 due;
 
-	due = now + ia_sched_next(&s.sched, now - f->first_seen, s.interval,
-	    s.max_interval, ia_rand_next(&s.rng));
-	/* The last look falls on the deadline, not an interval past it. */
-	if (due > f->first_seen + s.deadline)
-		due = f->first_seen + s.deadline;
+	due = by_deadline(f, now + ia_sched_next(&s.sched, now - f->first_seen,
+	    s.interval, s.max_interval, ia_rand_next(&s.rng)));
 	if (ia_sched_add(&s.sched, due, f) == -1)
 		err(IA_EXIT_USAGE, NULL);
+}
+
+/*
+ * An item that waits for its first poll is due again when what the run has
+ * learned says it should be done (sched.c), sooner or later than it was
+ * aimed before, while that comes before --interval.  One due on the
+ * bound keeps it, and its jitter.
+ */
+static double
+reaim(void *item, double due, void *arg)
+{
+	struct ia_follow	*f = item;
+	double			 w;
+
+	(void)arg;
+	if (f->flags & IA_FOLLOW_POLLED)
+		return due;
+	w = ia_sched_next(&s.sched, 0, s.interval, s.max_interval, 1);
+	if (w < s.interval || due - f->first_seen < s.interval)
+		return by_deadline(f, f->first_seen + w);
+	return due;
 }
 
 /* Follow f (an id or a group) from now on; --once polls it at once. */
@@ -209,6 +234,7 @@ start_poll(struct ia_follow *f)
 		err(IA_EXIT_USAGE, NULL);
 	free(path);
 	x->udata = f;
+	f->flags |= IA_FOLLOW_POLLED;
 	ia_http_submit(t.http, x);
 }
 
@@ -232,8 +258,13 @@ print(jv gen)
 
 	created = ia_time_parse(ia_record_field(jv_copy(gen), "createdAt"));
 	finished = ia_time_parse(ia_record_field(jv_copy(gen), "finishedAt"));
-	if (created >= 0 && finished >= created)
+	if (created >= 0 && finished >= created) {
 		ia_sched_learn(&s.sched, finished - created);
+		/* At 8, 16, 32... durations seen, the first polls are aimed again. */
+		if (!s.once && s.sched.learned >= 8 &&
+		    (s.sched.learned & (s.sched.learned - 1)) == 0)
+			ia_sched_reaim(&s.sched, reaim, NULL);
+	}
 	if (ia_record_state(jv_copy(gen)) == IA_STATE_SUCCESS)
 		t.done++;
 	else
@@ -386,7 +417,7 @@ main(int argc, char *argv[])
 	double			 wait;
 	int			 ch, timeout;
 
-	tool_init(&t, "ia-poll", synopsis, options, TOOL_HTTP, argv);
+	tool_init(&t, "ia-poll", synopsis, options, TOOL_HTTP | TOOL_READ_BUSY, argv);
 	while ((ch = tool_getopt(&t, argc, argv)) != -1) {
 		switch (ch) {
 		case O_INTERVAL:
@@ -423,7 +454,7 @@ main(int argc, char *argv[])
 	ia_sched_init(&s.sched);
 
 	for (;;) {
-		/* Input is not work in flight: read it only while polls have room. */
+		/* An id is read at once; its polls wait for room. */
 		tool_read(&t, on_line);
 		while (tool_room(&t) &&
 		    (f = ia_sched_pop_due(&s.sched, ia_time_now())) != NULL)

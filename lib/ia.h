@@ -624,6 +624,9 @@ void	 ia_sched_init(struct ia_sched *);
 int	 ia_sched_add(struct ia_sched *, double, void *);
 /* The earliest item, removed, if it is due by now; else NULL. */
 void	*ia_sched_pop_due(struct ia_sched *, double);
+/* Each item due at fn(item, its due time, arg) instead, the order kept. */
+void	 ia_sched_reaim(struct ia_sched *, double (*)(void *, double, void *),
+	    void *);
 /* Seconds until the earliest item is due (0 if overdue), or -1 if none. */
 double	 ia_sched_wait(const struct ia_sched *, double);
 void	 ia_sched_free(struct ia_sched *);
@@ -632,7 +635,8 @@ void	 ia_sched_learn(struct ia_sched *, double);
 /*
  * The wait before the next poll of an item age seconds old (0 before its
  * first): the lag bound clamp(age / 2, min, max), age / 4 past the longest
- * duration learned, aimed by what was learned; u in [0,1] lengthens a wait
+ * duration expected (the longest learned, and the mean gap between those
+ * learned), aimed by what was learned; u in [0,1] lengthens a wait
  * on the bound by up to 10%, never an aimed one.
  */
 double	 ia_sched_next(const struct ia_sched *, double, double, double, double);
@@ -1146,6 +1150,7 @@ struct ia_follow {
 
 #define IA_FOLLOW_GROUP		0x01	/* a group: its tracker follows */
 #define IA_FOLLOW_CUSTOM_ID	0x02	/* an id with a custom_id ("" is one) */
+#define IA_FOLLOW_POLLED	0x04	/* polled once at least: the caller's to set */
 
 /* An id with its custom_id (NULL: none), read at line; NULL: no memory. */
 struct ia_follow *ia_follow_new(const char *, const char *, long);

@@ -43,27 +43,50 @@ ia_sched_add(struct ia_sched *s, double due, void *item)
 	return 0;
 }
 
+/* Put e in the hole at i, or below it where it belongs. */
+static void
+sift_down(struct ia_sched *s, size_t i, struct ia_sched_entry e)
+{
+	size_t	 c;
+
+	for (; (c = 2 * i + 1) < s->len; i = c) {
+		if (c + 1 < s->len && s->heap[c + 1].due < s->heap[c].due)
+			c++;
+		if (e.due <= s->heap[c].due)
+			break;
+		s->heap[i] = s->heap[c];
+	}
+	s->heap[i] = e;
+}
+
 void *
 ia_sched_pop_due(struct ia_sched *s, double now)
 {
-	struct ia_sched_entry	 last;
-	void			*top;
-	size_t			 i, c;
+	void	*top;
 
 	if (s->len == 0 || s->heap[0].due > now)
 		return NULL;
 	top = s->heap[0].item;
-	last = s->heap[--s->len];
-	for (i = 0; (c = 2 * i + 1) < s->len; i = c) {
-		if (c + 1 < s->len && s->heap[c + 1].due < s->heap[c].due)
-			c++;
-		if (last.due <= s->heap[c].due)
-			break;
-		s->heap[i] = s->heap[c];
-	}
-	if (s->len > 0)
-		s->heap[i] = last;
+	if (--s->len > 0)
+		sift_down(s, 0, s->heap[s->len]);
 	return top;
+}
+
+/*
+ * Each item due again at fn(item, its due, arg), then the heap rebuilt
+ * bottom-up, O(n): what the run learns may bring sooner the polls of the
+ * items that wait for their first.
+ */
+void
+ia_sched_reaim(struct ia_sched *s, double (*fn)(void *, double, void *),
+    void *arg)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->len; i++)
+		s->heap[i].due = fn(s->heap[i].item, s->heap[i].due, arg);
+	for (i = s->len / 2; i-- > 0;)
+		sift_down(s, i, s->heap[i]);
 }
 
 double
@@ -99,16 +122,30 @@ ia_sched_learn(struct ia_sched *s, double d)
 }
 
 /*
+ * When the last of the work should be done: past the longest duration
+ * seen by the mean gap between those seen.  Of k durations the next is
+ * longer than all of them one time in k + 1, and a poll aimed at the
+ * longest that comes too soon costs a wait of --interval more.
+ */
+static double
+top(const struct ia_sched *s)
+{
+	if (s->learned < 2)
+		return s->dmax;
+	return s->dmax + (s->dmax - s->dmin) / (double)(s->learned - 1);
+}
+
+/*
  * The wait before the next poll of an item age seconds old (0: not polled
  * yet).  The lag, from a generation's end to the poll that sees it, stays
  * under a share of the age: at most half the age, at least min and at
- * most max.  Past the longest duration seen, what still runs is later
- * than anything that ended, and should end soon: the share is a quarter,
- * still within min and max, so that a long job costs no more.
+ * most max.  Past the longest duration expected (top), what still runs is
+ * later than anything that ended, and should end soon: the share is a
+ * quarter, still within min and max, so that a long job costs no more.
  *
  * What the run learned aims the poll at when the work should be done:
  * not before the shortest duration seen (nothing ended sooner), and at
- * the longest one seen, when the rest should be done, if that comes
+ * the longest one expected, when the rest should be done, if that comes
  * before the bound.  The first poll is the only one that may come sooner
  * than min (aimed, not under min / 10).  The jitter, up to 10% longer,
  * spreads the polls of items seen together on the bound; an aimed poll
@@ -118,10 +155,10 @@ double
 ia_sched_next(const struct ia_sched *s, double age, double min, double max,
     double u)
 {
-	double	 lag, t, floor;
+	double	 lag, t, floor, last = top(s);
 	bool	 aimed = false;
 
-	lag = age * (s->learned > 0 && age >= s->dmax ? 0.25 : 0.5);
+	lag = age * (s->learned > 0 && age >= last ? 0.25 : 0.5);
 	if (lag < min)
 		lag = min;
 	if (lag > max)
@@ -132,8 +169,8 @@ ia_sched_next(const struct ia_sched *s, double age, double min, double max,
 			aimed = s->dmin < age + max;
 			t = aimed ? s->dmin : age + max;
 		}
-		if (age < s->dmax && s->dmax < t) {
-			t = s->dmax;
+		if (age < last && last < t) {
+			t = last;
 			aimed = true;
 		}
 	}

@@ -445,6 +445,58 @@ post() {
 	[ "$m" -le 6 ]
 }
 
+@test "ids read before the first answers are aimed again by what those teach: sooner, with no more GETs" {
+	mock_start --complete-after 0.2,0.3
+	for i in $(seq 8); do post "early $i" "a$i" >>"$BATS_TEST_TMPDIR/a"; done
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	ia-poll --interval 2 <"$BATS_TEST_TMPDIR/fifo" >"$OUT" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	BG_PIDS=$!
+	exec 4>"$BATS_TEST_TMPDIR/fifo"
+	cat "$BATS_TEST_TMPDIR/a" >&4
+	sleep 1
+	# Read 1 s later: their first polls are due 2 s after that, on the
+	# bound, until the first eight answers (at 2 s) say 0.3 s is enough.
+	for i in $(seq 8); do post "late $i" "b$i" >&4; done
+	exec 4>&-
+	wait_lines "$OUT" 8 10
+	t=$(now)
+	wait_lines "$OUT" 16 10
+	took=$(since "$t")
+	wait "$BG_PIDS"
+	BG_PIDS=
+	echo "the later eight came $took s after the first eight"
+	lt "$took" 0.5
+	[ "$(jq -s 'map(select(.state == "Success")) | length' "$OUT")" -eq 16 ]
+	[ "$(gets)" -eq 16 ]
+}
+
+@test "ia-poll reads its input while every poll is busy: the tool upstream is never held up" {
+	# One poll at a time, each taking 3 s: from 1 s to 4 s the only
+	# connection is busy.  What is written at 1.5 s (far more than a
+	# pipe holds) must not wait for it.
+	mock_start --latency 3000
+	jq -nc 'range(2000) | {custom_id: "c\(.)", id: ("x\(.)" + "0" * 60)}' \
+	    >"$BATS_TEST_TMPDIR/ids"
+	[ "$(wc -c <"$BATS_TEST_TMPDIR/ids")" -gt 131072 ]
+	t=$(now)
+	{
+		echo '{"custom_id": "first", "id": "first0"}'
+		sleep 1.5
+		cat "$BATS_TEST_TMPDIR/ids"
+		since "$t" >"$BATS_TEST_TMPDIR/wrote"
+	} | ia-poll -j 1 --interval 1 >"$OUT" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	BG_PIDS=$!
+	for i in $(seq 100); do
+		[ -s "$BATS_TEST_TMPDIR/wrote" ] && break
+		sleep 0.05
+	done
+	[ -s "$BATS_TEST_TMPDIR/wrote" ]
+	echo "the writer was done after $(cat "$BATS_TEST_TMPDIR/wrote") s"
+	lt "$(cat "$BATS_TEST_TMPDIR/wrote")" 3
+	# It was waiting on the busy poll all along: one GET in flight.
+	[ "$(gets)" -le 2 ]
+}
+
 # --- a closed pipe ----------------------------------------------------------------------------
 
 @test "a reader that goes away ends ia-poll" {

@@ -1,7 +1,7 @@
 /*
  * t_sched: checks of lib/sched.c, the poll schedule: the min-heap of items
  * by due time, the wait until the next one, and the wait before the next poll.
- * "t_sched GROUP" runs one group (heap, wait, next) or all of them; it
+ * "t_sched GROUP" runs one group (heap, reaim, wait, next) or all of them; it
  * prints one line per group and a summary, or each failing check.  Run from
  * tests/lib-units.bats.
  */
@@ -216,23 +216,34 @@ t_next(void)
 		{ 3600, 0, 30 },	/* clamped to max: every 30 s */
 		{ 10, 1, 5.5 },		/* the jitter only lengthens, by 10% */
 	};
-	/* Learned 2 to 4 s: nothing before 2, the last look at 4. */
+	/*
+	 * Learned 2, 3 and 4 s: nothing before 2; the last is expected by
+	 * 4 + (4 - 2) / 2 = 5, the last look then.
+	 */
 	static const struct wait	 two_four[] = {
 		{ 0, 0, 2 },		/* not before dmin */
 		{ 1, 0, 1 },
-		{ 3, 0, 1 },		/* at dmax, over min */
-		{ 3.5, 0, 1 },		/* min apart */
-		/* Past dmax the lag is a quarter of the age, not half: soon. */
-		{ 4, 0, 1 }, { 8, 0, 2 }, { 60, 0, 15 },
+		{ 3, 0, 1.5 },		/* half the age: 4.5 comes before 5 */
+		{ 3.5, 0, 1.5 },	/* at 5, sooner than the bound */
+		{ 4, 0, 1 },		/* at 5, over min */
+		/* Past 5 the lag is a quarter of the age, not half: soon. */
+		{ 5, 0, 1.25 }, { 8, 0, 2 }, { 60, 0, 15 },
 		/* ... within max still: an hour-long job, 120 GETs an hour. */
 		{ 3600, 0, 30 },
 		/* An aimed poll has no jitter: it would only come late. */
-		{ 0, 1, 2 }, { 3, 1, 1 },
-		/* One held to min after its aim has none either; the bound has. */
-		{ 3.5, 1, 1 }, { 8, 1, 2.2 },
+		{ 0, 1, 2 }, { 3.5, 1, 1.5 }, { 4, 1, 1 },
+		/* The bound has. */
+		{ 3, 1, 1.65 }, { 8, 1, 2.2 },
 	};
-	/* Learned 0.5 to 0.75 s: the first poll aims at 0.75, under min. */
-	static const struct wait	 short_jobs[] = { { 0, 0, 0.75 }, { 0, 1, 0.75 } };
+	/*
+	 * Learned five of 0.5 to 0.75 s: the first poll aims at the last
+	 * expected, 0.75 + 0.25 / 4, under min.
+	 */
+	static const struct wait	 short_jobs[] = {
+		{ 0, 0, 0.8125 }, { 0, 1, 0.8125 },
+	};
+	/* Two are too few to aim under min: 0.75 + 0.25 is min itself. */
+	static const struct wait	 two_short[] = { { 0, 0, 1 }, { 0, 1, 1.1 } };
 	/* Learned 0.01 s: never under min / 10 for a first poll. */
 	static const struct wait	 tiny[] = { { 0, 0, 0.1 } };
 	/* Hours: dmin of 2 h skips to it, at most max later. */
@@ -265,6 +276,12 @@ t_next(void)
 	ia_sched_init(&s);
 	ia_sched_learn(&s, 0.5);
 	ia_sched_learn(&s, 0.75);
+	CHECK_WAITS(&s, two_short);
+	ia_sched_learn(&s, 0.6);
+	ia_sched_learn(&s, 0.7);
+	ia_sched_learn(&s, 0.55);
+	CHECK_NEAR(s.dmin, 0.5);
+	CHECK_NEAR(s.dmax, 0.75);
 	CHECK_WAITS(&s, short_jobs);
 	ia_sched_init(&s);
 	ia_sched_learn(&s, 0.01);
@@ -274,8 +291,61 @@ t_next(void)
 	CHECK_WAITS(&s, hours);
 }
 
+/* A re-aim of the tests: odd items twice as late, every third at 0. */
+static double
+halve_some(void *item, double due, void *arg)
+{
+	struct item	*it = item;
+	size_t		 i = (size_t)(it - (struct item *)arg);
+
+	it->due = i % 3 == 0 ? 0 : i % 2 == 1 ? due * 2 : due;
+	return it->due;
+}
+
+static void
+t_reaim(void)
+{
+	enum { N = 3000 };
+	struct ia_sched	 s;
+	struct item	*items, *it, *prev = NULL;
+	uint64_t	 r = 11;
+	size_t		 i, n = 0, order = 0;
+
+	if ((items = calloc(N, sizeof(*items))) == NULL) {
+		perror("t_sched");
+		exit(2);
+	}
+	/* Empty: nothing to do. */
+	ia_sched_init(&s);
+	ia_sched_reaim(&s, halve_some, items);
+	CHECK(s.len == 0);
+	for (i = 0; i < N; i++) {
+		items[i].due = 1 + 1000 * ia_rand_next(&r);
+		if (add(&s, &items[i]) == -1)
+			n++;
+	}
+	CHECK(n == 0 && s.len == N && heap_ok(&s));
+	ia_sched_reaim(&s, halve_some, items);
+	/* Every entry holds its new due time, the heap in order again. */
+	CHECK(s.len == N && heap_ok(&s));
+	CHECK(ia_sched_pop_due(&s, 0) != NULL);
+	for (n = 1; (it = ia_sched_pop_due(&s, 0)) != NULL; n++)
+		;
+	CHECK(n == (N + 2) / 3);
+	while ((it = ia_sched_pop_due(&s, 1e9)) != NULL) {
+		if (prev != NULL && prev->due > it->due)
+			order++;
+		prev = it;
+		n++;
+	}
+	CHECK(n == N && order == 0 && s.len == 0);
+	ia_sched_free(&s);
+	free(items);
+}
+
 static const struct t_group groups[] = {
 	{ "heap", t_heap },
+	{ "reaim", t_reaim },
 	{ "wait", t_wait },
 	{ "next", t_next },
 };

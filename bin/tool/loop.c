@@ -103,11 +103,23 @@ tool_room(const struct tool *t)
 	return t->http == NULL || ia_http_has_room(t->http);
 }
 
-/* The next input line while there is room for its work; false for none now. */
+/*
+ * Whether to read input now.  A line that becomes a request waits for room
+ * for it; one that does not (TOOL_READ_BUSY: an id to follow) is read at
+ * once, so that the tool upstream is not held up while every connection
+ * is busy, and the id's age counts from when it was written.
+ */
+static bool
+may_read(const struct tool *t)
+{
+	return !t->input_done && ((t->uses & TOOL_READ_BUSY) != 0 || tool_room(t));
+}
+
+/* The next input line while it may be read; false for none now. */
 static bool
 next_line(struct tool *t, struct ia_line *line)
 {
-	while (!t->input_done && tool_room(t)) {
+	while (may_read(t)) {
 		switch (ia_source_next(&t->src, line)) {
 		case IA_LINE_NONE:
 			return false;
@@ -189,7 +201,7 @@ tool_turn(struct tool *t, int timeout_ms, void (*fn)(struct ia_xfer *))
 	/* A tool that may draw the line turns at least as often as it is drawn. */
 	if (t->progress.fp != NULL && (timeout_ms < 0 || timeout_ms > PROGRESS_TURN))
 		timeout_ms = PROGRESS_TURN;
-	want = !t->input_done && tool_room(t) && fd != -1;
+	want = may_read(t) && fd != -1;
 	wfd[0].fd = fd;
 	wfd[1].fd = wake[0];
 	wfd[0].events = wfd[1].events = CURL_WAIT_POLLIN;

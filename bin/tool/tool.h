@@ -11,6 +11,7 @@
 /* What a tool uses, for tool_option() and tool_setup(). */
 #define TOOL_INPUT	0x1	/* the input forms of ia-submit and ia-group */
 #define TOOL_HTTP	0x2	/* the HTTP engine (and so a key, unless dry) */
+#define TOOL_READ_BUSY	0x4	/* lines are not requests: read while -j is full */
 
 struct tool {
 	const char		*name;		/* "ia-submit" */
