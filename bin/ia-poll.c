@@ -67,8 +67,9 @@ schedule(struct ia_follow *f, double now)
 /*
  * An item that waits for its first poll is due again when what the run has
  * learned says it should be done (sched.c), sooner or later than it was
- * aimed before, while that comes before --interval.  One due on the
- * bound keeps it, and its jitter.
+ * aimed before, when that or its old aim comes before --interval.  One
+ * due on the bound keeps it, and its jitter; one put back on the bound
+ * draws its jitter anew.
  */
 static double
 reaim(void *item, double due, void *arg)
@@ -79,7 +80,8 @@ reaim(void *item, double due, void *arg)
 	(void)arg;
 	if (f->flags & IA_FOLLOW_POLLED)
 		return due;
-	w = ia_sched_next(&s.sched, 0, s.interval, s.max_interval, 1);
+	w = ia_sched_next(&s.sched, 0, s.interval, s.max_interval,
+	    ia_rand_next(&s.rng));
 	if (w < s.interval || due - f->first_seen < s.interval)
 		return by_deadline(f, f->first_seen + w);
 	return due;
@@ -255,16 +257,16 @@ static void
 print(jv gen)
 {
 	double	 created, finished;
+	size_t	 k = s.sched.learned;
 
 	created = ia_time_parse(ia_record_field(jv_copy(gen), "createdAt"));
 	finished = ia_time_parse(ia_record_field(jv_copy(gen), "finishedAt"));
-	if (created >= 0 && finished >= created) {
+	if (created >= 0 && finished >= created)
 		ia_sched_learn(&s.sched, finished - created);
-		/* At 8, 16, 32... durations seen, the first polls are aimed again. */
-		if (!s.once && s.sched.learned >= 8 &&
-		    (s.sched.learned & (s.sched.learned - 1)) == 0)
-			ia_sched_reaim(&s.sched, reaim, NULL);
-	}
+	/* At 8, 16, 32... durations seen, the first polls are aimed again. */
+	k = s.sched.learned != k ? s.sched.learned : 0;
+	if (!s.once && k >= 8 && (k & (k - 1)) == 0)
+		ia_sched_reaim(&s.sched, reaim, NULL);
 	if (ia_record_state(jv_copy(gen)) == IA_STATE_SUCCESS)
 		t.done++;
 	else
@@ -461,7 +463,8 @@ main(int argc, char *argv[])
 			start_poll(f);
 		if (t.input_done && s.npending == 0)
 			break;	/* no last wait on an idle poll */
-		wait = ia_sched_wait(&s.sched, ia_time_now());
+		/* What is due without room waits for an answer, which wakes the turn. */
+		wait = tool_room(&t) ? ia_sched_wait(&s.sched, ia_time_now()) : -1;
 		timeout = wait < 0 || wait > 1 ? 1000 : (int)(wait * 1000) + 1;
 		tool_turn(&t, timeout, on_done);
 		tool_progress(&t, s.waiting);

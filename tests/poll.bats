@@ -470,6 +470,32 @@ post() {
 	[ "$(gets)" -eq 16 ]
 }
 
+@test "aiming again leaves alone what was polled already: an id that was 404 keeps its schedule" {
+	mock_start --complete-after 0.2,0.3
+	for i in $(seq 8); do post "known $i" "k$i" >>"$BATS_TEST_TMPDIR/ids"; done
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	ia-poll --interval 2 --grace 30 --deadline 3 <"$BATS_TEST_TMPDIR/fifo" \
+	    >"$OUT" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	BG_PIDS=$!
+	exec 4>"$BATS_TEST_TMPDIR/fifo"
+	# Polled first, at about 2 s: a 404, then its last look at the
+	# deadline, 3 s.  The eight known ids, read 0.5 s later, are polled at
+	# about 2.5 s; their answers aim again only what waits for a first poll.
+	echo '{"custom_id": "gone", "id": "noSuchId"}' >&4
+	sleep 0.5
+	cat "$BATS_TEST_TMPDIR/ids" >&4
+	exec 4>&-
+	rc=0
+	wait "$BG_PIDS" || rc=$?
+	BG_PIDS=
+	cat "$OUT"
+	[ "$rc" -eq 1 ]
+	[ "$(jq -s 'map(select(.state == "Success")) | length' "$OUT")" -eq 8 ]
+	[ "$(jq -c 'select(.error) | [.custom_id, .error.status]' "$OUT")" = '["gone",404]' ]
+	# One GET for each known id, two for the unknown one.
+	[ "$(gets)" -eq 10 ]
+}
+
 @test "ia-poll reads its input while every poll is busy: the tool upstream is never held up" {
 	# One poll at a time, each taking 3 s: from 1 s to 4 s the only
 	# connection is busy.  What is written at 1.5 s (far more than a
@@ -493,8 +519,23 @@ post() {
 	[ -s "$BATS_TEST_TMPDIR/wrote" ]
 	echo "the writer was done after $(cat "$BATS_TEST_TMPDIR/wrote") s"
 	lt "$(cat "$BATS_TEST_TMPDIR/wrote")" 3
-	# It was waiting on the busy poll all along: one GET in flight.
+	# Reading is not polling: still one GET at a time.
 	[ "$(gets)" -le 2 ]
+}
+
+@test "polls due while -j is full wait for an answer without spinning the loop" {
+	# -j 1 and 3 s an answer: from 0.1 s on, two polls are due with no
+	# room for them.  Waiting in poll(2) for the answer is a few wake-ups;
+	# waking each millisecond to look again was some 2,000 by 2.5 s.
+	mock_start --latency 3000
+	printf 'a1\na2\na3\n' >"$IN"
+	ia-poll -j 1 --interval 0.1 <"$IN" >"$OUT" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	BG_PIDS=$!
+	sleep 2.5
+	n=$(awk '/^voluntary_ctxt_switches:/ { print $2 }' "/proc/$BG_PIDS/status")
+	echo "$n voluntary context switches in 2.5 s"
+	[ "$(gets)" -eq 1 ]
+	lt "$n" 200
 }
 
 # --- a closed pipe ----------------------------------------------------------------------------

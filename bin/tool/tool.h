@@ -85,16 +85,17 @@ void	 tool_dry_run(struct tool *, struct ia_xfer *);
 bool	 tool_item_taken(struct tool *, struct ia_item *);
 
 /*
- * Hand each buffered input line to fn while there is room for more work
- * (a line over --max-line becomes an error record); sets input_done at the
- * end of the input.
+ * Hand each buffered input line to fn while there is room for more work,
+ * or always with TOOL_READ_BUSY (a line over --max-line becomes an error
+ * record); sets input_done at the end of the input.
  */
 void	 tool_read(struct tool *, void (*)(const struct ia_line *));
 /* The same, each line as the items of the input forms (TOOL_INPUT). */
 void	 tool_read_items(struct tool *, void (*)(void *, struct ia_item *));
 /*
  * One turn of the loop: wait up to timeout_ms for HTTP progress and, while
- * there is room, for input; then hand each finished transfer to fn.
+ * there is room (always, with TOOL_READ_BUSY), for input; then hand each
+ * finished transfer to fn.
  */
 void	 tool_turn(struct tool *, int, void (*)(struct ia_xfer *));
 /*
