@@ -20,6 +20,14 @@ post() {
 	body | jq -r .id
 }
 
+# bg_wait: wait for the ia-poll the test started in the background
+# ($BG_PIDS, which teardown then leaves alone); its exit status in $rc.
+bg_wait() {
+	rc=0
+	wait "$BG_PIDS" || rc=$?
+	BG_PIDS=
+}
+
 # --- the pipeline ------------------------------------------------------------------
 
 @test "ia-submit | ia-poll: one generation per request, custom_id first, the right answer" {
@@ -104,9 +112,7 @@ post() {
 	cmp "$pass" "$OUT"
 	kill -0 "$BG_PIDS"
 	exec 4>&-
-	rc=0
-	wait "$BG_PIDS" || rc=$?
-	BG_PIDS=
+	bg_wait
 	cat "$OUT"
 	# The error record makes it exit 1.
 	[ "$rc" -eq 1 ]
@@ -199,9 +205,7 @@ post() {
 	sleep 1
 	[ "$(stats '.responses["404"]')" -ge 1 ]
 	[ "$(post "late comer" late)" = "$id" ]
-	rc=0
-	wait "$BG_PIDS" || rc=$?
-	BG_PIDS=
+	bg_wait
 	cat "$OUT"
 	[ "$rc" -eq 0 ]
 	[ "$(jq -c '[.custom_id, .id, .state, .response.choices[0].message.content]' "$OUT")" = \
@@ -262,9 +266,7 @@ post() {
 	kill -0 "$BG_PIDS"
 	printf '{"custom_id": "st2", "id": "%s"}\n' "$id2" >&4
 	exec 4>&-
-	rc=0
-	wait "$BG_PIDS" || rc=$?
-	BG_PIDS=
+	bg_wait
 	[ "$rc" -eq 0 ]
 	[ "$(file_lines "$OUT")" -eq 2 ]
 	[ "$(sed -n 2p "$OUT" | jq -c '[.custom_id, .state, .response.choices[0].message.content]')" = \
@@ -462,8 +464,8 @@ post() {
 	t=$(now)
 	wait_lines "$OUT" 16 10
 	took=$(since "$t")
-	wait "$BG_PIDS"
-	BG_PIDS=
+	bg_wait
+	[ "$rc" -eq 0 ]
 	echo "the later eight came $took s after the first eight"
 	lt "$took" 0.5
 	[ "$(jq -s 'map(select(.state == "Success")) | length' "$OUT")" -eq 16 ]
@@ -485,9 +487,7 @@ post() {
 	sleep 0.5
 	cat "$BATS_TEST_TMPDIR/ids" >&4
 	exec 4>&-
-	rc=0
-	wait "$BG_PIDS" || rc=$?
-	BG_PIDS=
+	bg_wait
 	cat "$OUT"
 	[ "$rc" -eq 1 ]
 	[ "$(jq -s 'map(select(.state == "Success")) | length' "$OUT")" -eq 8 ]
