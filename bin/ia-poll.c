@@ -53,15 +53,83 @@ by_deadline(const struct ia_follow *f, double due)
 	return due > f->first_seen + s.deadline ? f->first_seen + s.deadline : due;
 }
 
+/*
+ * How much an aimed poll may be put off is kept in 4 bits of its flags, in
+ * sixteenths of --interval, rounded down: a million pending ids keep their
+ * 64-byte allocation that way.
+ */
+#define ROOM_UNITS	15
+#define ROOM_SHIFT	4
+
+static double
+unit(void)
+{
+	return s.interval / 16;
+}
+
+/* Note f as aimed with q sixteenths of room (-1: not aimed). */
+static void
+aim(struct ia_follow *f, int q)
+{
+	f->flags &= (unsigned char)~(IA_FOLLOW_AIMED | IA_FOLLOW_ROOM);
+	if (q >= 0)
+		f->flags |= (unsigned char)(IA_FOLLOW_AIMED |
+		    (q > ROOM_UNITS ? ROOM_UNITS : q) << ROOM_SHIFT);
+}
+
+/* The room of a wait due at age that must come by (-1: not aimed). */
+static int
+room_of(double age, double by)
+{
+	double	 q;
+
+	if (by < 0)
+		return -1;
+	q = floor((by - age) / unit());
+	return q > ROOM_UNITS ? ROOM_UNITS : q < 0 ? 0 : (int)q;
+}
+
+static void
+add(struct ia_follow *f, double due)
+{
+	if (ia_sched_add(&s.sched, due, f) == -1)
+		err(IA_EXIT_USAGE, NULL);
+}
+
 static void
 schedule(struct ia_follow *f, double now)
 {
-	double	 due;
+	double	 w, by, age = now - f->first_seen;
 
-	due = by_deadline(f, now + ia_sched_next(&s.sched, now - f->first_seen,
-	    s.interval, s.max_interval, ia_rand_next(&s.rng)));
-	if (ia_sched_add(&s.sched, due, f) == -1)
-		err(IA_EXIT_USAGE, NULL);
+	w = ia_sched_next(&s.sched, age, s.interval, s.max_interval,
+	    ia_rand_next(&s.rng), &by);
+	aim(f, room_of(age + w, by));
+	add(f, by_deadline(f, now + w));
+}
+
+/*
+ * A poll aimed at the end expected is aimed again when due: the run may
+ * have seen longer work since it was scheduled (sched.c), and it is put
+ * off to that, once, within its room.  Not more: while the longest work
+ * ends later than any poll so far, the longest seen is only as long as
+ * the oldest polls, and a poll that chased it would come just before
+ * the end, where one on the bound sees it.  True: put off.
+ */
+static bool
+put_off(struct ia_follow *f, double now)
+{
+	double	 w, age = now - f->first_seen;
+	int	 q;
+
+	if (!(f->flags & IA_FOLLOW_AIMED))
+		return false;
+	q = (f->flags & IA_FOLLOW_ROOM) >> ROOM_SHIFT;
+	w = ia_sched_put_off(&s.sched, age, age + q * unit());
+	if (w <= 0 || by_deadline(f, now + w) <= now)
+		return false;
+	aim(f, 0);
+	add(f, by_deadline(f, now + w));
+	return true;
 }
 
 /*
@@ -75,15 +143,17 @@ static double
 reaim(void *item, double due, void *arg)
 {
 	struct ia_follow	*f = item;
-	double			 w;
+	double			 w, by;
 
 	(void)arg;
 	if (f->flags & IA_FOLLOW_POLLED)
 		return due;
 	w = ia_sched_next(&s.sched, 0, s.interval, s.max_interval,
-	    ia_rand_next(&s.rng));
-	if (w < s.interval || due - f->first_seen < s.interval)
+	    ia_rand_next(&s.rng), &by);
+	if (w < s.interval || due - f->first_seen < s.interval) {
+		aim(f, room_of(w, by));
 		return by_deadline(f, f->first_seen + w);
+	}
 	return due;
 }
 
@@ -94,10 +164,9 @@ track(struct ia_follow *f)
 	f->first_seen = ia_time_now();
 	s.npending++;
 	s.waiting += ia_follow_left(f);
-	if (s.once) {
-		if (ia_sched_add(&s.sched, f->first_seen, f) == -1)
-			err(IA_EXIT_USAGE, NULL);
-	} else
+	if (s.once)
+		add(f, f->first_seen);
+	else
 		schedule(f, f->first_seen);
 }
 
@@ -460,7 +529,8 @@ main(int argc, char *argv[])
 		tool_read(&t, on_line);
 		while (tool_room(&t) &&
 		    (f = ia_sched_pop_due(&s.sched, ia_time_now())) != NULL)
-			start_poll(f);
+			if (!put_off(f, ia_time_now()))
+				start_poll(f);
 		if (t.input_done && s.npending == 0)
 			break;	/* no last wait on an idle poll */
 		/* What is due without room waits for an answer, which wakes the turn. */

@@ -637,9 +637,18 @@ void	 ia_sched_learn(struct ia_sched *, double);
  * first): the lag bound clamp(age / 2, min, max), age / 4 past the longest
  * duration expected (the longest learned, and the mean gap between those
  * learned), aimed by what was learned; u in [0,1] lengthens a wait
- * on the bound by up to 10%, never an aimed one.
+ * on the bound by up to 10%, never an aimed one.  *by (when not NULL):
+ * for a wait aimed at the longest duration expected, the age by which the
+ * poll must come however it is put off; else -1.
  */
-double	 ia_sched_next(const struct ia_sched *, double, double, double, double);
+double	 ia_sched_next(const struct ia_sched *, double, double, double, double,
+	    double *);
+/*
+ * A poll aimed at the longest duration expected, due now at age: how long
+ * to put it off because the run has seen longer ones since, never past by
+ * (the last argument, from ia_sched_next()); 0: poll now.
+ */
+double	 ia_sched_put_off(const struct ia_sched *, double, double);
 
 /*
  * progress.c: one line on a terminal for a whole pipeline.  The tools of one
@@ -1151,6 +1160,8 @@ struct ia_follow {
 #define IA_FOLLOW_GROUP		0x01	/* a group: its tracker follows */
 #define IA_FOLLOW_CUSTOM_ID	0x02	/* an id with a custom_id ("" is one) */
 #define IA_FOLLOW_POLLED	0x04	/* polled once at least: the caller's to set */
+#define IA_FOLLOW_AIMED		0x08	/* due when the work should end: the caller's */
+#define IA_FOLLOW_ROOM		0xf0	/* the caller's: 4 bits for IA_FOLLOW_AIMED */
 
 /* An id with its custom_id (NULL: none), read at line; NULL: no memory. */
 struct ia_follow *ia_follow_new(const char *, const char *, long);

@@ -146,17 +146,22 @@ top(const struct ia_sched *s)
  * What the run learned aims the poll at when the work should be done:
  * not before the shortest duration seen (nothing ended sooner), and at
  * the longest one expected, when the rest should be done, if that comes
- * before the bound.  The first poll is the only one that may come sooner
+ * before the bound or less than min after it: one poll on the bound would
+ * leave no room for the aimed one, and the lag of what ends sooner grows
+ * by less than min.  The first poll is the only one that may come sooner
  * than min (aimed, not under min / 10).  The jitter, up to 10% longer,
  * spreads the polls of items seen together on the bound; an aimed poll
  * has none, since it would only make it late.
  */
 double
 ia_sched_next(const struct ia_sched *s, double age, double min, double max,
-    double u)
+    double u, double *by)
 {
 	double	 lag, t, floor, last = top(s);
 	bool	 aimed = false;
+
+	if (by != NULL)
+		*by = -1;
 
 	lag = age * (s->learned > 0 && age >= last ? 0.25 : 0.5);
 	if (lag < min)
@@ -169,7 +174,14 @@ ia_sched_next(const struct ia_sched *s, double age, double min, double max,
 			aimed = s->dmin < age + max;
 			t = aimed ? s->dmin : age + max;
 		}
-		if (age < last && last < t) {
+		/*
+		 * Sooner than the bound, or later by less than min: a poll on
+		 * the bound would leave no room for one at last, and the floor
+		 * would put that one off past it, by up to min.
+		 */
+		if (age < last && last < t + min) {
+			if (by != NULL)
+				*by = t + min;
 			t = last;
 			aimed = true;
 		}
@@ -177,5 +189,30 @@ ia_sched_next(const struct ia_sched *s, double age, double min, double max,
 	floor = age > 0 ? min : min / 10;
 	if (t - age < floor)
 		t = age + floor;
+	if (by != NULL && *by >= 0 && *by < t)
+		*by = t;
 	return aimed ? t - age : (t - age) * (1 + 0.1 * u);
+}
+
+/*
+ * A poll aimed at the longest duration expected is aimed when it is
+ * scheduled, a poll or more before it is due.  When it is due, at age, the
+ * run may have seen longer ones: those that end later were still running,
+ * so the longest seen grows with the run.  Polled now, it would miss them
+ * and the next would come min later; it is put off instead, to the end
+ * expected now, as often as the run learns more, but never past by, the
+ * age that ia_sched_next() gave with it: the bound that it was aimed
+ * instead of, and min.
+ */
+double
+ia_sched_put_off(const struct ia_sched *s, double age, double by)
+{
+	double	 w;
+
+	if (s->learned == 0 || !(age >= 0) || !(by > age))
+		return 0;
+	w = top(s) - age;
+	if (w > by - age)
+		w = by - age;
+	return w > 0 ? w : 0;
 }

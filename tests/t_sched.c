@@ -201,7 +201,7 @@ check_waits(const struct ia_sched *s, const struct wait *w, size_t n, int line)
 	for (i = 0; i < n; i++) {
 		snprintf(what, sizeof(what), "ia_sched_next(s, %g, 1, 30, %g) "
 		    "(row %zu)", w[i].age, w[i].u, i);
-		check_num(ia_sched_next(s, w[i].age, 1, 30, w[i].u), w[i].want,
+		check_num(ia_sched_next(s, w[i].age, 1, 30, w[i].u, NULL), w[i].want,
 		    1e-9, __FILE__, line, what);
 	}
 }
@@ -223,7 +223,9 @@ t_next(void)
 	static const struct wait	 two_four[] = {
 		{ 0, 0, 2 },		/* not before dmin */
 		{ 1, 0, 1 },
-		{ 3, 0, 1.5 },		/* half the age: 4.5 comes before 5 */
+		{ 2, 0, 1 },		/* on the bound: 3, and room for 5 after */
+		/* Half the age, 4.5, leaves no room for 5: put off to 5. */
+		{ 3, 0, 2 },
 		{ 3.5, 0, 1.5 },	/* at 5, sooner than the bound */
 		{ 4, 0, 1 },		/* at 5, over min */
 		/* Past 5 the lag is a quarter of the age, not half: soon. */
@@ -231,9 +233,9 @@ t_next(void)
 		/* ... within max still: an hour-long job, 120 GETs an hour. */
 		{ 3600, 0, 30 },
 		/* An aimed poll has no jitter: it would only come late. */
-		{ 0, 1, 2 }, { 3.5, 1, 1.5 }, { 4, 1, 1 },
+		{ 0, 1, 2 }, { 3, 1, 2 }, { 3.5, 1, 1.5 }, { 4, 1, 1 },
 		/* The bound has. */
-		{ 3, 1, 1.65 }, { 8, 1, 2.2 },
+		{ 2, 1, 1.1 }, { 8, 1, 2.2 },
 	};
 	/*
 	 * Learned five of 0.5 to 0.75 s: the first poll aims at the last
@@ -242,8 +244,8 @@ t_next(void)
 	static const struct wait	 short_jobs[] = {
 		{ 0, 0, 0.8125 }, { 0, 1, 0.8125 },
 	};
-	/* Two are too few to aim under min: 0.75 + 0.25 is min itself. */
-	static const struct wait	 two_short[] = { { 0, 0, 1 }, { 0, 1, 1.1 } };
+	/* Two are too few to aim under min: 0.75 + 0.25 is min itself, aimed. */
+	static const struct wait	 two_short[] = { { 0, 0, 1 }, { 0, 1, 1 } };
 	/* Learned 0.01 s: never under min / 10 for a first poll. */
 	static const struct wait	 tiny[] = { { 0, 0, 0.1 } };
 	/* Hours: dmin of 2 h skips to it, at most max later. */
@@ -251,12 +253,14 @@ t_next(void)
 	struct ia_sched			 s;
 	int				 i, bad;
 	double				 v;
+	double				 by;
 
 	ia_sched_init(&s);
 	CHECK_WAITS(&s, bare);
+	CHECK_NUM(ia_sched_put_off(&s, 1, 2), 0);	/* nothing learned */
 	bad = 0;
 	for (i = 0; i <= 100; i++) {
-		v = ia_sched_next(&s, 10, 1, 30, i / 100.0);
+		v = ia_sched_next(&s, 10, 1, 30, i / 100.0, NULL);
 		if (v < 5 - 1e-9 || v > 5.5 + 1e-9)
 			bad++;
 	}
@@ -273,6 +277,30 @@ t_next(void)
 	CHECK_NEAR(s.dmin, 2);
 	CHECK_NEAR(s.dmax, 4);
 	CHECK_WAITS(&s, two_four);
+	/*
+	 * Which waits are aimed at the last expected (5), to be checked then,
+	 * and the age they must come by: the bound they were aimed instead
+	 * of, and min.
+	 */
+	ia_sched_next(&s, 3, 1, 30, 0, &by);
+	CHECK_NUM(by, 5.5);		/* the bound 4.5, and 1 */
+	ia_sched_next(&s, 3.5, 1, 30, 1, &by);
+	CHECK_NUM(by, 6.25);		/* the bound 5.25 (no jitter), and 1 */
+	ia_sched_next(&s, 2, 1, 30, 0, &by);
+	CHECK_NUM(by, -1);		/* on the bound */
+	ia_sched_next(&s, 0, 1, 30, 0, &by);
+	CHECK_NUM(by, -1);		/* at the shortest, for the first to end */
+	ia_sched_next(&s, 5, 1, 30, 0, &by);
+	CHECK_NUM(by, -1);		/* past it */
+	/* Due at 4.5, 3 or later: put off to 5, never past by. */
+	CHECK_NUM(ia_sched_put_off(&s, 4.5, 5.5), 0.5);
+	CHECK_NUM(ia_sched_put_off(&s, 3, 4), 1);
+	CHECK_NUM(ia_sched_put_off(&s, 3, 3.25), 0.25);
+	CHECK_NUM(ia_sched_put_off(&s, 4.5, 4.5), 0);	/* no room left */
+	CHECK_NUM(ia_sched_put_off(&s, 4.5, -1), 0);	/* not aimed */
+	CHECK_NUM(ia_sched_put_off(&s, 5, 6), 0);
+	CHECK_NUM(ia_sched_put_off(&s, 6, 7), 0);
+	CHECK_NUM(ia_sched_put_off(&s, NAN, 1), 0);
 	ia_sched_init(&s);
 	ia_sched_learn(&s, 0.5);
 	ia_sched_learn(&s, 0.75);
