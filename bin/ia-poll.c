@@ -27,6 +27,7 @@ static struct tool	 t;
 
 static struct {
 	struct ia_sched		 sched;
+	struct ia_scan_listing	 listing;	/* scratch for each group's answer */
 	double			 interval, max_interval, deadline;
 	double			 grace;		/* a new id may answer 404 so long */
 	bool			 once;
@@ -375,12 +376,9 @@ on_done(struct ia_xfer *x)
 	};
 	struct ia_group_outcome	 out;
 	size_t			 left = ia_follow_left(f);
-	jv			 body = jv_invalid();
 
-	if (x->status >= 200 && x->status <= 299)
-		body = jv_parse_sized(x->resp.data ? x->resp.data : "",
-		    (int)x->resp.len);
-	out = ia_follow_feed(f, &poll, body);
+	out = ia_follow_feed_text(f, &poll, x->resp.data ? x->resp.data : "",
+	    x->resp.len, &s.listing);
 	ia_http_xfer_free(x);
 	s.waiting -= left - ia_follow_left(f);
 	each(out.print, print);
@@ -540,6 +538,7 @@ main(int argc, char *argv[])
 		tool_progress(&t, s.waiting);
 	}
 	ia_sched_free(&s.sched);
+	ia_scan_free_listing(&s.listing);
 	if (s.pending != NULL)
 		close_pending();
 	/* --once: 3 says "run me again", so that a cron loop can tell. */

@@ -6,6 +6,7 @@
  * fit in 39 bytes together.  No jv is kept for an id: its records are made
  * again from the id and the custom_id, which is all that they carry.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,6 +110,16 @@ ia_follow_feed(struct ia_follow *f, const struct ia_group_poll *p, jv answer)
 		return ia_group_feed(ia_follow_group(f), p, answer);
 	return ia_group_feed_id(f->data, ia_follow_custom_id(f), f->line, p,
 	    answer);
+}
+
+struct ia_group_outcome
+ia_follow_feed_text(struct ia_follow *f, const struct ia_group_poll *p,
+    const char *text, size_t len, struct ia_scan_listing *l)
+{
+	if (f->flags & IA_FOLLOW_GROUP)
+		return ia_group_feed_text(ia_follow_group(f), p, text, len, l);
+	return ia_follow_feed(f, p, p->status >= 200 && p->status <= 299 &&
+	    len <= INT_MAX ? jv_parse_sized(text, (int)len) : jv_invalid());
 }
 
 void

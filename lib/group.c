@@ -6,6 +6,7 @@
  * does I/O or reads the clock: the caller polls, hands over the answer and
  * the age, and writes the records the outcome holds.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,12 +102,10 @@ index_listed(struct ia_group *g, jv ids, int n)
 	return 0;
 }
 
-/* Where custom_id key (a string, not consumed) stands in the list, or -1. */
+/* Where the custom_id k (len bytes) stands in the list, or -1. */
 static long
-find(const struct ia_group *g, jv key)
+find_bytes(const struct ia_group *g, const char *k, size_t klen)
 {
-	const char	*k = jv_string_value(key);
-	size_t		 klen = (size_t)jv_string_length_bytes(jv_copy(key));
 	size_t		 lo = 0, hi, mid;
 	jv		 c;
 	int		 r;
@@ -126,6 +125,14 @@ find(const struct ia_group *g, jv key)
 			lo = mid + 1;
 	}
 	return -1;
+}
+
+/* Where custom_id key (a string, not consumed) stands in the list, or -1. */
+static long
+find(const struct ia_group *g, jv key)
+{
+	return find_bytes(g, jv_string_value(key),
+	    (size_t)jv_string_length_bytes(jv_copy(key)));
 }
 
 static bool
@@ -349,6 +356,16 @@ output(jv custom_id, jv gen)
 	return out;
 }
 
+/* A key followed and not final (consumed), noted as running once. */
+static void
+note_running(struct ia_group_outcome *out, jv key)
+{
+	if (!holds(out->running, jv_copy(key)))
+		out->running = jv_array_append(out->running, key);
+	else
+		jv_free(key);
+}
+
 /*
  * One generation of a listing: print it if it is final, followed and not
  * printed yet; if it is not final, note it as running.
@@ -370,10 +387,7 @@ take(struct ia_group *g, jv gen, struct ia_group_outcome *out)
 		jv_free(key);
 		jv_free(gen);
 	} else if (!final(jv_copy(gen))) {
-		if (!holds(out->running, jv_copy(key)))
-			out->running = jv_array_append(out->running, key);
-		else
-			jv_free(key);
+		note_running(out, key);
 		jv_free(gen);
 	} else if (is_listed(g)) {
 		i = find(g, key);
@@ -622,10 +636,62 @@ outcome(void)
 }
 
 /*
- * A group's answer: 404 until it is available, then its generations.  It is
- * complete when none is still running; a listed custom_id the server never
- * returned then gets one more look (a listing may lag) before it becomes an
- * error record.
+ * After a listing's generations were taken: the group is complete when
+ * none is still running; a listed custom_id the server never returned
+ * then gets one more look (a listing may lag) before it becomes an error
+ * record.  gens (consumed) is the listing, for what --once keeps and the
+ * deadline gives up; jv_invalid() while it is waited on.
+ */
+static void
+settle(struct ia_group *g, const struct ia_group_poll *p, jv gens,
+    struct ia_group_outcome *out)
+{
+	char		 msg[512];
+	const char	*id = jv_string_value(g->id);
+
+	tally(g, out);
+	if (jv_array_length(jv_copy(out->running)) > 0) {
+		snprintf(msg, sizeof(msg), "deadline passed: group %s still "
+		    "running after %.0f s (--deadline %g s)", id, p->age,
+		    p->deadline);
+		later(g, p, gens, msg, out);
+		if (out->verdict == IA_GROUP_WAIT)
+			g->confirm = false;
+	} else if (!is_listed(g) || ia_group_left(g) == 0) {
+		jv_free(gens);
+		out->verdict = IA_GROUP_DONE;
+	} else if (!p->once && !g->confirm) {
+		jv_free(gens);
+		g->confirm = true;
+	} else {
+		snprintf(msg, sizeof(msg), "group %s is complete but has no "
+		    "generation for this custom_id", id);
+		give_up(g, p, gens, msg, out);
+	}
+}
+
+/*
+ * Whether the key of a generation (len bytes; NULL: none) is one still
+ * waited for, as followed() says of it as a jv.
+ */
+static bool
+followed_bytes(const struct ia_group *g, const char *k, size_t len)
+{
+	long	 i;
+
+	if (k == NULL || len > INT_MAX)
+		return false;
+	if (is_listed(g)) {
+		i = find_bytes(g, k, len);
+		return i >= 0 && !is_done(g, i);
+	}
+	return jv_get_kind(g->printed) != JV_KIND_OBJECT ||
+	    !jv_object_has(jv_copy(g->printed), jv_string_sized(k, (int)len));
+}
+
+/*
+ * A group's answer: 404 until it is available, then its generations, each
+ * taken, the group then settled.
  */
 struct ia_group_outcome
 ia_group_feed(struct ia_group *g, const struct ia_group_poll *p, jv answer)
@@ -676,25 +742,44 @@ ia_group_feed(struct ia_group *g, const struct ia_group_poll *p, jv answer)
 	}
 	jv_array_foreach(gens, i, gen)
 		take(g, gen, &out);
-	tally(g, &out);
-	if (jv_array_length(jv_copy(out.running)) > 0) {
-		snprintf(msg, sizeof(msg), "deadline passed: group %s still "
-		    "running after %.0f s (--deadline %g s)", id, p->age,
-		    p->deadline);
-		later(g, p, gens, msg, &out);
-		if (out.verdict == IA_GROUP_WAIT)
-			g->confirm = false;
-	} else if (!is_listed(g) || ia_group_left(g) == 0) {
-		jv_free(gens);
-		out.verdict = IA_GROUP_DONE;
-	} else if (!p->once && !g->confirm) {
-		jv_free(gens);
-		g->confirm = true;
-	} else {
-		snprintf(msg, sizeof(msg), "group %s is complete but has no "
-		    "generation for this custom_id", id);
-		give_up(g, p, gens, msg, &out);
+	settle(g, p, gens, &out);
+	return out;
+}
+
+/*
+ * A listing that ia_scan_listing() read: only the generations followed
+ * that are final are parsed, each alone; the rest are running.  Only while
+ * the group is waited on: what --once keeps and what the deadline gives up
+ * take the whole tree, and so does a listing the scanner declines.
+ */
+struct ia_group_outcome
+ia_group_feed_text(struct ia_group *g, const struct ia_group_poll *p,
+    const char *text, size_t len, struct ia_scan_listing *l)
+{
+	struct ia_group_outcome	 out;
+	const struct ia_scan_gen	*e;
+	const char		*k;
+	size_t			 i, klen;
+	bool			 ok = p->status >= 200 && p->status <= 299;
+
+	if (!ok || l == NULL || len > INT_MAX ||
+	    ia_group_next(p->once, p->age, p->deadline) != IA_GROUP_WAIT ||
+	    ia_scan_listing(l, text, len) != 1 || l->n == 0)
+		return ia_group_feed(g, p, ok && len <= INT_MAX ?
+		    jv_parse_sized(text, (int)len) : jv_invalid());
+	out = outcome();
+	for (i = 0; i < l->n; i++) {
+		e = &l->gens[i];
+		k = is_listed(g) ? e->custom_id : e->id;
+		klen = is_listed(g) ? e->custom_id_len : e->id_len;
+		if (!followed_bytes(g, k, klen))
+			continue;
+		if (e->final)
+			take(g, jv_parse_sized(e->text, (int)e->len), &out);
+		else
+			note_running(&out, jv_string_sized(k, (int)klen));
 	}
+	settle(g, p, jv_invalid(), &out);
 	return out;
 }
 

@@ -516,6 +516,37 @@ int	 ia_scan_generation(struct ia_scan *, const char *, size_t);
 int	 ia_scan_put(struct ia_buf *, struct ia_scan *, const struct ia_scan_value *,
 	    bool);
 /*
+ * A group's listing, {"generations": [...]}, as ia_scan_listing() finds it:
+ * each generation's text, its id (NULL: none, or not a string) and its
+ * request's metadata.custom_id (NULL: none, or empty; one not a string is
+ * declined), decoded, no NUL; and whether its state is "Success" or
+ * "Failed".  Valid while the text is and until the next scan.
+ */
+struct ia_scan_gen {
+	const char	*text;
+	size_t		 len;
+	const char	*id;
+	size_t		 id_len;
+	const char	*custom_id;
+	size_t		 custom_id_len;
+	bool		 final;
+};
+
+struct ia_scan_listing {
+	struct ia_scan_gen *gens;
+	size_t		 n, cap;
+	struct ia_buf	 buf;		/* the decoded strings */
+};
+
+/*
+ * 1: the text is a listing read into l (zeroed before its first use);
+ * 0: declined, as ia_scan_generation() declines (an element not an object
+ * or a key read twice among them); -1: out of memory.
+ */
+int	 ia_scan_listing(struct ia_scan_listing *, const char *, size_t);
+void	 ia_scan_free_listing(struct ia_scan_listing *);
+
+/*
  * A hash of a value (consumed), the one the scanner makes of its text: the
  * same for any order of an object's keys and any spelling of its strings
  * and numbers.  An object's member named by the string (NULL: none) is
@@ -1125,6 +1156,15 @@ void	 ia_group_free(struct ia_group *);
 struct ia_group_outcome ia_group_feed(struct ia_group *,
 	    const struct ia_group_poll *, jv);
 /*
+ * The same from an answer's body as it came (a 2xx one, else ignored):
+ * a listing that ia_scan_listing() reads into l (scratch, kept between
+ * calls; NULL: none) while the group is waited on has only its final
+ * generations parsed; any other, the whole of it.
+ */
+struct ia_group_outcome ia_group_feed_text(struct ia_group *,
+	    const struct ia_group_poll *, const char *, size_t,
+	    struct ia_scan_listing *);
+/*
  * The same for an id followed alone, as a group of one: the generation's
  * id, its custom_id (NULL when the input gave none) and input line.
  */
@@ -1180,6 +1220,10 @@ jv		 ia_follow_record(const struct ia_follow *);
 /* Take one answer to its poll (consumed): ia_group_feed or ia_group_feed_id. */
 struct ia_group_outcome ia_follow_feed(struct ia_follow *,
 		    const struct ia_group_poll *, jv);
+/* The same from the body as it came: ia_group_feed_text, or parsed for an id. */
+struct ia_group_outcome ia_follow_feed_text(struct ia_follow *,
+	    const struct ia_group_poll *, const char *, size_t,
+	    struct ia_scan_listing *);
 void		 ia_follow_free(struct ia_follow *);
 
 #endif /* IA_H */

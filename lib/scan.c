@@ -15,6 +15,10 @@
  * takes, it must read exactly as libjq does (tests/t_scan.c holds the two
  * against each other on fixtures and their mutants).
  *
+ * ia_scan_listing() reads a group's listing the same way, for ia-poll: it
+ * finds each generation and whether it is final, so that only those that
+ * end now are given to libjq.
+ *
  * ia_scan_hash() is the other half: a hash of a value, the same from its
  * text and from its tree, whatever the order of its keys or the spelling
  * of its strings and numbers, so that a request read either way compares.
@@ -909,6 +913,127 @@ ia_scan_generation(struct ia_scan *sc, const char *text, size_t len)
 	sc->cid.len = cid.textlen;
 	sc->cid.kind = JV_KIND_STRING;
 	return 1;
+}
+
+/*
+ * One generation of a listing at s->p, checked: its text, its id and its
+ * request's metadata.custom_id (decoded), whether its state is final.
+ * -1: declined (not an object, a key read twice, a request with a "body",
+ * whose top-level custom_id would count: ia_record_custom_id()).
+ */
+static int
+listed(struct sc *s, struct ia_scan_gen *g)
+{
+	static const char *const names[] = { "id", "state", "request", NULL };
+	static const char *const req[] = { "metadata", "body", NULL };
+	const unsigned char	*start = s->p;
+	struct str		 k, v, cid = { NULL, 0, NULL, 0 };
+	unsigned		 seen = 0, rseen = 0;
+	bool			 first = true, rfirst = true;
+	int			 rc, bit;
+
+	memset(g, 0, sizeof(*g));
+	if (*s->p != '{' || ++s->depth > SCAN_DEPTH)
+		return -1;
+	s->p++;
+	while ((rc = member(s, &first, &k)) == 1) {
+		if ((bit = once(&k, names, &seen)) == -1)
+			return -1;
+		if (bit == 4 && *s->p == '{') {		/* request */
+			if (++s->depth > SCAN_DEPTH)
+				return -1;
+			s->p++;
+			while ((rc = member(s, &rfirst, &k)) == 1) {
+				if ((bit = once(&k, req, &rseen)) == -1 || bit == 2 ||
+				    (bit == 1 ? metadata(s, &cid) : value(s, NULL)) == -1)
+					return -1;
+			}
+			if (rc == -1)
+				return -1;
+			s->depth--;
+		} else if ((bit == 1 || bit == 2) && *s->p == '"') {
+			if (string(s, &v) == -1)
+				return -1;
+			if (bit == 1) {
+				g->id = v.s;
+				g->id_len = v.len;
+			} else
+				g->final = is(&v, "Success") || is(&v, "Failed");
+		} else if (value(s, NULL) == -1)
+			return -1;
+	}
+	if (rc == -1)
+		return -1;
+	s->depth--;
+	/* An empty custom_id is none, as to ia_record_custom_id(). */
+	if (cid.s != NULL && cid.len > 0) {
+		g->custom_id = cid.s;
+		g->custom_id_len = cid.len;
+	}
+	g->text = (const char *)start;
+	g->len = (size_t)(s->p - start);
+	return 0;
+}
+
+int
+ia_scan_listing(struct ia_scan_listing *l, const char *text, size_t len)
+{
+	struct ia_scan_gen	*gens;
+	struct sc		 s;
+	struct str		 k;
+	bool			 first = true, efirst = true, got = false;
+	size_t			 cap;
+	int			 rc;
+
+	l->n = 0;
+	/* Room for its strings decoded, which are never longer. */
+	l->buf.len = 0;
+	if (len >= l->buf.cap && ia_buf_add(&l->buf, text, len) == -1)
+		return -1;
+	s.p = (const unsigned char *)text;
+	s.end = s.p + len;
+	s.out = l->buf.data;
+	s.depth = 1;
+	if (!take(&s, '{'))
+		return 0;
+	while ((rc = member(&s, &first, &k)) == 1) {
+		if (!is(&k, "generations")) {
+			if (value(&s, NULL) == -1)
+				return 0;
+			continue;
+		}
+		/* libjq keeps a key's last value: generations twice is declined. */
+		if (got || *s.p != '[' || ++s.depth > SCAN_DEPTH)
+			return 0;
+		got = true;
+		s.p++;
+		while ((rc = element(&s, &efirst)) == 1) {
+			if (l->n == l->cap) {
+				cap = l->cap > 0 ? l->cap * 2 : 64;
+				if (cap > SIZE_MAX / sizeof(*gens) ||
+				    (gens = realloc(l->gens, cap * sizeof(*gens))) == NULL)
+					return -1;
+				l->gens = gens;
+				l->cap = cap;
+			}
+			if (listed(&s, &l->gens[l->n]) == -1)
+				return 0;
+			l->n++;
+		}
+		if (rc == -1)
+			return 0;
+		s.depth--;
+	}
+	ws(&s);
+	return rc == 0 && s.p == s.end && got ? 1 : 0;
+}
+
+void
+ia_scan_free_listing(struct ia_scan_listing *l)
+{
+	ia_buf_free(&l->buf);
+	free(l->gens);
+	memset(l, 0, sizeof(*l));
 }
 
 /* A string of the line (checked): decoded, raw or as jq prints it. */

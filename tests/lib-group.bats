@@ -63,5 +63,9 @@ group_checks() {
 
 @test "group: all groups together" {
 	group_checks all
-	[ "$(grep -c '^[a-z_]*: [1-9][0-9]* checks, ok$' <<<"$output")" -eq 12 ]
+	[ "$(grep -c '^[a-z_]*: [1-9][0-9]* checks, ok$' <<<"$output")" -eq 13 ]
+}
+
+@test "group: every check again with the answer as text, through the listing scanner: the same outcomes" {
+	group_checks text
 }

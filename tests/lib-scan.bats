@@ -1,9 +1,10 @@
-# lib/scan.c through tests/t_scan: the scanner that reads a Success
-# generation without a tree, held against libjq: each line it takes reads
-# as libjq reads it (custom_id, id, times, request hash, tokens, the row of
-# every form, byte for byte), and what it does not fully understand it
-# declines.  Each test runs one group of checks; a failing check prints
-# file:line, or the line on which the two differ.
+# lib/scan.c through tests/t_scan: the scanners that read a Success
+# generation and a group's listing without a tree, held against libjq:
+# each line it takes reads as libjq reads it (custom_id, id, times,
+# request hash, tokens, the row of every form, byte for byte), and what it
+# does not fully understand it declines.  Each test runs one group of
+# checks; a failing check prints file:line, or the line on which the two
+# differ.
 load helper
 
 # scan_checks GROUP: run the group and require every check to pass.
@@ -41,4 +42,8 @@ scan_checks() {
 	scan_checks mutants
 	[[ "${lines[0]}" =~ \(([0-9]+)\ lines\ taken ]]
 	[ "${BASH_REMATCH[1]}" -gt 15000 ]
+}
+
+@test "scan: group listings: each generation's text, id, custom_id and final state as libjq reads them; declined on a key twice, a request with a body, anything not strict; 60,000 mutants" {
+	scan_checks listing
 }

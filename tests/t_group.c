@@ -2,7 +2,7 @@
  * t_group: checks of lib/group.c, what each answer means for a group being
  * followed, or an id followed alone.  "t_group GROUP" runs one group of
  * checks (init, next, listed, whole, missing, absent, empty, once,
- * deadline, shared, failed, id) or all of them; it prints one line per group and a
+ * deadline, shared, failed, id, text) or all of them; it prints one line per group and a
  * summary, or each failing check with what it got and wanted.
  *
  * JSON here is written with ' for " (and ` for '), and outputs are compared
@@ -139,13 +139,33 @@ opts(long status, double age, bool once)
 	return p;
 }
 
+/*
+ * The checks of groups run twice: with the answer parsed (ia_group_feed),
+ * and as text (ia_group_feed_text, the scanner's path), when as_text is
+ * set; both must give the same outcomes.
+ */
+static bool			 as_text;
+static struct ia_scan_listing	 scratch, probe;
+static unsigned			 scanned;	/* answers the scanner took */
+
 /* Feed g one answer: status, and a body in the ' notation (NULL: none). */
 static struct ia_group_outcome
 feed(struct ia_group *g, long status, const char *body, double age, bool once)
 {
 	struct ia_group_poll	 p = opts(status, age, once);
+	struct ia_group_outcome	 o;
+	jv			 text;
 
-	return ia_group_feed(g, &p, body != NULL ? json(body) : jv_invalid());
+	if (!as_text)
+		return ia_group_feed(g, &p, body != NULL ? json(body) : jv_invalid());
+	text = body != NULL ? jv_dump_string(json(body), 0) : jv_string("");
+	if (ia_scan_listing(&probe, jv_string_value(text),
+	    (size_t)jv_string_length_bytes(jv_copy(text))) == 1)
+		scanned++;
+	o = ia_group_feed_text(g, &p, jv_string_value(text),
+	    (size_t)jv_string_length_bytes(jv_copy(text)), &scratch);
+	jv_free(text);
+	return o;
 }
 
 /* A tracker for a group record in the ' notation, at line 7; it must be good. */
@@ -872,6 +892,27 @@ t_id(void)
 	drop(&o);
 }
 
+/* Every check that feeds a group, through the text path. */
+static void
+t_text(void)
+{
+	as_text = true;
+	t_listed();
+	t_whole();
+	t_missing();
+	t_absent();
+	t_empty();
+	t_once();
+	t_deadline();
+	t_shared();
+	t_failed();
+	as_text = false;
+	/* Most of those answers are listings the scanner reads. */
+	CHECK(scanned >= 25);
+	ia_scan_free_listing(&scratch);
+	ia_scan_free_listing(&probe);
+}
+
 static const struct t_group groups[] = {
 	{ "init",	t_init },
 	{ "next",	t_next },
@@ -885,6 +926,7 @@ static const struct t_group groups[] = {
 	{ "shared",	t_shared },
 	{ "failed",	t_failed },
 	{ "id",		t_id },
+	{ "text",	t_text },
 };
 
 int

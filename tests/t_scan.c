@@ -4,7 +4,7 @@
  * generation's id, the times, the request's hash, the tokens the summary
  * counts, and the row of every form ia_format_scan_row() makes, byte for
  * byte; whatever it declines, libjq reads.  "t_scan GROUP" runs one group
- * (take, decline, values, hash, fixtures, mutants) or all of them; the
+ * (take, decline, values, hash, fixtures, mutants, listing) or all of them; the
  * fixtures are tests/fixtures/collect/results.jsonl (T_SCAN_FIXTURES names
  * another), the mutants 300,000 of them and of the lines of "take" (as
  * many as T_SCAN_MUTANTS says).
@@ -578,6 +578,161 @@ t_mutants(void)
 	nbase = 0;
 }
 
+/*
+ * A listing the scanner takes must be one libjq reads the same: an object
+ * whose generations hold as many elements, each element's text parsed
+ * alone the element itself, its id, its custom_id (ia_record_custom_id()
+ * of its request) and whether its state is final as the tree has them.
+ * Returns 1 taken, 0 declined; a difference fails the check.
+ */
+static struct ia_scan_listing	 lst;
+
+/* A string of the tree (consumed) and the scanner's; "" none with empty. */
+static bool
+same_key(jv v, const char *p, size_t len, bool empty)
+{
+	bool	 yes;
+
+	if (jv_get_kind(v) != JV_KIND_STRING ||
+	    (empty && jv_string_length_bytes(jv_copy(v)) == 0))
+		yes = p == NULL;
+	else
+		yes = p != NULL && same_bytes(jv_copy(v), p, len);
+	jv_free(v);
+	return yes;
+}
+
+static int
+listing_agrees(const char *text, size_t len)
+{
+	jv	 all, gens, g, one, st;
+	size_t	 i;
+	bool	 ok, fin;
+	int	 rc = ia_scan_listing(&lst, text, len);
+
+	if (rc != 1)
+		return 0;
+	all = jv_parse_sized(text, (int)len);
+	gens = jv_get_kind(all) == JV_KIND_OBJECT ?
+	    jv_object_get(jv_copy(all), jv_string("generations")) : jv_invalid();
+	ok = jv_get_kind(gens) == JV_KIND_ARRAY &&
+	    (size_t)jv_array_length(jv_copy(gens)) == lst.n;
+	for (i = 0; ok && i < lst.n; i++) {
+		g = jv_array_get(jv_copy(gens), (int)i);
+		if (jv_get_kind(g) != JV_KIND_OBJECT) {
+			jv_free(g);
+			ok = false;
+			break;
+		}
+		one = jv_parse_sized(lst.gens[i].text, (int)lst.gens[i].len);
+		st = jv_object_get(jv_copy(g), jv_string("state"));
+		fin = jv_get_kind(st) == JV_KIND_STRING &&
+		    (strcmp(jv_string_value(st), "Success") == 0 ||
+		    strcmp(jv_string_value(st), "Failed") == 0);
+		ok = jv_equal(jv_copy(g), one) && fin == lst.gens[i].final &&
+		    same_key(jv_object_get(jv_copy(g), jv_string("id")),
+		    lst.gens[i].id, lst.gens[i].id_len, false) &&
+		    same_key(ia_record_custom_id(jv_object_get(jv_copy(g),
+		    jv_string("request"))), lst.gens[i].custom_id,
+		    lst.gens[i].custom_id_len, true);
+		jv_free(st);
+		jv_free(g);
+	}
+	jv_free(gens);
+	jv_free(all);
+	if (!ok) {
+		failures++;
+		show("listing taken, libjq reads it otherwise", text, len);
+	}
+	return 1;
+}
+
+#define LISTING(text, want) do {					\
+	checks++;							\
+	if (listing_agrees((text), strlen(text)) != (want)) {		\
+		failures++;						\
+		show((want) ? "listing declined" : "listing taken", (text), \
+		    strlen(text));					\
+	}								\
+} while (0)
+
+static const char *const listings[] = {
+	"{\"generations\":[]}",
+	"{\"generations\":[{\"id\":\"a\",\"state\":\"Queued\",\"request\":{\"metadata\":{\"custom_id\":\"c1\"}}},"
+	    "{\"id\":\"b\",\"state\":\"Success\",\"request\":{\"metadata\":{\"custom_id\":\"c2\"}},"
+	    "\"response\":{\"choices\":[{\"message\":{\"content\":\"hi\"}}]}}]}",
+	" { \"object\" : \"list\" , \"generations\" : [ { \"state\" : \"Failed\" , \"id\" : \"\\u0061\\n\" } ] , \"n\" : 1.5e3 } \n",
+	"{\"generations\":[{\"id\":7,\"state\":null,\"request\":{\"metadata\":null}},{\"request\":[]},{}]}",
+	"{\"generations\":[{\"id\":\"x\",\"state\":\"In Progress\",\"request\":{\"metadata\":{\"custom_id\":\"\"}}}]}",
+	"{\"generations\":[{\"id\":\"\xc3\xa9\",\"state\":\"Succ\\u0065ss\",\"request\":{\"model\":\"m\",\"metadata\":{\"a\":{\"custom_id\":1},\"custom_id\":\"\\ud83d\\ude00\"}}}]}",
+	NULL
+};
+
+static void
+t_listing(void)
+{
+	static const char *const declined[] = {
+		"",
+		"[]",
+		"{\"generations\":{}}",
+		"{\"data\":[]}",
+		"{\"generations\":[],\"generations\":[]}",
+		"{\"generations\":[1]}",
+		"{\"generations\":[{\"state\":\"Queued\",\"state\":\"Success\"}]}",
+		"{\"generations\":[{\"id\":\"a\",\"id\":\"b\"}]}",
+		"{\"generations\":[{\"request\":{},\"request\":{}}]}",
+		"{\"generations\":[{\"request\":{\"body\":{},\"custom_id\":\"c\"}}]}",
+		"{\"generations\":[{\"request\":{\"metadata\":{\"custom_id\":5}}}]}",
+		"{\"generations\":[{\"request\":{\"metadata\":{\"custom_id\":\"a\",\"custom_id\":\"b\"}}}]}",
+		"{\"generations\":[{\"id\":\"a\\u0000\"}]}",
+		"{\"generations\":[{\"id\":\"\xff\"}]}",
+		"{\"generations\":[]} {}",
+		"{\"generations\":[{}]",
+		"{\"generations\":[{},]}",
+		"{\"generations\":[\"a\" \"b\"]}",
+		"<html><body>502 Bad Gateway</body></html>",
+		NULL
+	};
+	struct ia_buf	 m = { 0 }, b[8];
+	uint64_t	 r = 0x2545f4914f6cdd1dULL;
+	unsigned long	 i, took = 0, n = 60000;
+	size_t		 j, nb;
+
+	for (j = 0; listings[j] != NULL; j++)
+		LISTING(listings[j], 1);
+	for (j = 0; declined[j] != NULL; j++)
+		LISTING(declined[j], 0);
+	/* The scanner's view of the second: what ia-poll acts on. */
+	if (ia_scan_listing(&lst, listings[1], strlen(listings[1])) == 1) {
+		CHECK(lst.n == 2);
+		CHECK(!lst.gens[0].final && lst.gens[1].final);
+		CHECK(lst.gens[0].custom_id_len == 2 &&
+		    memcmp(lst.gens[0].custom_id, "c1", 2) == 0);
+		CHECK(lst.gens[1].id_len == 1 && lst.gens[1].id[0] == 'b');
+	} else
+		CHECK(!"the second listing is taken");
+	/* Its third's id, decoded; the fifth's empty custom_id is none. */
+	CHECK(ia_scan_listing(&lst, listings[2], strlen(listings[2])) == 1 &&
+	    lst.gens[0].final && lst.gens[0].id_len == 2 &&
+	    memcmp(lst.gens[0].id, "a\n", 2) == 0);
+	CHECK(ia_scan_listing(&lst, listings[4], strlen(listings[4])) == 1 &&
+	    lst.gens[0].custom_id == NULL && !lst.gens[0].final);
+	/* Mutants of them: whatever is taken, libjq reads the same. */
+	memset(b, 0, sizeof(b));
+	for (nb = 0; listings[nb] != NULL && nb < 8; nb++)
+		ia_buf_add(&b[nb], listings[nb], strlen(listings[nb]));
+	for (i = 0; i < n; i++) {
+		mutate(&m, &b[i % nb], &r);
+		checks++;
+		took += (unsigned long)listing_agrees(m.data, m.len);
+	}
+	CHECK(took > n / 20 && took < n);
+	ia_buf_free(&m);
+	for (j = 0; j < nb; j++)
+		ia_buf_free(&b[j]);
+	ia_scan_free_listing(&lst);
+}
+
 static const struct t_group groups[] = {
 	{ "take", t_take },
 	{ "decline", t_decline },
@@ -585,6 +740,7 @@ static const struct t_group groups[] = {
 	{ "hash", t_hash },
 	{ "fixtures", t_fixtures },
 	{ "mutants", t_mutants },
+	{ "listing", t_listing },
 };
 
 int

@@ -6,7 +6,10 @@
  * without, the deadline passed or not (the first byte picks); and the body
  * is fed as the answer for an id followed alone (ia_group_feed_id).  Every
  * outcome is checked (its parts arrays, what it prints generations, its
- * errors error records of stage poll) and freed.
+ * errors error records of stage poll) and freed.  A twin tracker is fed
+ * the same bodies as text (ia_group_feed_text, through the listing scanner
+ * where it reads it): its outcomes and its state must be the same.  A NUL
+ * in the body splits it into the answers of successive polls, up to 8.
  */
 #include "fuzz.h"
 
@@ -46,6 +49,44 @@ check_outcome(struct ia_group_outcome *o, const struct ia_group_poll *p)
 	jv_free(o->missing);
 }
 
+/* Two values (not consumed) printed alike: NaN, which libjq reads, is null. */
+static bool
+same(jv a, jv b)
+{
+	jv	 x = jv_dump_string(jv_copy(a), 0), y = jv_dump_string(jv_copy(b), 0);
+	bool	 yes = strcmp(jv_string_value(x), jv_string_value(y)) == 0;
+
+	jv_free(x);
+	jv_free(y);
+	return yes;
+}
+
+/* Two outcomes, of the tree and of the text, the same (not consumed). */
+static void
+same_outcome(const struct ia_group_outcome *a, const struct ia_group_outcome *b)
+{
+	FUZZ_CHECK(a->verdict == b->verdict);
+	FUZZ_CHECK(same(a->print, b->print));
+	FUZZ_CHECK(same(a->errors, b->errors));
+	FUZZ_CHECK(same(a->pending, b->pending));
+	FUZZ_CHECK(same(a->running, b->running));
+	FUZZ_CHECK(same(a->missing, b->missing));
+}
+
+/* Two trackers in the same state. */
+static void
+same_group(const struct ia_group *a, const struct ia_group *b)
+{
+	jv	 ra = ia_group_record(a), rb = ia_group_record(b);
+
+	FUZZ_CHECK(ia_group_left(a) == ia_group_left(b));
+	FUZZ_CHECK(a->confirm == b->confirm);
+	FUZZ_CHECK(same(ra, rb));
+	FUZZ_CHECK(same(a->printed, b->printed));
+	jv_free(ra);
+	jv_free(rb);
+}
+
 /* The body as ia-poll parses it: only a 2xx answer's; invalid else. */
 static jv
 body_for(long status, const char *s, size_t len)
@@ -58,11 +99,12 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const long statuses[] = { 200, 404, 200, 500, 200, 0, 204, 404 };
-	struct ia_group_outcome out;
+	static struct ia_scan_listing listing;
+	struct ia_group_outcome out, out2;
 	struct ia_group_poll p = { 0 };
-	struct ia_group	 g;
-	const char	*s, *nl, *body, *id, *cid;
-	size_t		 len, blen, i;
+	struct ia_group	 g, g2;
+	const char	*s, *nl, *body, *id, *cid, *at, *nul;
+	size_t		 len, blen, alen, i;
 	char		 err[256];
 	jv		 rec, idv, cidv;
 	uint8_t		 opt;
@@ -86,18 +128,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (ia_group_init(&g, jv_copy(rec), 7, err, sizeof(err)) == 0) {
 		FUZZ_CHECK(jv_get_kind(g.id) == JV_KIND_STRING);
-		for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+		FUZZ_CHECK(ia_group_init(&g2, jv_copy(rec), 7, err, sizeof(err)) == 0);
+		for (i = 0, at = body; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
 			p.status = statuses[(i + opt) % 8];
 			p.once = ((opt >> 3) + i) % 3 == 0;
 			p.age = ((opt >> 5) + i) % 4 == 0 ? 120 : 1;
-			out = ia_group_feed(&g, &p, body_for(p.status, body, blen));
+			/* The next answer: up to a NUL, from the start again at the end. */
+			if (at > body + blen)
+				at = body;
+			nul = memchr(at, '\0', blen - (size_t)(at - body));
+			alen = nul != NULL ? (size_t)(nul - at) : blen - (size_t)(at - body);
+			out = ia_group_feed(&g, &p, body_for(p.status, at, alen));
+			out2 = ia_group_feed_text(&g2, &p, at, alen, &listing);
+			at += alen + 1;
+			same_outcome(&out, &out2);
 			check_outcome(&out, &p);
-			(void)ia_group_left(&g);
-			jv_free(ia_group_record(&g));
+			check_outcome(&out2, &p);
+			same_group(&g, &g2);
 			if (out.verdict != IA_GROUP_WAIT)
 				break;
 		}
 		ia_group_free(&g);
+		ia_group_free(&g2);
 	} else
 		FUZZ_CHECK(err[0] != '\0');
 
