@@ -74,6 +74,14 @@ fmt() {
 	awk "BEGIN { printf \"$1\", $2 }"
 }
 
+# median X...: the middle one of the numbers (of an even count, the mean
+# of the two in the middle).
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+		if (NR == 0) exit 1
+		printf "%.6f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 # now: seconds since the epoch, with nanoseconds.  since T: seconds from T.
 now() {
 	date +%s.%N
