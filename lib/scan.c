@@ -833,6 +833,23 @@ clear(struct ia_scan *sc)
 	sc->content.kind = sc->finish.kind = sc->usage.kind = JV_KIND_NULL;
 }
 
+/*
+ * The scanner over text, with room in buf for its strings decoded, which
+ * are never longer: 0, or -1 out of memory.
+ */
+static int
+begin(struct sc *s, struct ia_buf *buf, const char *text, size_t len)
+{
+	buf->len = 0;
+	if (len >= buf->cap && ia_buf_add(buf, text, len) == -1)
+		return -1;
+	s->p = (const unsigned char *)text;
+	s->end = s->p + len;
+	s->out = buf->data;
+	s->depth = 1;
+	return 0;
+}
+
 int
 ia_scan_generation(struct ia_scan *sc, const char *text, size_t len)
 {
@@ -845,14 +862,8 @@ ia_scan_generation(struct ia_scan *sc, const char *text, size_t len)
 	int		 rc, bit;
 
 	clear(sc);
-	/* Room for its strings decoded, which are never longer. */
-	sc->buf.len = 0;
-	if (len >= sc->buf.cap && ia_buf_add(&sc->buf, text, len) == -1)
+	if (begin(&s, &sc->buf, text, len) == -1)
 		return -1;
-	s.p = (const unsigned char *)text;
-	s.end = s.p + len;
-	s.out = sc->buf.data;
-	s.depth = 1;
 	if (!take(&s, '{'))
 		return 0;
 	while ((rc = member(&s, &first, &k)) == 1) {
@@ -986,14 +997,8 @@ ia_scan_listing(struct ia_scan_listing *l, const char *text, size_t len)
 	int			 rc;
 
 	l->n = 0;
-	/* Room for its strings decoded, which are never longer. */
-	l->buf.len = 0;
-	if (len >= l->buf.cap && ia_buf_add(&l->buf, text, len) == -1)
+	if (begin(&s, &l->buf, text, len) == -1)
 		return -1;
-	s.p = (const unsigned char *)text;
-	s.end = s.p + len;
-	s.out = l->buf.data;
-	s.depth = 1;
 	if (!take(&s, '{'))
 		return 0;
 	while ((rc = member(&s, &first, &k)) == 1) {
