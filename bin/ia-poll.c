@@ -54,42 +54,6 @@ by_deadline(const struct ia_follow *f, double due)
 	return due > f->first_seen + s.deadline ? f->first_seen + s.deadline : due;
 }
 
-/*
- * How much an aimed poll may be put off is kept in 4 bits of its flags, in
- * sixteenths of --interval, rounded down: a million pending ids keep their
- * 64-byte allocation that way.
- */
-#define ROOM_UNITS	15
-#define ROOM_SHIFT	4
-
-static double
-unit(void)
-{
-	return s.interval / 16;
-}
-
-/* Note f as aimed with q sixteenths of room (-1: not aimed). */
-static void
-aim(struct ia_follow *f, int q)
-{
-	f->flags &= (unsigned char)~(IA_FOLLOW_AIMED | IA_FOLLOW_ROOM);
-	if (q >= 0)
-		f->flags |= (unsigned char)(IA_FOLLOW_AIMED |
-		    (q > ROOM_UNITS ? ROOM_UNITS : q) << ROOM_SHIFT);
-}
-
-/* The room of a wait due at age that must come by (-1: not aimed). */
-static int
-room_of(double age, double by)
-{
-	double	 q;
-
-	if (by < 0)
-		return -1;
-	q = floor((by - age) / unit());
-	return q > ROOM_UNITS ? ROOM_UNITS : q < 0 ? 0 : (int)q;
-}
-
 static void
 add(struct ia_follow *f, double due)
 {
@@ -104,7 +68,7 @@ schedule(struct ia_follow *f, double now)
 
 	w = ia_sched_next(&s.sched, age, s.interval, s.max_interval,
 	    ia_rand_next(&s.rng), &by);
-	aim(f, room_of(age + w, by));
+	ia_follow_aim(f, by >= 0 ? by - (age + w) : NAN, s.interval);
 	add(f, by_deadline(f, now + w));
 }
 
@@ -119,16 +83,14 @@ schedule(struct ia_follow *f, double now)
 static bool
 put_off(struct ia_follow *f, double now)
 {
-	double	 w, age = now - f->first_seen;
-	int	 q;
+	double	 w, r = ia_follow_room(f, s.interval), age = now - f->first_seen;
 
-	if (!(f->flags & IA_FOLLOW_AIMED))
+	if (isnan(r))
 		return false;
-	q = (f->flags & IA_FOLLOW_ROOM) >> ROOM_SHIFT;
-	w = ia_sched_put_off(&s.sched, age, age + q * unit());
+	w = ia_sched_put_off(&s.sched, age, age + r);
 	if (w <= 0 || by_deadline(f, now + w) <= now)
 		return false;
-	aim(f, 0);
+	ia_follow_aim(f, NAN, s.interval);
 	add(f, by_deadline(f, now + w));
 	return true;
 }
@@ -152,7 +114,7 @@ reaim(void *item, double due, void *arg)
 	w = ia_sched_next(&s.sched, 0, s.interval, s.max_interval,
 	    ia_rand_next(&s.rng), &by);
 	if (w < s.interval || due - f->first_seen < s.interval) {
-		aim(f, room_of(w, by));
+		ia_follow_aim(f, by >= 0 ? by - w : NAN, s.interval);
 		return by_deadline(f, f->first_seen + w);
 	}
 	return due;

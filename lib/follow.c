@@ -7,6 +7,7 @@
  * again from the id and the custom_id, which is all that they carry.
  */
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,6 +111,30 @@ ia_follow_feed(struct ia_follow *f, const struct ia_group_poll *p, jv answer)
 		return ia_group_feed(ia_follow_group(f), p, answer);
 	return ia_group_feed_id(f->data, ia_follow_custom_id(f), f->line, p,
 	    answer);
+}
+
+#define ROOM_UNITS	15
+#define ROOM_SHIFT	4
+
+void
+ia_follow_aim(struct ia_follow *f, double room, double unit)
+{
+	double	 q;
+
+	f->flags &= (unsigned char)~(IA_FOLLOW_AIMED | IA_FOLLOW_ROOM);
+	if (isnan(room))
+		return;
+	q = floor(room / unit * 16);
+	f->flags |= (unsigned char)(IA_FOLLOW_AIMED | (q > ROOM_UNITS ? ROOM_UNITS :
+	    q > 0 ? (int)q : 0) << ROOM_SHIFT);
+}
+
+double
+ia_follow_room(const struct ia_follow *f, double unit)
+{
+	if (!(f->flags & IA_FOLLOW_AIMED))
+		return NAN;
+	return ((f->flags & IA_FOLLOW_ROOM) >> ROOM_SHIFT) * unit / 16;
 }
 
 struct ia_group_outcome

@@ -1200,8 +1200,8 @@ struct ia_follow {
 #define IA_FOLLOW_GROUP		0x01	/* a group: its tracker follows */
 #define IA_FOLLOW_CUSTOM_ID	0x02	/* an id with a custom_id ("" is one) */
 #define IA_FOLLOW_POLLED	0x04	/* polled once at least: the caller's to set */
-#define IA_FOLLOW_AIMED		0x08	/* due when the work should end: the caller's */
-#define IA_FOLLOW_ROOM		0xf0	/* the caller's: 4 bits for IA_FOLLOW_AIMED */
+#define IA_FOLLOW_AIMED		0x08	/* due when the work should end: ia_follow_aim() */
+#define IA_FOLLOW_ROOM		0xf0	/* its room, in sixteenths: ia_follow_aim() */
 
 /* An id with its custom_id (NULL: none), read at line; NULL: no memory. */
 struct ia_follow *ia_follow_new(const char *, const char *, long);
@@ -1220,6 +1220,15 @@ jv		 ia_follow_record(const struct ia_follow *);
 /* Take one answer to its poll (consumed): ia_group_feed or ia_group_feed_id. */
 struct ia_group_outcome ia_follow_feed(struct ia_follow *,
 		    const struct ia_group_poll *, jv);
+/*
+ * Note f as due when its work should end, with how long its poll may still
+ * be put off (room, in seconds: 4 bits of its flags, in sixteenths of unit,
+ * rounded down, at most 15 of them; NAN: not aimed).  A million pending
+ * ids keep their 64-byte allocations that way.
+ */
+void		 ia_follow_aim(struct ia_follow *, double, double);
+/* The room ia_follow_aim() noted, in seconds for that unit; NAN: not aimed. */
+double		 ia_follow_room(const struct ia_follow *, double);
 /* The same from the body as it came: ia_group_feed_text, or parsed for an id. */
 struct ia_group_outcome ia_follow_feed_text(struct ia_follow *,
 	    const struct ia_group_poll *, const char *, size_t,

@@ -200,9 +200,9 @@ ia_sched_next(const struct ia_sched *s, double age, double min, double max,
  * run may have seen longer ones: those that end later were still running,
  * so the longest seen grows with the run.  Polled now, it would miss them
  * and the next would come min later; it is put off instead, to the end
- * expected now, as often as the run learns more, but never past by, the
- * age that ia_sched_next() gave with it: the bound that it was aimed
- * instead of, and min.
+ * expected now, but never past by, the age that ia_sched_next() gave with
+ * it: the bound that it was aimed instead of, and min.  How often is the
+ * caller's (ia-poll: once).
  */
 double
 ia_sched_put_off(const struct ia_sched *s, double age, double by)

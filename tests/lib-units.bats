@@ -26,7 +26,7 @@ units() {
 	units t_sched
 }
 
-@test "follow: an id and its custom_id inline in one chunk, a group's tracker, their records" {
+@test "follow: an id and its custom_id inline in one chunk, a group's tracker, their records, an aimed poll's room in 4 bits" {
 	units t_follow
 }
 

@@ -2,10 +2,12 @@
  * t_follow: checks of lib/follow.c, what ia-poll keeps of each id or group
  * it follows: the id and custom_id stored inline in one allocation, the
  * group's tracker inline and aligned, the record each stands for, and
- * answers fed to the right one of lib/group.c.  "t_follow GROUP" runs one
- * group (id, size, group) or all of them; it prints one line per group and
- * a summary, or each failing check.  Run from tests/lib-units.bats.
+ * answers fed to the right one of lib/group.c, an aimed poll's room in the
+ * flags.  "t_follow GROUP" runs one group (id, size, group, aim) or all of
+ * them; it prints one line per group and a summary, or each failing check.
+ * Run from tests/lib-units.bats.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,10 +178,45 @@ t_group(void)
 	ia_follow_free(f);
 }
 
+/* An aimed item's room, in 4 bits of its flags, the other flags kept. */
+static void
+t_aim(void)
+{
+	struct ia_follow	*f;
+	unsigned char		 was;
+
+	f = made(ia_follow_new("Ab3dE6gH9jKmN00000001", "prompt-0000001", 1));
+	f->flags |= IA_FOLLOW_POLLED;
+	was = f->flags;
+	CHECK(isnan(ia_follow_room(f, 1)));		/* not aimed yet */
+	ia_follow_aim(f, 0.5, 1);
+	CHECK(f->flags & IA_FOLLOW_AIMED);
+	CHECK_NUM(ia_follow_room(f, 1), 0.5);
+	CHECK_NUM(ia_follow_room(f, 2), 1);		/* sixteenths of the unit */
+	ia_follow_aim(f, 0.99, 1);
+	CHECK_NUM(ia_follow_room(f, 1), 0.9375);	/* 15 at most */
+	ia_follow_aim(f, 7, 1);
+	CHECK_NUM(ia_follow_room(f, 1), 0.9375);
+	ia_follow_aim(f, 0.1, 1);
+	CHECK_NUM(ia_follow_room(f, 1), 0.0625);	/* rounded down */
+	ia_follow_aim(f, 0.05, 1);
+	CHECK_NUM(ia_follow_room(f, 1), 0);		/* aimed, no room */
+	ia_follow_aim(f, -0.001, 1);
+	CHECK_NUM(ia_follow_room(f, 1), 0);
+	ia_follow_aim(f, 3, 10);
+	CHECK_NUM(ia_follow_room(f, 10), 2.5);
+	ia_follow_aim(f, NAN, 1);
+	CHECK(isnan(ia_follow_room(f, 1)));
+	CHECK(f->flags == was);				/* POLLED, CUSTOM_ID kept */
+	CHECK_STR(ia_follow_custom_id(f), "prompt-0000001");
+	ia_follow_free(f);
+}
+
 static const struct t_group groups[] = {
 	{ "id", t_id },
 	{ "size", t_size },
 	{ "group", t_group },
+	{ "aim", t_aim },
 };
 
 int
