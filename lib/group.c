@@ -421,14 +421,17 @@ awaited_ids(const struct ia_group *g)
 }
 
 /*
- * Whether a poll that failed may be asked again: no answer, 408, 429, 5xx.
- * A poll is safe to repeat and the generation goes on (and is paid for)
- * on the server: only --deadline or a refusal (another 4xx) ends it.
+ * Whether a poll that failed may be asked again: no answer, 408, 429, 5xx,
+ * and a redirect, which is not followed (the key would go where it points)
+ * and which the API does not send: a proxy's, like its HTML pages.  A poll
+ * is safe to repeat and the generation goes on (and is paid for) on the
+ * server: only --deadline or a refusal (another 4xx) ends it.
  */
 static bool
 passing(long status)
 {
-	return ia_http_retryable(status) || status >= 500;
+	return ia_http_retryable(status) || (status >= 300 && status <= 399) ||
+	    status >= 500;
 }
 
 jv

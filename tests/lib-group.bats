@@ -53,11 +53,11 @@ group_checks() {
 	group_checks shared
 }
 
-@test "group: a failed GET or an answer that is not a listing ends the group" {
+@test "group: a failed GET (no answer, 5xx, a redirect) or an answer that is not a listing is asked again until --deadline; another 4xx ends the group" {
 	group_checks failed
 }
 
-@test "group: an id followed alone: grace for 404, deadline, --once, its records" {
+@test "group: an id followed alone: grace for 404, a redirect asked again, deadline, --once, its records" {
 	group_checks id
 }
 

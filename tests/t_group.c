@@ -743,6 +743,21 @@ t_failed(void)
 	CHECK_OUT(&o, IA_GROUP_KEPT, "[]", "[]",
 	    "[{'group_id':'G','custom_ids':['a']}]");
 	drop(&o);
+	/* A redirect (not followed: a proxy's) is asked again, as a 5xx. */
+	o = feed(&g, 307, NULL, 1, false);
+	CHECK_OUT(&o, IA_GROUP_WAIT, "[]", "[]", "[]");
+	drop(&o);
+	o = feed(&g, 301, "{'error':{}}", 60, false);
+	CHECK_OUT(&o, IA_GROUP_GAVE_UP, "[]",
+	    "[{'custom_id':'a','error':{'stage':'poll','status':301,'message':"
+	    "'HTTP 500: boom (still so 60 s after it was first seen, --deadline "
+	    "60 s)','attempts':2},'request':{'group_id':'G',"
+	    "'custom_ids':['a']},'line':7}]", "[]");
+	drop(&o);
+	o = feed(&g, 308, NULL, 1, true);
+	CHECK_OUT(&o, IA_GROUP_KEPT, "[]", "[]",
+	    "[{'group_id':'G','custom_ids':['a']}]");
+	drop(&o);
 	/* Another 4xx is a refusal: the group ends at once. */
 	o = feed(&g, 400, "{'error':{}}", 1, false);
 	CHECK_OUT(&o, IA_GROUP_GAVE_UP, "[]",
@@ -861,8 +876,9 @@ t_id(void)
 	drop(&o);
 
 	/*
-	 * Not a generation, or a GET that failed (no answer, 5xx): asked again
-	 * until --deadline, kept under --once; another 4xx ends it at once.
+	 * Not a generation, or a GET that failed (no answer, 5xx, a redirect):
+	 * asked again until --deadline, kept under --once; another 4xx ends it
+	 * at once.
 	 */
 	o = feed_id("q1", 200, "{'id':'N2m','state':null}", 1, false);
 	CHECK_OUT(&o, IA_GROUP_WAIT, "[]", "[]", "[]");
@@ -884,6 +900,15 @@ t_id(void)
 	    "{'stage':'poll','status':null,'message':'HTTP 500: boom (still so 61 s "
 	    "after it was first seen, --deadline 60 s)','attempts':2},"
 	    "'request':{'id':'N2m'},'line':4}]", "[]");
+	drop(&o);
+	o = feed_id(NULL, 302, NULL, 1, false);
+	CHECK_OUT(&o, IA_GROUP_WAIT, "[]", "[]", "[]");
+	drop(&o);
+	o = feed_id("q1", 307, NULL, 60, false);
+	CHECK_OUT(&o, IA_GROUP_GAVE_UP, "[]", "[{'custom_id':'q1','error':"
+	    "{'stage':'poll','status':307,'message':'HTTP 500: boom (still so 60 s "
+	    "after it was first seen, --deadline 60 s)','attempts':2},"
+	    "'request':{'id':'N2m','custom_id':'q1'},'line':4}]", "[]");
 	drop(&o);
 	o = feed_id(NULL, 410, NULL, 1, false);
 	CHECK_OUT(&o, IA_GROUP_GAVE_UP, "[]", "[{'custom_id':null,'error':"
