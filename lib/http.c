@@ -44,8 +44,10 @@ struct ia_http {
 	 * Pacing: starts are spaced 1/rate apart (next_at, monotonic).  rate
 	 * is --rate, or 0 (none) until the server answers 429 while the tool
 	 * has as much work as -j takes; then it is what the server took in
-	 * the last second, less 5 % (at least half the pace before), and
-	 * grows by 10 % a second while no 429 comes, never above --rate.  At
+	 * the last second, less 5 % (at most 95 % and at least half the pace
+	 * before), and grows while no 429 comes, never above --rate: by 2 % a
+	 * second within 10 % under what the server took at the last cut, by
+	 * 10 % a second elsewhere.  At
 	 * most one cut a second, and only for a 429 to a request sent after
 	 * the last: a 429 now and then that is no rate limit (a proxy's, a
 	 * fault) then costs 5 % a second, which the growth makes up.  The
@@ -55,6 +57,7 @@ struct ia_http {
 	 * would set the pace to those few.
 	 */
 	double			 rate, next_at, cut_at;
+	double			 took_at_cut;	/* what the server took then, a second */
 	int			 refused_run;	/* 429s in a row, lately */
 	unsigned		 took[10];	/* answers other than 429, per 100 ms */
 	long			 took_slot[10];	/* the 100 ms slot each counts */
@@ -427,14 +430,23 @@ ia_http_pending(const struct ia_http *h)
 	return h->nready + h->nrunning + h->nwaiting + h->ndone;
 }
 
+/* How many -j's worth of transfers may be queued, counting retries that wait. */
+#define WAIT_ROOM	4
+
 /*
- * Room for one more: counting retries that wait, so that a storm of 429s
- * stops the tool reading input instead of growing a queue without bound.
+ * Room for one more: fewer than -j queued or running, and fewer than
+ * WAIT_ROOM times -j counting retries that wait.  What a rate limit
+ * refused (all that was in flight) waits out its Retry-After while the
+ * rest goes on at the pace, instead of holding every slot for that long;
+ * a storm of 429s still stops the tool reading input at that bound,
+ * instead of growing a queue.
  */
 bool
 ia_http_has_room(const struct ia_http *h)
 {
-	return h->nready + h->nrunning + h->nwaiting < (size_t)h->cfg->jobs;
+	size_t	 busy = h->nready + h->nrunning, jobs = (size_t)h->cfg->jobs;
+
+	return busy < jobs && busy + h->nwaiting < WAIT_ROOM * jobs;
 }
 
 struct ia_xfer *
@@ -672,7 +684,15 @@ pace(struct ia_http *h, const struct ia_xfer *x, long status, double now)
 		if (h->nready + h->nrunning + h->nwaiting + 1 <
 		    (size_t)h->cfg->jobs)
 			return;
-		r = 0.95 * took_last_second(h, now);
+		h->took_at_cut = took_last_second(h, now);
+		r = 0.95 * h->took_at_cut;
+		/*
+		 * A cut never raises the pace: what the server took in the
+		 * last second may include a bucket's store, which a pace
+		 * under the limit lets fill.
+		 */
+		if (h->rate > 0 && r > 0.95 * h->rate)
+			r = 0.95 * h->rate;
 		/* A cut at most halves the pace, as TCP's does its window. */
 		if (h->rate > 0 && r < h->rate / 2)
 			r = h->rate / 2;
@@ -697,7 +717,12 @@ pace(struct ia_http *h, const struct ia_xfer *x, long status, double now)
 	}
 	h->took[i]++;
 	if (h->rate > 0 && (h->cfg->rate == 0 || h->rate < h->cfg->rate)) {
-		h->rate += 0.1;
+		/*
+		 * Near what the server took at the last cut, a fifth as fast:
+		 * each time the pace reaches the limit costs a 429 or two.
+		 */
+		h->rate += h->rate >= 0.9 * h->took_at_cut &&
+		    h->rate < h->took_at_cut ? 0.02 : 0.1;
 		if (h->cfg->rate > 0 && h->rate > h->cfg->rate)
 			h->rate = h->cfg->rate;
 	}
@@ -741,6 +766,13 @@ start_ready(struct ia_http *h)
 	while (h->nrunning < running_cap(h)) {
 		if ((h->waiting == NULL || h->waiting->start_at > now) &&
 		    h->ready == NULL)
+			break;
+		/*
+		 * After a 429, what is in flight says first whether it was a
+		 * limit (429s in a row: a cut) or a stray one: a request sent
+		 * meanwhile would only be refused with them.
+		 */
+		if (h->refused_run > 0 && h->nrunning > 0)
 			break;
 		if (!paced_start(h, now))
 			break;
