@@ -247,7 +247,7 @@ read_drip(void *cls, uint64_t pos, char *buf, size_t max)
 		b->due_ms = now + DRIP_MS;
 		return 1;
 	}
-	if (!mock_suspend(b->x, false, b->due_ms))
+	if (!mock_suspend(b->x, false, b->due_ms * 1000))
 		return MHD_CONTENT_READER_END_WITH_ERROR;
 	return 0;
 }

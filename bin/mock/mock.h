@@ -136,7 +136,7 @@ struct exchange {
 	struct fault_kind	*fault_kind;
 	unsigned		 status;
 	char			*answer;	/* JSON body to send */
-	int64_t			 due_ms;	/* resume time when delayed */
+	int64_t			 due_us;	/* resume time when delayed, monotonic */
 	struct exchange		*next, *prev;	/* delay queue or stall list */
 };
 

@@ -130,12 +130,12 @@ respond(struct exchange *x, const char *method, const char *url)
 }
 
 /*
- * Suspend x until the timer thread resumes it at due_ms (a delay, a drip),
+ * Suspend x until the timer thread resumes it at due_us (a delay, a drip),
  * or until shutdown (stall).  The delay queue is kept by due time.  false
  * when the mock is stopping.
  */
 bool
-mock_suspend(struct exchange *x, bool stall, int64_t due_ms)
+mock_suspend(struct exchange *x, bool stall, int64_t due_us)
 {
 	struct exchange	*p;
 
@@ -150,8 +150,8 @@ mock_suspend(struct exchange *x, bool stall, int64_t due_ms)
 		x->next = waitq.stalled;
 		waitq.stalled = x;
 	} else {
-		x->due_ms = due_ms;
-		for (p = waitq.tail; p != NULL && p->due_ms > due_ms; p = p->prev)
+		x->due_us = due_us;
+		for (p = waitq.tail; p != NULL && p->due_us > due_us; p = p->prev)
 			;
 		x->prev = p;
 		x->next = p != NULL ? p->next : waitq.head;
@@ -174,8 +174,8 @@ mock_suspend(struct exchange *x, bool stall, int64_t due_ms)
 static bool
 suspend(struct exchange *x, bool stall)
 {
-	return mock_suspend(x, stall, mock_now_ms(CLOCK_MONOTONIC) +
-	    mock_opt.latency_ms);
+	return mock_suspend(x, stall, mock_now_us() +
+	    (int64_t)mock_opt.latency_ms * 1000);
 }
 
 /* A suspended x was resumed: it no longer counts as suspended. */
@@ -309,11 +309,11 @@ timer_main(void *arg)
 			pthread_cond_wait(&waitq.cond, &waitq.lock);
 			continue;
 		}
-		now = mock_now_ms(CLOCK_MONOTONIC);
-		if (waitq.head->due_ms > now) {
+		now = mock_now_us();
+		if (waitq.head->due_us > now) {
 			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += (waitq.head->due_ms - now) / 1000;
-			ts.tv_nsec += ((waitq.head->due_ms - now) % 1000) * 1000000;
+			ts.tv_sec += (waitq.head->due_us - now) / 1000000;
+			ts.tv_nsec += ((waitq.head->due_us - now) % 1000000) * 1000;
 			if (ts.tv_nsec >= 1000000000) {
 				ts.tv_sec++;
 				ts.tv_nsec -= 1000000000;
