@@ -40,27 +40,7 @@ struct ia_http {
 	struct ia_xfer		*done, *done_tail;
 	size_t			 nready, nrunning, nwaiting, ndone;
 	uint64_t		 rng;
-	/*
-	 * Pacing: starts are spaced 1/rate apart (next_at, monotonic).  rate
-	 * is --rate, or 0 (none) until the server answers 429 while the tool
-	 * has as much work as -j takes; then it is what the server took in
-	 * the last second, less 5 % (at most 95 % and at least half the pace
-	 * before), and grows while no 429 comes, never above --rate: by 2 % a
-	 * second within 10 % under what the server took at the last cut, by
-	 * 10 % a second elsewhere.  At
-	 * most one cut a second, and only for a 429 to a request sent after
-	 * the last: a 429 now and then that is no rate limit (a proxy's, a
-	 * fault) then costs 5 % a second, which the growth makes up.  The
-	 * first cut takes 429s to several requests in a row (refused, as
-	 * what is in flight is once a limit is reached): one stray 429 in
-	 * the first moments, when the last second holds only a few answers,
-	 * would set the pace to those few.
-	 */
-	double			 rate, next_at, cut_at;
-	double			 took_at_cut;	/* what the server took then, a second */
-	int			 refused_run;	/* 429s in a row, lately */
-	unsigned		 took[10];	/* answers other than 429, per 100 ms */
-	long			 took_slot[10];	/* the 100 ms slot each counts */
+	struct ia_pace		 pace;		/* pace.c */
 	bool			 trusted;	/* an answer other than 401/403 came */
 	long			 refused;	/* 401 or 403: nothing more starts */
 	char			 refusal[256];	/* what the server said then */
@@ -225,8 +205,7 @@ ia_http_new(const struct ia_config *cfg, FILE *log, char *err, size_t errlen)
 	h->cfg = cfg;
 	h->log = log;
 	h->rng = ia_rand_seed();
-	h->rate = cfg->rate;
-	h->cut_at = -1;
+	ia_pace_init(&h->pace, cfg->rate, cfg->jobs);
 	if ((h->multi = curl_multi_init()) == NULL ||
 	    (h->idle = calloc((size_t)cfg->jobs, sizeof(*h->idle))) == NULL)
 		goto nomem;
@@ -637,112 +616,6 @@ push_waiting(struct ia_http *h, struct ia_xfer *x)
 	h->nwaiting++;
 }
 
-/* Answers the server took (any but a 429) in the last second. */
-static unsigned
-took_last_second(const struct ia_http *h, double now)
-{
-	long		 slot = (long)floor(now * 10);
-	unsigned	 n = 0;
-	int		 i;
-
-	for (i = 0; i < 10; i++)
-		if (h->took_slot[i] > slot - 10)
-			n += h->took[i];
-	return n;
-}
-
-/* 429s in a row that the first cut takes (fewer when -j is smaller). */
-#define FIRST_CUT_RUN	4
-
-/*
- * What an answer says of the pace: a 429 to a request sent since the last
- * cut, a second or more after it, sets the rate to 95 % of what the server
- * took in the last second (or halves it); the first cut, FIRST_CUT_RUN of
- * them in a row.  Any other answer counts as taken and, when paced, grows
- * the rate by 0.1 a request: 10 % a second at any rate.
- */
-static void
-pace(struct ia_http *h, const struct ia_xfer *x, long status, double now)
-{
-	long	 slot = (long)floor(now * 10);
-	int	 i = (int)(slot % 10);
-	double	 r;
-
-	if (status == 429) {
-		h->refused_run++;
-		if (x->sent_at < h->cut_at || now < h->cut_at + 1)
-			return;
-		if (h->rate == 0 && h->refused_run < FIRST_CUT_RUN &&
-		    h->refused_run < h->cfg->jobs)
-			return;
-		/*
-		 * Only a tool that asks for more than runs can be over a rate
-		 * limit, and only then is what the server took a measure of
-		 * it: a tool held back by its schedule or by stalls would take
-		 * a stray 429 for a low limit, and starve.
-		 */
-		if (h->nready + h->nrunning + h->nwaiting + 1 <
-		    (size_t)h->cfg->jobs)
-			return;
-		h->took_at_cut = took_last_second(h, now);
-		r = 0.95 * h->took_at_cut;
-		/*
-		 * A cut never raises the pace: what the server took in the
-		 * last second may include a bucket's store, which a pace
-		 * under the limit lets fill.
-		 */
-		if (h->rate > 0 && r > 0.95 * h->rate)
-			r = 0.95 * h->rate;
-		/* A cut at most halves the pace, as TCP's does its window. */
-		if (h->rate > 0 && r < h->rate / 2)
-			r = h->rate / 2;
-		if (r < 0.1)
-			r = h->rate > 0 ? h->rate / 2 : 1;
-		if (r < 0.1)
-			r = 0.1;
-		if (h->cfg->rate > 0 && r > h->cfg->rate)
-			r = h->cfg->rate;
-		h->rate = r;
-		h->cut_at = now;
-		if (h->log != NULL)
-			fprintf(h->log, "ia: HTTP 429: pacing to %.1f requests a second\n", r);
-		return;
-	}
-	if (status == 0)
-		return;
-	h->refused_run = 0;
-	if (h->took_slot[i] != slot) {
-		h->took_slot[i] = slot;
-		h->took[i] = 0;
-	}
-	h->took[i]++;
-	if (h->rate > 0 && (h->cfg->rate == 0 || h->rate < h->cfg->rate)) {
-		/*
-		 * Near what the server took at the last cut, a fifth as fast:
-		 * each time the pace reaches the limit costs a 429 or two.
-		 */
-		h->rate += h->rate >= 0.9 * h->took_at_cut &&
-		    h->rate < h->took_at_cut ? 0.02 : 0.1;
-		if (h->cfg->rate > 0 && h->rate > h->cfg->rate)
-			h->rate = h->cfg->rate;
-	}
-}
-
-/* Whether the pace lets a transfer start now; if so, the next slot is taken. */
-static bool
-paced_start(struct ia_http *h, double now)
-{
-	if (h->rate <= 0)
-		return true;
-	if (now < h->next_at)
-		return false;
-	/* Late by a loop turn or so: keep the slack, not a burst. */
-	if (h->next_at < now - 0.01)
-		h->next_at = now - 0.01;
-	h->next_at += 1 / h->rate;
-	return true;
-}
-
 /*
  * How many may run at once: none once the key is refused, one until it has
  * been seen to work (a wrong key then costs one request, not one per line
@@ -767,14 +640,9 @@ start_ready(struct ia_http *h)
 		if ((h->waiting == NULL || h->waiting->start_at > now) &&
 		    h->ready == NULL)
 			break;
-		/*
-		 * After a 429, what is in flight says first whether it was a
-		 * limit (429s in a row: a cut) or a stray one: a request sent
-		 * meanwhile would only be refused with them.
-		 */
-		if (h->refused_run > 0 && h->nrunning > 0)
+		if (ia_pace_held(&h->pace) && h->nrunning > 0)
 			break;
-		if (!paced_start(h, now))
+		if (!ia_pace_start(&h->pace, now))
 			break;
 		if (h->waiting != NULL && h->waiting->start_at <= now) {
 			x = h->waiting;
@@ -829,7 +697,7 @@ finish(struct ia_http *h, struct ia_xfer *x, CURLcode rc)
 {
 	struct ia_xfer	**pp;
 	long		 status = 0;
-	double		 now = ia_time_now(), delay;
+	double		 now = ia_time_now(), delay, r;
 	bool		 retry, cut;
 	char		 why[256];
 
@@ -874,7 +742,10 @@ finish(struct ia_http *h, struct ia_xfer *x, CURLcode rc)
 		error_from_body(x, status);
 		retry = ia_http_retryable(status);
 	}
-	pace(h, x, status, now);
+	r = ia_pace_answer(&h->pace, status, x->sent_at, now,
+	    h->nready + h->nrunning + h->nwaiting + 1);
+	if (r > 0 && h->log != NULL)
+		fprintf(h->log, "ia: HTTP 429: pacing to %.1f requests a second\n", r);
 	if (status == 401 || status == 403) {
 		h->refused = status;
 		memcpy(h->refusal, x->error, sizeof(h->refusal));
@@ -936,7 +807,7 @@ reap(struct ia_http *h)
 int
 ia_http_poll(struct ia_http *h, void *extra, unsigned nextra, int timeout_ms)
 {
-	double	 wait;
+	double	 wait, next;
 	int	 still, n;
 
 	start_ready(h);
@@ -953,9 +824,10 @@ ia_http_poll(struct ia_http *h, void *extra, unsigned nextra, int timeout_ms)
 			timeout_ms = wait < 0 ? 0 : (int)ceil(wait);
 	}
 	/* Work held back by the pace waits for its slot. */
-	if (h->rate > 0 && h->nrunning < running_cap(h) && (h->ready != NULL ||
-	    (h->waiting != NULL && h->waiting->start_at <= h->next_at))) {
-		wait = (h->next_at - ia_time_now()) * 1000;
+	if ((next = ia_pace_next(&h->pace)) >= 0 && h->nrunning < running_cap(h) &&
+	    (h->ready != NULL ||
+	    (h->waiting != NULL && h->waiting->start_at <= next))) {
+		wait = (next - ia_time_now()) * 1000;
 		if (wait < timeout_ms || timeout_ms < 0)
 			timeout_ms = wait < 0 ? 0 : (int)ceil(wait);
 	}

@@ -556,6 +556,55 @@ uint64_t ia_scan_hash(jv, const char *);
 void	 ia_scan_free(struct ia_scan *);
 
 /*
+ * pace.c: keeping to a rate limit.  Starts are spaced 1/rate apart.  rate is
+ * --rate (max), or 0 (none) until the server answers 429 to FIRST_CUT_RUN
+ * requests, none taken between that was sent after one of them, while the
+ * tool has as much work as -j takes.  Then it is 95 % of what the server
+ * takes a second (a cut), at most 95 % and at least half the pace before,
+ * and grows while no 429 comes, never above max: by 2 % a second within
+ * 10 % under what the server took at the last cut, by 10 % a second
+ * elsewhere, and no further than 99 % of the limit found for a hold of
+ * 10 s after the cut, doubling up to 80 s each time it is found again
+ * within 5 %.  What the server takes is
+ * measured between two 429s a second or more apart (a bucket is empty at
+ * both), else over the last second.  At most one cut a second, and only for
+ * a 429 to a request sent after the last.  After any 429, nothing new
+ * should start while requests are in flight until one sent since is taken
+ * (ia_pace_held).  Times are monotonic seconds, given by the caller.
+ */
+struct ia_pace {
+	double		 max;		/* --rate, or 0: none */
+	int		 jobs;		/* -j */
+	double		 rate;		/* now, or 0: not paced */
+	double		 next_at;	/* the next start's slot */
+	double		 cut_at;	/* the last cut, or -1 */
+	double		 took_at_cut;	/* what the server took then, a second */
+	double		 hold;		/* seconds after the cut it keeps under that */
+	int		 recent;	/* 429s since one sent after a 429 was taken */
+	double		 first_took;	/* the first answer other than 429, or -1 */
+	double		 refused_at;	/* the last 429, or -1 */
+	unsigned long	 took_since;	/* answers other than 429 since */
+	double		 between;	/* what it took a second, 429 to 429 */
+	double		 between_at;	/* measured then, or -1 */
+	unsigned	 took[10];	/* answers other than 429, per 100 ms */
+	long		 took_slot[10];	/* the 100 ms slot each counts */
+};
+
+void	 ia_pace_init(struct ia_pace *, double, int);
+/*
+ * An answer (HTTP status, 0 for none) to a request sent at sent_at, now,
+ * with work transfers in the tool counting this one (queued, running,
+ * waiting): the new rate when it cut the pace, else 0.
+ */
+double	 ia_pace_answer(struct ia_pace *, long, double, double, size_t);
+/* Whether a start may be now; if so, its slot is taken. */
+bool	 ia_pace_start(struct ia_pace *, double);
+/* Whether nothing new should start while requests are in flight (a 429 came). */
+bool	 ia_pace_held(const struct ia_pace *);
+/* When the next start may be, or -1 when not paced. */
+double	 ia_pace_next(const struct ia_pace *);
+
+/*
  * http.c: the HTTP engine, one curl multi handle driven by the tool's loop.
  *
  * A tool fills a struct ia_xfer and hands it over with ia_http_submit(); the

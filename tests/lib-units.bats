@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # The library's pure parts with no network, one C program each, every group
 # of checks run: lib/time.c, duration.c and rand.c (t_time); sched.c
-# (t_sched); follow.c (t_follow); request.c, the record classifier, result.c
+# (t_sched); pace.c, with whole runs against a simulated rate limit
+# (t_pace); follow.c (t_follow); request.c, the record classifier, result.c
 # and ia_http_answer (t_request); jq.c, input.c and source.c (t_input).  A
 # failing check prints file:line: expression, with what it got and wanted,
 # and fails the test.
@@ -24,6 +25,10 @@ units() {
 
 @test "sched: the poll heap in due order, the wait, the next poll" {
 	units t_sched
+}
+
+@test "pace: --rate's spacing, what cuts and to what, the growth, the hold, runs against a simulated limit" {
+	units t_pace
 }
 
 @test "follow: an id and its custom_id inline in one chunk, a group's tracker, their records, an aimed poll's room in 4 bits" {

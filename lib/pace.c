@@ -1,0 +1,207 @@
+/*
+ * pace.c: keeping to a rate limit, --rate's or the one a server shows with
+ * its 429s.  Starts are spaced 1/rate apart; the engine (http.c) asks
+ * before each start and tells of each answer.  No clock of its own: every
+ * call is given the time, so that the tests can drive it.
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "ia.h"
+
+/*
+ * 429s that the first cut takes with none taken between that was sent after
+ * one of them (fewer when -j is smaller).
+ */
+#define FIRST_CUT_RUN	4
+
+/* How long the pace stays under a limit found twice, seconds, and how near. */
+#define HOLD_MIN	10.0
+#define HOLD_MAX	80.0
+#define HOLD_SHARE	0.99
+
+void
+ia_pace_init(struct ia_pace *p, double max, int jobs)
+{
+	memset(p, 0, sizeof(*p));
+	p->max = max;
+	p->rate = max;
+	p->jobs = jobs;
+	p->cut_at = -1;
+	p->first_took = -1;
+	p->refused_at = -1;
+	p->between_at = -1;
+}
+
+/*
+ * What the server took (answers other than 429) a second, lately: those of
+ * the slot now is in and the nine before, over the time they span, or all
+ * of them when the first came less than a second ago (a bucket's store
+ * then counts in full, for the cut to find out later).
+ */
+static double
+took_last_second(const struct ia_pace *p, double now)
+{
+	long		 slot = (long)floor(now * 10);
+	unsigned	 n = 0;
+	int		 i;
+
+	for (i = 0; i < 10; i++)
+		if (p->took_slot[i] > slot - 10)
+			n += p->took[i];
+	if (now < p->first_took + 1)
+		return n;
+	return n / ((9 + now * 10 - (double)slot) / 10);
+}
+
+/*
+ * A cut: 95 % of what the server takes a second, within bounds.  That is
+ * best measured between two refusals a second or more apart, since a
+ * bucket is empty at both (what it took is what it was filled with);
+ * without them, as what it took in the last second.
+ */
+static double
+cut(struct ia_pace *p, double now)
+{
+	double	 r, took;
+
+	took = p->between_at > p->cut_at ? p->between :
+	    took_last_second(p, now);
+
+	/*
+	 * The pace stays under a limit found for HOLD_MIN seconds before it
+	 * probes above it; twice as long each time it is found again where it
+	 * was (within 5 %), up to HOLD_MAX; not at all when it is found
+	 * elsewhere, which may be a limit raised.
+	 */
+	if (p->cut_at < 0)
+		p->hold = HOLD_MIN;
+	else if (fabs(took - p->took_at_cut) <= 0.05 * p->took_at_cut)
+		p->hold = p->hold > 0 ? fmin(2 * p->hold, HOLD_MAX) : HOLD_MIN;
+	else
+		p->hold = 0;
+	p->took_at_cut = took;
+	r = 0.95 * took;
+	/*
+	 * A cut never raises the pace: what the server took in the last
+	 * second may include a bucket's store, which a pace under the limit
+	 * lets fill.
+	 */
+	if (p->rate > 0 && r > 0.95 * p->rate)
+		r = 0.95 * p->rate;
+	/* A cut at most halves the pace, as TCP's does its window. */
+	if (p->rate > 0 && r < p->rate / 2)
+		r = p->rate / 2;
+	if (r < 0.1)
+		r = p->rate > 0 ? p->rate / 2 : 1;
+	if (r < 0.1)
+		r = 0.1;
+	if (p->max > 0 && r > p->max)
+		r = p->max;
+	p->rate = r;
+	p->cut_at = now;
+	/* The bucket is empty: its next token is a slot away, not now. */
+	if (p->next_at < now + 1 / r)
+		p->next_at = now + 1 / r;
+	return r;
+}
+
+/*
+ * What an answer says of the pace.  A 429 to a request sent since the last
+ * cut, a second or more after it, while the tool has as much work as -j
+ * takes, cuts; the first cut only at FIRST_CUT_RUN of them with none taken
+ * between that was sent after one (answers to requests sent before a 429
+ * say nothing of it: a bucket's trickle lets some through).  Only a tool
+ * that asks for more than runs can be over a rate limit, and only then is
+ * what the server took a measure of it: a tool held back by its schedule
+ * or by stalls would take a stray 429 for a low limit, and starve.  Any
+ * other answer counts as taken and, when paced, grows the rate: by 0.1 a
+ * request (10 % a second at any rate), a fifth of that within 10 % under
+ * what the server took at the last cut, since each time the pace reaches
+ * the limit costs a 429 or two, and not past HOLD_SHARE of a limit found
+ * twice while its hold lasts.
+ */
+double
+ia_pace_answer(struct ia_pace *p, long status, double sent_at, double now,
+    size_t work)
+{
+	long	 slot = (long)floor(now * 10);
+	int	 i = (int)(slot % 10);
+	double	 ceiling;
+
+	if (status == 429) {
+		p->recent++;
+		if (p->refused_at >= 0 && now >= p->refused_at + 1) {
+			p->between = p->took_since / (now - p->refused_at);
+			p->between_at = now;
+		}
+		p->refused_at = now;
+		p->took_since = 0;
+		if (sent_at < p->cut_at || now < p->cut_at + 1)
+			return 0;
+		if (p->rate == 0 && p->recent < FIRST_CUT_RUN &&
+		    p->recent < p->jobs)
+			return 0;
+		if (work < (size_t)p->jobs)
+			return 0;
+		return cut(p, now);
+	}
+	if (status == 0)
+		return 0;
+	p->took_since++;
+	if (sent_at >= p->refused_at)
+		p->recent = 0;
+	if (p->first_took < 0)
+		p->first_took = now;
+	if (p->took_slot[i] != slot) {
+		p->took_slot[i] = slot;
+		p->took[i] = 0;
+	}
+	p->took[i]++;
+	if (p->rate > 0 && (p->max == 0 || p->rate < p->max)) {
+		ceiling = HOLD_SHARE * p->took_at_cut;
+		p->rate += p->rate >= 0.9 * p->took_at_cut &&
+		    p->rate < p->took_at_cut ? 0.02 : 0.1;
+		if (now < p->cut_at + p->hold && p->rate > ceiling)
+			p->rate = ceiling;
+		if (p->max > 0 && p->rate > p->max)
+			p->rate = p->max;
+	}
+	return 0;
+}
+
+/* Whether a start may be now; if so, the next slot is taken. */
+bool
+ia_pace_start(struct ia_pace *p, double now)
+{
+	if (p->rate <= 0)
+		return true;
+	if (now < p->next_at)
+		return false;
+	/* Late by a loop turn or so: keep the slack, not a burst. */
+	if (p->next_at < now - 0.01)
+		p->next_at = now - 0.01;
+	p->next_at += 1 / p->rate;
+	return true;
+}
+
+/*
+ * After a 429, what is in flight says first whether it was a limit (429s in
+ * a row: a cut) or a stray one: a request sent meanwhile would only be
+ * refused with them.  Only an answer to a request sent since says the
+ * server takes them again: those of requests sent before may come after
+ * the 429 and say nothing of it.
+ */
+bool
+ia_pace_held(const struct ia_pace *p)
+{
+	return p->recent > 0;
+}
+
+double
+ia_pace_next(const struct ia_pace *p)
+{
+	return p->rate > 0 ? p->next_at : -1;
+}
