@@ -33,6 +33,25 @@ took(struct ia_pace *p, int n, double now)
 	}
 }
 
+/* n answers other than 429 from from on, one every gap seconds. */
+static void
+taken(struct ia_pace *p, int n, double from, double gap)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		ia_pace_answer(p, 200, from + i * gap, from + i * gap, 1);
+}
+
+/* A pace (-j 1) cut once, at 10 s, to 95 a second: 100 taken before. */
+static void
+cut_once(struct ia_pace *p)
+{
+	ia_pace_init(p, 0, 1);
+	took(p, 100, 10);
+	CHECK_NEAR(ia_pace_answer(p, 429, 10, 10, 1), 95);
+}
+
 /* --rate alone: starts 1/rate apart, slack of a loop turn kept, no burst. */
 static void
 t_spacing(void)
@@ -164,9 +183,7 @@ t_growth(void)
 {
 	struct ia_pace	 p;
 
-	ia_pace_init(&p, 0, 1);
-	took(&p, 100, 10);
-	CHECK_NEAR(ia_pace_answer(&p, 429, 10, 10, 1), 95);
+	cut_once(&p);
 	p.hold = 0;	/* of its own (t_hold) */
 	ia_pace_answer(&p, 200, 10, 10.1, 1);
 	CHECK_NEAR(p.rate, 95.02);
@@ -198,15 +215,11 @@ static void
 t_measure(void)
 {
 	struct ia_pace	 p;
-	int		 i;
 
-	ia_pace_init(&p, 0, 1);
-	took(&p, 100, 10);
-	CHECK_NEAR(ia_pace_answer(&p, 429, 10, 10, 1), 95);
+	cut_once(&p);
 	p.hold = 0;	/* of its own (t_hold) */
 	/* 300 taken from 10 s to 11.5 s, none after, the next 429 at 13 s. */
-	for (i = 0; i < 300; i++)
-		ia_pace_answer(&p, 200, 10 + i * 0.005, 10 + i * 0.005, 1);
+	taken(&p, 300, 10, 0.005);
 	CHECK(p.rate > 100);
 	CHECK_NEAR(ia_pace_answer(&p, 429, 13, 13, 1), 0.95 * 100);
 	CHECK_NEAR(p.took_at_cut, 100);
@@ -214,12 +227,9 @@ t_measure(void)
 	 * 429s less than a second apart: what the last second held, 50 in
 	 * the 0.9 s of the slots it spans.
 	 */
-	ia_pace_init(&p, 0, 1);
-	took(&p, 100, 10);
-	CHECK_NEAR(ia_pace_answer(&p, 429, 10, 10, 1), 95);
+	cut_once(&p);
 	CHECK(ia_pace_answer(&p, 429, 10.4, 10.5, 1) == 0);
-	for (i = 0; i < 50; i++)
-		ia_pace_answer(&p, 200, 10.6 + i * 0.016, 10.6 + i * 0.016, 1);
+	taken(&p, 50, 10.6, 0.016);
 	CHECK(ia_pace_answer(&p, 429, 10.9, 10.95, 1) == 0);
 	CHECK_NEAR(ia_pace_answer(&p, 429, 11.4, 11.5, 1), 0.95 * 50 / 0.9);
 }
@@ -235,13 +245,10 @@ t_hold(void)
 	struct ia_pace	 p;
 	int		 i;
 
-	ia_pace_init(&p, 0, 1);
-	took(&p, 100, 10);
-	CHECK_NEAR(ia_pace_answer(&p, 429, 10, 10, 1), 95);
+	cut_once(&p);
 	CHECK_NEAR(p.hold, 10);
 	/* Growth stops at 99 until 20 s... */
-	for (i = 0; i < 950; i++)
-		ia_pace_answer(&p, 200, 10 + i * 0.01, 10 + i * 0.01, 1);
+	taken(&p, 950, 10, 0.01);
 	CHECK_NEAR(p.rate, 99);
 	/* ...and goes on after. */
 	ia_pace_answer(&p, 200, 20.1, 20.1, 1);
