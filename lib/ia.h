@@ -558,7 +558,7 @@ void	 ia_scan_free(struct ia_scan *);
 /*
  * pace.c: keeping to a rate limit.  Starts are spaced 1/rate apart.  rate is
  * --rate (max), or 0 (none) until the server answers 429 to FIRST_CUT_RUN
- * requests, none taken between that was sent after one of them, while the
+ * requests (twice that for each cut undone), none taken between that was sent after one of them, while the
  * tool has as much work as -j takes.  Then it is 95 % of what the server
  * takes a second (a cut), at most 95 % and at least half the pace before,
  * and grows while no 429 comes, never above max: by 2 % a second within
@@ -568,9 +568,13 @@ void	 ia_scan_free(struct ia_scan *);
  * within 5 %.  What the server takes is
  * measured between two 429s a second or more apart (a bucket is empty at
  * both), else over the last second.  At most one cut a second, and only for
- * a 429 to a request sent after the last.  After any 429, nothing new
+ * a 429 to a request sent after the last, while the pace is at what the
+ * server took then or above (unless that was measured in the first second).  After any 429, nothing new
  * should start while requests are in flight until one sent since is taken
- * (ia_pace_held).  Times are monotonic seconds, given by the caller.
+ * (ia_pace_held).  A cut after which 429s still come to requests sent
+ * since (UNDO_RUN, UNDO_SHARE of their answers) is undone: back to max,
+ * and the next first cut takes twice the run.  Times are monotonic
+ * seconds, given by the caller.
  */
 struct ia_pace {
 	double		 max;		/* --rate, or 0: none */
@@ -586,6 +590,9 @@ struct ia_pace {
 	unsigned long	 took_since;	/* answers other than 429 since */
 	double		 between;	/* what it took a second, 429 to 429 */
 	double		 between_at;	/* measured then, or -1 */
+	bool		 tested;	/* the last cut's measure can be tested */
+	int		 undone;	/* cuts undone so far */
+	unsigned long	 after, refused_after;	/* answers to those sent since */
 	unsigned	 took[10];	/* answers other than 429, per 100 ms */
 	long		 took_slot[10];	/* the 100 ms slot each counts */
 };
@@ -594,7 +601,8 @@ void	 ia_pace_init(struct ia_pace *, double, int);
 /*
  * An answer (HTTP status, 0 for none) to a request sent at sent_at, now,
  * with work transfers in the tool counting this one (queued, running,
- * waiting): the new rate when it cut the pace, else 0.
+ * waiting): the new rate when it cut the pace, -1 when it undid the cuts
+ * (the 429s were no limit), else 0.
  */
 double	 ia_pace_answer(struct ia_pace *, long, double, double, size_t);
 /* Whether a start may be now; if so, its slot is taken. */

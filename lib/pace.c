@@ -17,6 +17,14 @@
  */
 #define FIRST_CUT_RUN	4
 
+/*
+ * A cut after which 429s still come to requests sent since (UNDO_RUN of
+ * them, UNDO_SHARE of the answers or more) is undone: under a limit they
+ * stop, while 429s at random (a proxy's, a fault) come on whatever the pace.
+ */
+#define UNDO_RUN	4
+#define UNDO_SHARE	0.03
+
 /* How long the pace stays under a limit found twice, seconds, and how near. */
 #define HOLD_MIN	10.0
 #define HOLD_MAX	80.0
@@ -71,6 +79,15 @@ cut(struct ia_pace *p, double now)
 	    took_last_second(p, now);
 
 	/*
+	 * The test of a cut (undo()) counts on over the cuts that follow a
+	 * tested one, and starts anew after one that was not: a measure in
+	 * the first second may count a bucket's store, leaving the pace over
+	 * the limit, and the next cut mends that.
+	 */
+	if (!p->tested)
+		p->after = p->refused_after = 0;
+	p->tested = p->between_at > p->cut_at || now >= p->first_took + 1;
+	/*
 	 * The pace stays under a limit found for HOLD_MIN seconds before it
 	 * probes above it; twice as long each time it is found again where it
 	 * was (within 5 %), up to HOLD_MAX; not at all when it is found
@@ -109,11 +126,30 @@ cut(struct ia_pace *p, double now)
 }
 
 /*
+ * A cut that did not stop the 429s: they were no limit.  The pace goes back
+ * to what it was before any cut, --rate or none.
+ */
+static void
+undo(struct ia_pace *p)
+{
+	p->rate = p->max;
+	p->cut_at = -1;
+	p->took_at_cut = 0;
+	p->hold = 0;
+	p->recent = 0;
+	p->tested = false;
+	p->after = p->refused_after = 0;
+	if (p->undone < 8)
+		p->undone++;
+}
+
+/*
  * What an answer says of the pace.  A 429 to a request sent since the last
  * cut, a second or more after it, while the tool has as much work as -j
- * takes, cuts; the first cut only at FIRST_CUT_RUN of them with none taken
- * between that was sent after one (answers to requests sent before a 429
- * say nothing of it: a bucket's trickle lets some through).  Only a tool
+ * takes, cuts; the first cut only at FIRST_CUT_RUN of them (twice that for
+ * each cut undone) with none taken between that was sent after one
+ * (answers to requests sent before a 429 say nothing of it: a bucket's
+ * trickle lets some through).  Only a tool
  * that asks for more than runs can be over a rate limit, and only then is
  * what the server took a measure of it: a tool held back by its schedule
  * or by stalls would take a stray 429 for a low limit, and starve.  Any
@@ -131,6 +167,16 @@ ia_pace_answer(struct ia_pace *p, long status, double sent_at, double now,
 	int	 i = (int)(slot % 10);
 	double	 ceiling;
 
+	if (status == 0)
+		return 0;
+	if (p->cut_at >= 0 && sent_at >= p->cut_at) {
+		p->after++;
+		if (status == 429 && ++p->refused_after >= UNDO_RUN &&
+		    p->tested && p->refused_after >= UNDO_SHARE * p->after) {
+			undo(p);
+			return -1;
+		}
+	}
 	if (status == 429) {
 		p->recent++;
 		if (p->refused_at >= 0 && now >= p->refused_at + 1) {
@@ -141,15 +187,20 @@ ia_pace_answer(struct ia_pace *p, long status, double sent_at, double now,
 		p->took_since = 0;
 		if (sent_at < p->cut_at || now < p->cut_at + 1)
 			return 0;
-		if (p->rate == 0 && p->recent < FIRST_CUT_RUN &&
+		if (p->cut_at < 0 && p->recent < FIRST_CUT_RUN << p->undone &&
 		    p->recent < p->jobs)
 			return 0;
 		if (work < (size_t)p->jobs)
 			return 0;
+		/*
+		 * Under a limit found (a measure the first second did not
+		 * swell), a 429 is no sign of it: a limit lowered shows by
+		 * 429s that come on, and undo() then starts over.
+		 */
+		if (p->cut_at >= 0 && p->tested && p->rate < p->took_at_cut)
+			return 0;
 		return cut(p, now);
 	}
-	if (status == 0)
-		return 0;
 	p->took_since++;
 	if (sent_at >= p->refused_at)
 		p->recent = 0;
