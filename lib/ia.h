@@ -558,23 +558,23 @@ void	 ia_scan_free(struct ia_scan *);
 /*
  * pace.c: keeping to a rate limit.  Starts are spaced 1/rate apart.  rate is
  * --rate (max), or 0 (none) until the server answers 429 to FIRST_CUT_RUN
- * requests (twice that for each cut undone), none taken between that was sent after one of them, while the
- * tool has as much work as -j takes.  Then it is 95 % of what the server
- * takes a second (a cut), at most 95 % and at least half the pace before,
- * and grows while no 429 comes, never above max: by 2 % a second within
- * 10 % under what the server took at the last cut, by 10 % a second
- * elsewhere, and no further than 99 % of the limit found for a hold of
- * 10 s after the cut, doubling up to 80 s each time it is found again
- * within 5 %.  What the server takes is
- * measured between two 429s a second or more apart (a bucket is empty at
- * both), else over the last second.  At most one cut a second, and only for
- * a 429 to a request sent after the last, while the pace is at what the
- * server took then or above (unless that was measured in the first second).  After any 429, nothing new
- * should start while requests are in flight until one sent since is taken
- * (ia_pace_held).  A cut after which 429s still come to requests sent
- * since (UNDO_RUN, UNDO_SHARE of their answers) is undone: back to max,
- * and the next first cut takes twice the run.  Times are monotonic
- * seconds, given by the caller.
+ * requests (twice that for each cut undone), none taken between that was
+ * sent after one of them, while the tool has as much work as -j takes.
+ * Then it is 95 % of what the server takes a second (a cut), at most 95 %
+ * and at least half the pace before, and grows while no 429 comes, never
+ * above max: by 2 % a second within 10 % under what the server took at the
+ * last cut, by 10 % a second elsewhere, and no further than 99 % of the
+ * limit found for a hold of 10 s after the cut, doubling up to 80 s each
+ * time it is found again within 5 %.  What the server takes is measured
+ * between two 429s a second or more apart (a bucket is empty at both),
+ * else over the last second.  At most one cut a second, and only for a
+ * 429 to a request sent after the last; after a tested cut (any but the
+ * first of a run) only once the pace is back at what that one measured.
+ * A tested cut after which 429s still come to requests sent since
+ * (UNDO_RUN, UNDO_SHARE of their answers) is undone: back to max, all
+ * measures forgotten.  After any 429, nothing new should start while
+ * requests are in flight until one sent since is taken (ia_pace_held).
+ * Times are monotonic seconds, given by the caller.
  */
 struct ia_pace {
 	double		 max;		/* --rate, or 0: none */
@@ -590,9 +590,10 @@ struct ia_pace {
 	unsigned long	 took_since;	/* answers other than 429 since */
 	double		 between;	/* what it took a second, 429 to 429 */
 	double		 between_at;	/* measured then, or -1 */
-	bool		 tested;	/* the last cut's measure can be tested */
-	int		 undone;	/* cuts undone so far */
-	unsigned long	 after, refused_after;	/* answers to those sent since */
+	bool		 tested;	/* the last cut is tested (a later one) */
+	int		 undone;	/* cuts undone so far, up to 8 */
+	unsigned long	 after;		/* answers to requests sent since it */
+	unsigned long	 refused_after;	/* 429s among them */
 	unsigned	 took[10];	/* answers other than 429, per 100 ms */
 	long		 took_slot[10];	/* the 100 ms slot each counts */
 };

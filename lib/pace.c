@@ -13,14 +13,16 @@
 
 /*
  * 429s that the first cut takes with none taken between that was sent after
- * one of them (fewer when -j is smaller).
+ * one of them: fewer when -j is smaller, twice as many for each cut undone
+ * (up to -j).
  */
 #define FIRST_CUT_RUN	4
 
 /*
  * A cut after which 429s still come to requests sent since (UNDO_RUN of
- * them, UNDO_SHARE of the answers or more) is undone: under a limit they
- * stop, while 429s at random (a proxy's, a fault) come on whatever the pace.
+ * them, UNDO_SHARE of their answers or more) is undone, when it is a later
+ * cut of a run: under a limit measured while the bucket ran dry they stop,
+ * while 429s at random (a proxy's, a fault) come on whatever the pace.
  */
 #define UNDO_RUN	4
 #define UNDO_SHARE	0.03
@@ -77,16 +79,21 @@ cut(struct ia_pace *p, double now)
 
 	took = p->between_at > p->cut_at ? p->between :
 	    took_last_second(p, now);
+	/*
+	 * A cut never raises the pace: what the server took in the last
+	 * second may include a bucket's store, which a pace under the limit
+	 * lets fill.
+	 */
+	if (p->rate > 0 && took > p->rate)
+		took = p->rate;
 
 	/*
-	 * The test of a cut (undo()) counts on over the cuts that follow a
-	 * tested one, and starts anew after one that was not: a measure in
-	 * the first second may count a bucket's store, leaving the pace over
-	 * the limit, and the next cut mends that.
+	 * The first cut of a run may measure a bucket's store, or 429s at
+	 * random, and is not tested: the next cut mends it.  A later one
+	 * measured while 429s came, the bucket dry, is (undo()).
 	 */
-	if (!p->tested)
-		p->after = p->refused_after = 0;
-	p->tested = p->between_at > p->cut_at || now >= p->first_took + 1;
+	p->tested = p->cut_at >= 0;
+	p->after = p->refused_after = 0;
 	/*
 	 * The pace stays under a limit found for HOLD_MIN seconds before it
 	 * probes above it; twice as long each time it is found again where it
@@ -101,13 +108,6 @@ cut(struct ia_pace *p, double now)
 		p->hold = 0;
 	p->took_at_cut = took;
 	r = 0.95 * took;
-	/*
-	 * A cut never raises the pace: what the server took in the last
-	 * second may include a bucket's store, which a pace under the limit
-	 * lets fill.
-	 */
-	if (p->rate > 0 && r > 0.95 * p->rate)
-		r = 0.95 * p->rate;
 	/* A cut at most halves the pace, as TCP's does its window. */
 	if (p->rate > 0 && r < p->rate / 2)
 		r = p->rate / 2;
@@ -127,32 +127,37 @@ cut(struct ia_pace *p, double now)
 
 /*
  * A cut that did not stop the 429s: they were no limit.  The pace goes back
- * to what it was before any cut, --rate or none.
+ * to what it was before any cut, --rate or none, and what was measured
+ * since is forgotten.
  */
 static void
-undo(struct ia_pace *p)
+undo(struct ia_pace *p, double now)
 {
 	p->rate = p->max;
 	p->cut_at = -1;
 	p->took_at_cut = 0;
 	p->hold = 0;
 	p->recent = 0;
+	p->between_at = -1;
 	p->tested = false;
 	p->after = p->refused_after = 0;
 	if (p->undone < 8)
 		p->undone++;
+	if (p->max > 0 && p->next_at > now + 1 / p->max)
+		p->next_at = now + 1 / p->max;
 }
 
 /*
  * What an answer says of the pace.  A 429 to a request sent since the last
  * cut, a second or more after it, while the tool has as much work as -j
- * takes, cuts; the first cut only at FIRST_CUT_RUN of them (twice that for
- * each cut undone) with none taken between that was sent after one
- * (answers to requests sent before a 429 say nothing of it: a bucket's
- * trickle lets some through).  Only a tool
- * that asks for more than runs can be over a rate limit, and only then is
- * what the server took a measure of it: a tool held back by its schedule
- * or by stalls would take a stray 429 for a low limit, and starve.  Any
+ * takes, cuts; the first cut only at FIRST_CUT_RUN of them with none taken
+ * between that was sent after one (answers to requests sent before a 429
+ * say nothing of it: a bucket's trickle lets some through); a cut after a
+ * tested one only once the pace has grown back to what that one measured.
+ * Only a tool that asks for more than runs can be over a rate limit, and
+ * only then is what the server took a measure of it: a tool held back by
+ * its schedule or by stalls would take a stray 429 for a low limit, and
+ * starve.  A tested cut after which 429s come on is undone.  Any
  * other answer counts as taken and, when paced, grows the rate: by 0.1 a
  * request (10 % a second at any rate), a fifth of that within 10 % under
  * what the server took at the last cut, since each time the pace reaches
@@ -166,17 +171,12 @@ ia_pace_answer(struct ia_pace *p, long status, double sent_at, double now,
 	long	 slot = (long)floor(now * 10);
 	int	 i = (int)(slot % 10);
 	double	 ceiling;
+	bool	 since;
 
 	if (status == 0)
 		return 0;
-	if (p->cut_at >= 0 && sent_at >= p->cut_at) {
+	if ((since = p->cut_at >= 0 && sent_at >= p->cut_at))
 		p->after++;
-		if (status == 429 && ++p->refused_after >= UNDO_RUN &&
-		    p->tested && p->refused_after >= UNDO_SHARE * p->after) {
-			undo(p);
-			return -1;
-		}
-	}
 	if (status == 429) {
 		p->recent++;
 		if (p->refused_at >= 0 && now >= p->refused_at + 1) {
@@ -185,6 +185,11 @@ ia_pace_answer(struct ia_pace *p, long status, double sent_at, double now,
 		}
 		p->refused_at = now;
 		p->took_since = 0;
+		if (since && ++p->refused_after >= UNDO_RUN && p->tested &&
+		    p->refused_after >= UNDO_SHARE * p->after) {
+			undo(p, now);
+			return -1;
+		}
 		if (sent_at < p->cut_at || now < p->cut_at + 1)
 			return 0;
 		if (p->cut_at < 0 && p->recent < FIRST_CUT_RUN << p->undone &&
@@ -193,11 +198,11 @@ ia_pace_answer(struct ia_pace *p, long status, double sent_at, double now,
 		if (work < (size_t)p->jobs)
 			return 0;
 		/*
-		 * Under a limit found (a measure the first second did not
-		 * swell), a 429 is no sign of it: a limit lowered shows by
-		 * 429s that come on, and undo() then starts over.
+		 * Under a limit found by a tested cut, a 429 is no sign of
+		 * it: a limit lowered shows by 429s that come on, and undo()
+		 * then starts over.
 		 */
-		if (p->cut_at >= 0 && p->tested && p->rate < p->took_at_cut)
+		if (p->tested && p->rate < p->took_at_cut)
 			return 0;
 		return cut(p, now);
 	}

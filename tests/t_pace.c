@@ -269,10 +269,11 @@ t_hold(void)
 		/* Taken since: a limit's 429s are few among them. */
 		taken(&p, 100, 44 + 100 * i, 0.01);
 	}
-	/* Another limit (150 a second): no hold, growth at once. */
+	/* Another limit (150 a second, the pace grown to 160): no hold,
+	 * growth at once. */
 	CHECK(ia_pace_answer(&p, 429, 0, 500, 1) == 0);
 	p.took_since = 3000;
-	p.rate = 101;
+	p.rate = 160;
 	CHECK(ia_pace_answer(&p, 429, 520, 520, 1) > 0);
 	CHECK(p.hold == 0);
 	i = (int)(p.rate * 100);
@@ -281,19 +282,24 @@ t_hold(void)
 }
 
 /*
- * A cut after which 429s come on to requests sent since is undone: back to
- * no pace (or --rate), and the next first cut asks for twice the run.  Not
- * so for a limit (429s stop), nor for a cut measured in the first second
- * (the next cut mends that one).
+ * A tested cut (any but the first of a run) after which 429s come on to
+ * requests sent since is undone: back to no pace (or --rate), and the next
+ * first cut asks for twice the run.  Not so for a limit (429s stop), nor
+ * for the first cut of a run (the next cut mends that one).
  */
-/* A pace (-j 1, --rate max) cut at 10 s, after two seconds of 100 taken. */
+/*
+ * A pace (-j 1, --rate max) cut at 10 s, after a second of 100 taken, and
+ * again at 11 s, after another: a tested cut.
+ */
 static void
 tested_cut(struct ia_pace *p, double max)
 {
 	ia_pace_init(p, max, 1);
-	took(p, 100, 9);
 	took(p, 100, 10);
 	CHECK(ia_pace_answer(p, 429, 10, 10, 1) > 0);
+	CHECK(!p->tested);
+	took(p, 100, 11);
+	CHECK(ia_pace_answer(p, 429, 11, 11, 1) > 0);
 	CHECK(p->tested);
 }
 
@@ -305,21 +311,20 @@ t_undo(void)
 
 	/* 429s at random, one in ten: the cut is undone at the fourth. */
 	tested_cut(&p, 0);
-	for (i = 0; i < 30; i++)
-		CHECK(ia_pace_answer(&p, i % 10 == 9 ? 429 : 200, 10.1 + i * 0.01,
-		    10.1 + i * 0.01, 1) == 0);
+	for (i = 0; i < 39; i++)
+		CHECK(ia_pace_answer(&p, i % 10 == 9 ? 429 : 200, 11.1 + i * 0.01,
+		    11.1 + i * 0.01, 1) == 0);
 	CHECK(p.rate > 0 && p.undone == 0);
-	for (; i < 39; i++)
-		CHECK(ia_pace_answer(&p, i % 10 == 9 ? 429 : 200, 10.1 + i * 0.01,
-		    10.1 + i * 0.01, 1) == 0);
-	CHECK(ia_pace_answer(&p, 429, 10.49, 10.49, 1) == -1);
+	CHECK(ia_pace_answer(&p, 429, 11.49, 11.49, 1) == -1);
 	CHECK(p.rate == 0 && p.cut_at < 0 && p.hold == 0 && p.undone == 1);
+	CHECK(p.between_at < 0 && !ia_pace_held(&p));
 	CHECK(ia_pace_next(&p) < 0);
-	/* Counted over the cuts that follow, when they come first. */
+	/* Under the limit it found, 429s do not cut again: they undo it. */
 	tested_cut(&p, 0);
-	for (i = 0; i < 4; i++)
-		ia_pace_answer(&p, 429, 11 + i, 11 + i, 1);
-	CHECK(p.rate == 0 && p.undone == 1);
+	CHECK(p.rate < p.took_at_cut);
+	for (i = 0; i < 3; i++)
+		CHECK(ia_pace_answer(&p, 429, 12 + i, 12 + i, 1) == 0);
+	CHECK(ia_pace_answer(&p, 429, 15, 15, 1) == -1);
 	/* The next first cut takes 8 in a row (-j 16), not 4. */
 	ia_pace_init(&p, 0, 16);
 	p.undone = 1;
@@ -327,26 +332,30 @@ t_undo(void)
 	for (i = 0; i < 7; i++)
 		CHECK(ia_pace_answer(&p, 429, 20, 20, 16) == 0);
 	CHECK(ia_pace_answer(&p, 429, 20, 20, 16) > 0);
-	/* With --rate, back to it. */
+	/* With --rate, back to it, and its next slot no further than 1/rate. */
 	tested_cut(&p, 50);
 	for (i = 0; i < 4; i++)
-		ia_pace_answer(&p, 429, 10.1 + i * 0.1, 10.1 + i * 0.1, 1);
+		ia_pace_answer(&p, 429, 11.1 + i * 0.1, 11.1 + i * 0.1, 1);
 	CHECK_NEAR(p.rate, 50);
+	CHECK(ia_pace_next(&p) <= 11.4 + 1.0 / 50 + 1e-9);
 
 	/* A limit: 429s to those sent since, one in 50, are the probe's. */
 	tested_cut(&p, 0);
 	for (i = 0; i < 1000; i++)
-		ia_pace_answer(&p, i % 50 == 49 ? 429 : 200, 10.1 + i * 0.01,
-		    10.1 + i * 0.01, 1);
+		ia_pace_answer(&p, i % 50 == 49 ? 429 : 200, 11.1 + i * 0.01,
+		    11.1 + i * 0.01, 1);
 	CHECK(p.rate > 0 && p.undone == 0);
 
-	/* Measured in the first second: 429s after it are no test of it. */
+	/* The first cut of a run: 429s after it are no test of it, and the
+	 * next cut comes a second on. */
 	ia_pace_init(&p, 0, 1);
-	took(&p, 100, 0.95);
-	CHECK(ia_pace_answer(&p, 429, 0.95, 0.95, 1) > 0);
+	took(&p, 100, 10);
+	CHECK(ia_pace_answer(&p, 429, 10, 10, 1) > 0);
 	for (i = 0; i < 10; i++)
-		ia_pace_answer(&p, 429, 0.96 + i * 0.001, 0.96 + i * 0.001, 1);
+		CHECK(ia_pace_answer(&p, 429, 10.01 + i * 0.01, 10.01 + i * 0.01,
+		    1) == 0);
 	CHECK(p.rate > 0 && p.undone == 0);
+	CHECK(ia_pace_answer(&p, 429, 11, 11, 1) > 0);
 }
 
 /*
