@@ -746,12 +746,8 @@ finish(struct ia_http *h, struct ia_xfer *x, CURLcode rc)
 	    h->nready + h->nrunning + h->nwaiting + 1);
 	if (r > 0 && h->log != NULL)
 		fprintf(h->log, "ia: HTTP 429: pacing to %.1f requests a second\n", r);
-	else if (r < 0 && h->log != NULL && h->cfg->rate > 0)
-		fprintf(h->log, "ia: HTTP 429s at any pace, no limit: "
-		    "back to %.1f requests a second\n", h->cfg->rate);
 	else if (r < 0 && h->log != NULL)
-		fprintf(h->log, "ia: HTTP 429s at any pace, no limit: "
-		    "pace undone\n");
+		fprintf(h->log, "ia: HTTP 429s at any pace, no limit: pace undone\n");
 	if (status == 401 || status == 403) {
 		h->refused = status;
 		memcpy(h->refusal, x->error, sizeof(h->refusal));
