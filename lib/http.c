@@ -640,7 +640,7 @@ start_ready(struct ia_http *h)
 		if ((h->waiting == NULL || h->waiting->start_at > now) &&
 		    h->ready == NULL)
 			break;
-		if (ia_pace_held(&h->pace) && h->nrunning > 0)
+		if (ia_pace_held(&h->pace, now) && h->nrunning > 0)
 			break;
 		if (!ia_pace_start(&h->pace, now))
 			break;

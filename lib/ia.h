@@ -585,6 +585,10 @@ struct ia_pace {
 	double		 took_at_cut;	/* what the server took then, a second */
 	double		 hold;		/* seconds after the cut it keeps under that */
 	int		 recent;	/* 429s since one sent after a 429 was taken */
+	double		 held_until;	/* new starts held after a 429 till then */
+	double		 held_budget;	/* seconds it may hold, and when counted */
+	double		 held_budget_at;
+	double		 srtt, rttvar;	/* answers' latency, as TCP's; srtt < 0: none */
 	double		 first_took;	/* the first answer other than 429, or -1 */
 	double		 refused_at;	/* the last 429, or -1 */
 	unsigned long	 took_since;	/* answers other than 429 since */
@@ -608,9 +612,12 @@ void	 ia_pace_init(struct ia_pace *, double, int);
 double	 ia_pace_answer(struct ia_pace *, long, double, double, size_t);
 /* Whether a start may be now; if so, its slot is taken. */
 bool	 ia_pace_start(struct ia_pace *, double);
-/* Whether nothing new should start while requests are in flight (a 429 came). */
-bool	 ia_pace_held(const struct ia_pace *);
-/* When the next start may be, or -1 when not paced. */
+/*
+ * Whether nothing new should start now while requests are in flight: a 429
+ * came, and what was in flight then may still answer.
+ */
+bool	 ia_pace_held(const struct ia_pace *, double);
+/* When the next start may be (its slot, or a hold's end), or -1: any time. */
 double	 ia_pace_next(const struct ia_pace *);
 
 /*

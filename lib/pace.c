@@ -27,6 +27,9 @@
 #define UNDO_RUN	4
 #define UNDO_SHARE	0.03
 
+/* The share of the time new starts may be held after 429s. */
+#define HELD_SHARE	0.1
+
 /* How long the pace stays under a limit found twice, seconds, and how near. */
 #define HOLD_MIN	10.0
 #define HOLD_MAX	80.0
@@ -43,6 +46,8 @@ ia_pace_init(struct ia_pace *p, double max, int jobs)
 	p->first_took = -1;
 	p->refused_at = -1;
 	p->between_at = -1;
+	p->srtt = -1;
+	p->held_budget_at = -1;
 }
 
 /*
@@ -148,6 +153,60 @@ undo(struct ia_pace *p, double now)
 }
 
 /*
+ * An answer's latency, smoothed as TCP's round-trip time is (RFC 6298):
+ * what was in flight at a 429 has answered by srtt + 4 rttvar after it, or
+ * is stalled, and waiting on a stall would halt the tool for its timeout.
+ */
+static void
+latency(struct ia_pace *p, double r)
+{
+	if (r < 0)
+		r = 0;
+	if (p->srtt < 0) {
+		p->srtt = r;
+		p->rttvar = r / 2;
+	} else {
+		p->rttvar = 0.75 * p->rttvar + 0.25 * fabs(p->srtt - r);
+		p->srtt = 0.875 * p->srtt + 0.125 * r;
+	}
+}
+
+/* How long an answer may take: TCP's retransmission timeout, unclamped. */
+static double
+rto(const struct ia_pace *p)
+{
+	return p->srtt < 0 ? 0 : p->srtt + 4 * p->rttvar;
+}
+
+/*
+ * Holds new starts for as long as an answer takes, out of a budget of
+ * HELD_SHARE of the time (saved up to HELD_SHARE seconds, or to one hold
+ * when an answer takes longer): at a limit first met the holds keep what is
+ * sent into an empty bucket to what was in flight, while 429s at random,
+ * which come at any pace, would otherwise hold the tool a latency each and
+ * halt it.
+ */
+static void
+hold(struct ia_pace *p, double now)
+{
+	double	 d = rto(p), more = d, full = fmax(HELD_SHARE, d);
+
+	if (p->held_budget_at < 0)
+		p->held_budget = full;
+	else
+		p->held_budget = fmin(full, p->held_budget +
+		    HELD_SHARE * (now - p->held_budget_at));
+	p->held_budget_at = now;
+	/* Extended: only what is added is paid for. */
+	if (now < p->held_until)
+		more -= p->held_until - now;
+	if (more <= 0 || p->held_budget < more)
+		return;
+	p->held_budget -= more;
+	p->held_until = now + d;
+}
+
+/*
  * What an answer says of the pace.  A 429 to a request sent since the last
  * cut, a second or more after it, while the tool has as much work as -j
  * takes, cuts; the first cut only at FIRST_CUT_RUN of them with none taken
@@ -175,6 +234,7 @@ ia_pace_answer(struct ia_pace *p, long status, double sent_at, double now,
 
 	if (status == 0)
 		return 0;
+	latency(p, now - sent_at);
 	if ((since = p->cut_at >= 0 && sent_at >= p->cut_at))
 		p->after++;
 	if (status == 429) {
@@ -185,6 +245,7 @@ ia_pace_answer(struct ia_pace *p, long status, double sent_at, double now,
 		}
 		p->refused_at = now;
 		p->took_since = 0;
+		hold(p, now);
 		if (since && ++p->refused_after >= UNDO_RUN && p->tested &&
 		    p->refused_after >= UNDO_SHARE * p->after) {
 			undo(p, now);
@@ -228,18 +289,24 @@ ia_pace_answer(struct ia_pace *p, long status, double sent_at, double now,
 	return 0;
 }
 
-/* Whether a start may be now; if so, the next slot is taken. */
+/*
+ * Whether a start may be now; if so, the next slot is taken.  While held,
+ * a start is a probe, and the next waits for its answer, or as long as one
+ * takes.
+ */
 bool
 ia_pace_start(struct ia_pace *p, double now)
 {
-	if (p->rate <= 0)
-		return true;
-	if (now < p->next_at)
-		return false;
-	/* Late by a loop turn or so: keep the slack, not a burst. */
-	if (p->next_at < now - 0.01)
-		p->next_at = now - 0.01;
-	p->next_at += 1 / p->rate;
+	if (p->rate > 0) {
+		if (now < p->next_at)
+			return false;
+		/* Late by a loop turn or so: keep the slack, not a burst. */
+		if (p->next_at < now - 0.01)
+			p->next_at = now - 0.01;
+		p->next_at += 1 / p->rate;
+	}
+	if (p->recent > 0)
+		hold(p, now);
 	return true;
 }
 
@@ -248,16 +315,22 @@ ia_pace_start(struct ia_pace *p, double now)
  * a row: a cut) or a stray one: a request sent meanwhile would only be
  * refused with them.  Only an answer to a request sent since says the
  * server takes them again: those of requests sent before may come after
- * the 429 and say nothing of it.
+ * the 429 and say nothing of it.  The hold lasts as long as those answers
+ * take (latency()), not for a stalled one: that would halt the tool for
+ * its timeout at each 429.
  */
 bool
-ia_pace_held(const struct ia_pace *p)
+ia_pace_held(const struct ia_pace *p, double now)
 {
-	return p->recent > 0;
+	return p->recent > 0 && now < p->held_until;
 }
 
 double
 ia_pace_next(const struct ia_pace *p)
 {
-	return p->rate > 0 ? p->next_at : -1;
+	double	 t = p->rate > 0 ? p->next_at : -1;
+
+	if (p->recent > 0 && p->held_until > t)
+		t = p->held_until;
+	return t;
 }

@@ -61,7 +61,7 @@ t_spacing(void)
 	ia_pace_init(&p, 0, 16);
 	CHECK(ia_pace_next(&p) < 0);
 	CHECK(ia_pace_start(&p, 0) && ia_pace_start(&p, 0) && ia_pace_start(&p, 0));
-	CHECK(!ia_pace_held(&p));
+	CHECK(!ia_pace_held(&p, 0));
 
 	ia_pace_init(&p, 10, 16);
 	CHECK(ia_pace_start(&p, 100));
@@ -93,28 +93,29 @@ t_cut(void)
 	ia_pace_init(&p, 0, 16);
 	took(&p, 200, 10);
 	/* A 429 holds new starts... */
-	CHECK(!ia_pace_held(&p));
+	CHECK(!ia_pace_held(&p, 10));
 	CHECK(ia_pace_answer(&p, 429, 9.99, 10, 16) == 0);
-	CHECK(ia_pace_held(&p));
+	CHECK(ia_pace_held(&p, 10));
 	/* ...which an answer to a request sent before it does not end... */
 	CHECK(ia_pace_answer(&p, 200, 9.99, 10.01, 16) == 0);
-	CHECK(ia_pace_held(&p));
+	CHECK(ia_pace_held(&p, 10.01));
 	/* ...nor does no answer (status 0); two more do not cut... */
 	CHECK(ia_pace_answer(&p, 429, 10, 10.02, 16) == 0);
 	CHECK(ia_pace_answer(&p, 0, 10, 10.02, 16) == 0);
 	CHECK(ia_pace_answer(&p, 429, 10, 10.03, 16) == 0);
-	CHECK(ia_pace_held(&p));
-	CHECK(ia_pace_next(&p) < 0);
+	CHECK(ia_pace_held(&p, 10.03));
+	/* ...(the loop wakes when the hold would end, unpaced)... */
+	CHECK(p.rate == 0 && ia_pace_next(&p) > 10.03);
 	/* ...one sent since and taken ends the hold, and the count... */
 	CHECK(ia_pace_answer(&p, 200, 10.03, 10.04, 16) == 0);
-	CHECK(!ia_pace_held(&p));
+	CHECK(!ia_pace_held(&p, 10.04));
 	CHECK(ia_pace_answer(&p, 429, 10.04, 10.05, 16) == 0);
 	CHECK(ia_pace_answer(&p, 429, 10.04, 10.05, 16) == 0);
 	CHECK(ia_pace_answer(&p, 429, 10.04, 10.05, 16) == 0);
 	/* ...and the fourth since cuts, to 95 % of what it took. */
 	CHECK_NEAR(ia_pace_answer(&p, 429, 10.04, 10.05, 16), 0.95 * 202);
 	CHECK_NEAR(p.rate, 0.95 * 202);
-	CHECK(ia_pace_held(&p));
+	CHECK(ia_pace_held(&p, 10.05));
 	/* Its first slot is one away: the bucket is empty now. */
 	CHECK(!ia_pace_start(&p, 10.05));
 	CHECK(ia_pace_start(&p, 10.05 + 1 / (0.95 * 202)));
@@ -136,7 +137,7 @@ t_cut(void)
 	CHECK(ia_pace_answer(&p, 429, 10, 10, 15) == 0);
 	CHECK(ia_pace_answer(&p, 429, 10, 10, 15) == 0);
 	CHECK(ia_pace_answer(&p, 429, 10, 10, 15) == 0);
-	CHECK(ia_pace_next(&p) < 0);
+	CHECK(p.rate == 0);
 	CHECK(ia_pace_answer(&p, 429, 10, 10, 16) > 0);
 
 	/* -j 2: two are all that can be in flight, and cut. */
@@ -317,7 +318,7 @@ t_undo(void)
 	CHECK(p.rate > 0 && p.undone == 0);
 	CHECK(ia_pace_answer(&p, 429, 11.49, 11.49, 1) == -1);
 	CHECK(p.rate == 0 && p.cut_at < 0 && p.hold == 0 && p.undone == 1);
-	CHECK(p.between_at < 0 && !ia_pace_held(&p));
+	CHECK(p.between_at < 0 && !ia_pace_held(&p, 11.49));
 	CHECK(ia_pace_next(&p) < 0);
 	/* Under the limit it found, 429s do not cut again: they undo it. */
 	tested_cut(&p, 0);
@@ -359,6 +360,75 @@ t_undo(void)
 }
 
 /*
+ * The hold on new starts after a 429 lasts as long as an answer takes
+ * (srtt + 4 rttvar, as TCP's), not until a stalled request times out; a
+ * start after it is a probe, which holds the next as long again; and the
+ * holds take no more than a tenth of the time, whatever the 429s.
+ */
+static void
+t_held(void)
+{
+	struct ia_pace	 p;
+	double		 t, held;
+	int		 i;
+
+	/* Answers 10 ms after they are sent. */
+	ia_pace_init(&p, 0, 16);
+	for (i = 0; i < 100; i++)
+		ia_pace_answer(&p, 200, 9 + i * 0.01, 9.01 + i * 0.01, 16);
+	CHECK(ia_pace_answer(&p, 429, 10, 10.01, 16) == 0);
+	CHECK(ia_pace_held(&p, 10.015));
+	/* What is still in flight 10 ms on is stalled: it holds nothing. */
+	CHECK(!ia_pace_held(&p, 10.025));
+	CHECK(ia_pace_next(&p) > 10.015 && ia_pace_next(&p) < 10.025);
+	/* A start then is a probe: the next waits for its answer... */
+	CHECK(ia_pace_start(&p, 10.025));
+	CHECK(ia_pace_held(&p, 10.03));
+	CHECK(!ia_pace_held(&p, 10.04));
+	/* ...which, taken, ends the hold at once. */
+	CHECK(ia_pace_start(&p, 10.04));
+	CHECK(ia_pace_answer(&p, 200, 10.04, 10.045, 16) == 0);
+	CHECK(!ia_pace_held(&p, 10.045));
+
+	/*
+	 * A 429 every 20 ms, each followed by a request taken, for 2 s: held
+	 * 10 ms of each 20 but for the budget, a tenth of the time (saved up
+	 * to a tenth of a second).
+	 */
+	held = 0;
+	ia_pace_init(&p, 0, 16);
+	for (i = 0; i < 100; i++)
+		ia_pace_answer(&p, 200, 9 + i * 0.01, 9.01 + i * 0.01, 16);
+	for (i = 0; i < 2000; i++) {
+		t = 11 + i * 0.001;
+		if (i % 20 == 0)
+			CHECK(ia_pace_answer(&p, 429, t - 0.01, t, 16) == 0);
+		if (i % 20 == 15)
+			CHECK(ia_pace_answer(&p, 200, t - 0.01, t, 16) == 0);
+		if (ia_pace_held(&p, t + 0.0005))
+			held += 0.001;
+	}
+	CHECK(held > 0.1 && held <= 0.1 + 0.1 * 2 + 0.01);
+	/* A quiet second fills the budget again. */
+	CHECK(ia_pace_answer(&p, 429, 14, 14.01, 16) == 0);
+	CHECK(ia_pace_held(&p, 14.015));
+
+	/* Answers that take 0.3 s: a hold as long, longer than the tenth. */
+	ia_pace_init(&p, 0, 16);
+	for (i = 0; i < 20; i++)
+		ia_pace_answer(&p, 200, 9 + i * 0.05, 9.3 + i * 0.05, 16);
+	CHECK(ia_pace_answer(&p, 429, 10, 10.3, 16) == 0);
+	CHECK(ia_pace_held(&p, 10.55) && !ia_pace_held(&p, 10.65));
+	/* The next, once a tenth of the time since makes up for it. */
+	CHECK(ia_pace_answer(&p, 200, 10.6, 10.9, 16) == 0);
+	CHECK(ia_pace_answer(&p, 429, 11, 11.3, 16) == 0);
+	CHECK(!ia_pace_held(&p, 11.3));
+	CHECK(ia_pace_answer(&p, 200, 11.35, 11.65, 16) == 0);
+	CHECK(ia_pace_answer(&p, 429, 14, 14.3, 16) == 0);
+	CHECK(ia_pace_held(&p, 14.3));
+}
+
+/*
  * The simulation of group "limit": the engine's rules (pace.c, and http.c's
  * room and start loop) over N requests, -j jobs, an answer lat seconds after
  * each start, against a token bucket of limit a second, full at the start,
@@ -370,6 +440,7 @@ struct sim {
 	double	 limit;		/* a second, or 0: none */
 	int	 stray;		/* every stray-th request refused, or 0 */
 	double	 storm;		/* the chance of a 429 at random, or 0 */
+	double	 stall;		/* the chance of no answer but --timeout's */
 	bool	 unpaced;	/* ia_pace's answers ignored: no pace */
 	long	 lat;		/* microseconds */
 	/* results */
@@ -380,8 +451,20 @@ struct sim {
 
 #define SIM_MAX_JOBS	64
 #define SIM_WAIT_ROOM	4	/* http.c's WAIT_ROOM */
+#define SIM_TIMEOUT	2000000	/* us: a stall's, as hostile.bats's --timeout 2 */
+#define SIM_BACKOFF	250000	/* us: the retry after one */
 #define US(t)		((double)(t) / 1e6)
 #define MS_UP(us)	(((us) + 999) / 1000 * 1000)	/* a timer's, in ms */
+
+/* The next of a xorshift64 sequence, in [0, 1). */
+static double
+draw(unsigned long *rnd)
+{
+	*rnd ^= *rnd << 13;
+	*rnd ^= *rnd >> 7;
+	*rnd ^= *rnd << 17;
+	return (double)(*rnd >> 11) / 9007199254740992.0;
+}
 
 static void
 simulate(struct sim *s)
@@ -390,7 +473,7 @@ simulate(struct sim *s)
 	double		 tokens = s->limit, nx;
 	long		 t = 0, filled = 0, next, run_sent[SIM_MAX_JOBS];
 	long		 run_at[SIM_MAX_JOBS], *wait_at;
-	int		 run_ok[SIM_MAX_JOBS], nrun = 0;
+	int		 run_st[SIM_MAX_JOBS], nrun = 0;
 	int		 nwait = 0, nready = 0, fed = 0, done = 0, i, j;
 	bool		 trusted = false;
 	unsigned long	 rnd = 88172645463325252UL;
@@ -406,20 +489,21 @@ simulate(struct sim *s)
 					j = i;
 			if (j < 0)
 				break;
-			nx = ia_pace_answer(&p, run_ok[j] ? 202 : 429, US(run_sent[j]),
+			nx = ia_pace_answer(&p, run_st[j], US(run_sent[j]),
 			    US(run_at[j]), (size_t)(nready + nrun + nwait));
-			if (getenv("T_PACE_TRACE") != NULL && (!run_ok[j] || nx != 0))
+			if (getenv("T_PACE_TRACE") != NULL && (run_st[j] == 429 || nx != 0))
 				fprintf(stderr, "    %.4f (sent %.4f) %s %.1f\n", US(run_at[j]), US(run_sent[j]),
 				    nx > 0 ? "cut" : nx < 0 ? "undo" : "429", nx > 0 ? nx : p.rate);
-			if (run_ok[j]) {
+			if (run_st[j] == 202) {
 				done++;
 				s->wall = US(run_at[j]);
 				trusted = true;
 			} else
-				wait_at[nwait++] = run_at[j] + 1000000;
+				wait_at[nwait++] = run_at[j] +
+				    (run_st[j] == 429 ? 1000000 : SIM_BACKOFF);
 			run_sent[j] = run_sent[nrun - 1];
 			run_at[j] = run_at[nrun - 1];
-			run_ok[j] = run_ok[--nrun];
+			run_st[j] = run_st[--nrun];
 		}
 		/* Input while there is room (ia_http_has_room). */
 		while (fed < s->n && nready + nrun < s->jobs &&
@@ -434,7 +518,7 @@ simulate(struct sim *s)
 					j = i;
 			if (j < 0 && nready == 0)
 				break;
-			if (!s->unpaced && ia_pace_held(&p) && nrun > 0)
+			if (!s->unpaced && ia_pace_held(&p, US(t)) && nrun > 0)
 				break;
 			if (!s->unpaced && !ia_pace_start(&p, US(t)))
 				break;
@@ -446,24 +530,22 @@ simulate(struct sim *s)
 			if (tokens > s->limit)
 				tokens = s->limit;
 			filled = t;
-			if ((run_ok[nrun] = s->limit == 0 || tokens >= 1) &&
-			    s->stray > 0 && (s->allowed + s->refused) % s->stray ==
+			run_st[nrun] = s->limit == 0 || tokens >= 1 ? 202 : 429;
+			if (s->stray > 0 && (s->allowed + s->refused) % s->stray ==
 			    s->stray - 1)
-				run_ok[nrun] = false;
-			if (s->storm > 0) {
-				rnd ^= rnd << 13;
-				rnd ^= rnd >> 7;
-				rnd ^= rnd << 17;
-				if ((double)(rnd >> 11) / 9007199254740992.0 < s->storm)
-					run_ok[nrun] = false;
-			}
-			if (run_ok[nrun]) {
+				run_st[nrun] = 429;
+			if (s->storm > 0 && draw(&rnd) < s->storm)
+				run_st[nrun] = 429;
+			if (s->stall > 0 && draw(&rnd) < s->stall)
+				run_st[nrun] = 0;
+			if (run_st[nrun] == 202) {
 				tokens -= 1;
 				s->allowed++;
-			} else
+			} else if (run_st[nrun] == 429)
 				s->refused++;
 			run_sent[nrun] = t;
-			run_at[nrun++] = t + s->lat;
+			run_at[nrun] = t + (run_st[nrun] == 0 ? SIM_TIMEOUT : s->lat);
+			nrun++;
 		}
 		/* Sleep to what comes next: an answer, a retry, the pace. */
 		next = LONG_MAX;
@@ -627,6 +709,62 @@ t_storm(void)
 	}
 }
 
+/*
+ * Stalls among the 429s (hostile.bats's mock: 5 % refused, 1 % never
+ * answered until --timeout, 2 s): the hold after a 429 lasts as long as an
+ * answer takes, not until a stalled request times out, which would halt
+ * the tool for 2 s at each 429 and make the cuts measure the halt.  Against
+ * a limit, stalls take nothing from the pace: its cuts stand.
+ */
+static void
+t_stall(void)
+{
+	static const double chances[] = { 0.02, 0.05, 0.1 };
+	static const double stalls[] = { 0.005, 0.01, 0.03 };
+	static const long lats[] = { 500, 2000, 20000 };	/* us */
+	static const int jobs[] = { 16, 32 };
+	struct sim	 s, unpaced;
+	size_t		 c, k, l, j;
+
+	for (c = 0; c < sizeof(chances) / sizeof(chances[0]); c++)
+	for (k = 0; k < sizeof(stalls) / sizeof(stalls[0]); k++)
+	for (l = 0; l < sizeof(lats) / sizeof(lats[0]); l++)
+	for (j = 0; j < sizeof(jobs) / sizeof(jobs[0]); j++) {
+		memset(&s, 0, sizeof(s));
+		s.n = 5000;
+		s.jobs = jobs[j];
+		s.lat = lats[l];
+		s.storm = chances[c];
+		s.stall = stalls[k];
+		simulate_both(&s, &unpaced);
+		if (getenv("T_PACE_SHOW") != NULL)
+			fprintf(stderr, "  storm %.0f%%, stalls %.1f%%, -j %d, %.1f ms: %.2f s, unpaced %.2f s, refused %ld, %d undone\n",
+			    100 * s.storm, 100 * s.stall, s.jobs, s.lat / 1000.0,
+			    s.wall, unpaced.wall, s.refused, s.undone);
+		CHECK(s.allowed == s.n);
+		CHECK(s.wall <= 1.5 * unpaced.wall + 0.5);
+	}
+	for (k = 0; k < sizeof(stalls) / sizeof(stalls[0]); k++)
+	for (l = 0; l < 2; l++) {
+		memset(&s, 0, sizeof(s));
+		s.n = 10000;
+		s.jobs = 16;
+		s.lat = lats[l];
+		s.limit = 1000;
+		s.stall = stalls[k];
+		simulate_both(&s, &unpaced);
+		if (getenv("T_PACE_SHOW") != NULL)
+			fprintf(stderr, "  stalls %.1f%% at %.0f/s, %.1f ms: %.2f s, unpaced %.2f s, refused %ld (%.1f%%), %d undone\n",
+			    100 * s.stall, s.limit, s.lat / 1000.0, s.wall,
+			    unpaced.wall, s.refused,
+			    100.0 * s.refused / (s.allowed + s.refused), s.undone);
+		CHECK(s.allowed == s.n);
+		CHECK(s.undone == 0);
+		CHECK(s.refused - s.jobs <= 0.02 * (s.allowed + s.refused));
+		CHECK(s.wall <= 1.05 * unpaced.wall);
+	}
+}
+
 static const struct t_group groups[] = {
 	{ "spacing", t_spacing },
 	{ "cut", t_cut },
@@ -635,9 +773,11 @@ static const struct t_group groups[] = {
 	{ "measure", t_measure },
 	{ "hold", t_hold },
 	{ "undo", t_undo },
+	{ "held", t_held },
 	{ "limit", t_limit },
 	{ "stray", t_stray },
 	{ "storm", t_storm },
+	{ "stall", t_stall },
 };
 
 int
