@@ -585,6 +585,7 @@ struct ia_pace {
 	double		 took_at_cut;	/* what the server took then, a second */
 	double		 hold;		/* seconds after the cut it keeps under that */
 	int		 recent;	/* 429s since one sent after a 429 was taken */
+	unsigned long	 run_taken;	/* answers other than 429 among them */
 	double		 held_until;	/* new starts held after a 429 till then */
 	double		 held_budget;	/* seconds it may hold, and when counted */
 	double		 held_budget_at;

@@ -211,7 +211,10 @@ hold(struct ia_pace *p, double now)
  * cut, a second or more after it, while the tool has as much work as -j
  * takes, cuts; the first cut only at FIRST_CUT_RUN of them with none taken
  * between that was sent after one (answers to requests sent before a 429
- * say nothing of it: a bucket's trickle lets some through); a cut after a
+ * say nothing of it: a bucket's trickle lets some through), and no fewer
+ * than the answers taken among them (at a limit met, what is in flight is
+ * refused, while 429s at random are a few among many: a burst of -j with
+ * 4 at random in it measures a few milliseconds and starves); a cut after a
  * tested one only once the pace has grown back to what that one measured.
  * Only a tool that asks for more than runs can be over a rate limit, and
  * only then is what the server took a measure of it: a tool held back by
@@ -238,7 +241,8 @@ ia_pace_answer(struct ia_pace *p, long status, double sent_at, double now,
 	if ((since = p->cut_at >= 0 && sent_at >= p->cut_at))
 		p->after++;
 	if (status == 429) {
-		p->recent++;
+		if (p->recent++ == 0)
+			p->run_taken = 0;
 		if (p->refused_at >= 0 && now >= p->refused_at + 1) {
 			p->between = p->took_since / (now - p->refused_at);
 			p->between_at = now;
@@ -253,8 +257,9 @@ ia_pace_answer(struct ia_pace *p, long status, double sent_at, double now,
 		}
 		if (sent_at < p->cut_at || now < p->cut_at + 1)
 			return 0;
-		if (p->cut_at < 0 && p->recent < FIRST_CUT_RUN << p->undone &&
-		    p->recent < p->jobs)
+		if (p->cut_at < 0 && p->recent < p->jobs &&
+		    (p->recent < FIRST_CUT_RUN << p->undone ||
+		    (unsigned long)p->recent < p->run_taken))
 			return 0;
 		if (work < (size_t)p->jobs)
 			return 0;
@@ -270,6 +275,8 @@ ia_pace_answer(struct ia_pace *p, long status, double sent_at, double now,
 	p->took_since++;
 	if (sent_at >= p->refused_at)
 		p->recent = 0;
+	else if (p->recent > 0)
+		p->run_taken++;
 	if (p->first_took < 0)
 		p->first_took = now;
 	if (p->took_slot[i] != slot) {

@@ -864,6 +864,27 @@ created_times() {
 	[ "$longest" -le 5 ]
 }
 
+@test "429s with stalls (ia-mock --429-rate 0.05 --stall-rate 0.01, --timeout 2): no 429 holds the tools until a stall times out; no crawl, each request once" {
+	local d=$BATS_TEST_TMPDIR t low
+	mock_start --429-rate 0.05 --stall-rate 0.01 --complete-after 0.1,0.3
+	reqs 1000 > "$IN"
+	timeout 120 ia-submit -v --timeout 2 -j 32 <"$IN" 2>"$d/submit.err" |
+	    timeout 120 ia-poll "${POLL_OPTS[@]}" -v --timeout 2 -j 32 >"$d/out" 2>"$d/poll.err"
+	[ "$(jq -r .custom_id "$d/out" | sort -u | wc -l)" -eq 1000 ]
+	[ "$(file_lines "$d/out")" -eq 1000 ]
+	# A hold after each 429 until the stall in flight timed out sent in
+	# bursts 2 s apart, and the cuts measured those: paces of 4 to 16 a
+	# second; and a first cut in the first second, from 4 429s at random
+	# in a burst of 32, measured its few milliseconds: 20 a second.  Now
+	# a hold lasts as long as an answer takes, and a first cut needs as
+	# many refused as taken: a tool is cut, if at all, to about what it did.
+	for t in submit poll; do
+		low=$(grep -o 'pacing to [0-9.]*' "$d/$t.err" | awk '$3 < 100' | wc -l)
+		echo "$t: $(grep -c 'pacing to' "$d/$t.err") cuts, $low of them under 100 a second"
+		[ "$low" -eq 0 ]
+	done
+}
+
 @test "a rate limit (ia-mock --rate-limit 50), default flags: after the first 429s the pace holds it; few refused, each request once" {
 	mock_start --rate-limit 50
 	reqs 150 > "$IN"

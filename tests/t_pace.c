@@ -140,6 +140,19 @@ t_cut(void)
 	CHECK(p.rate == 0);
 	CHECK(ia_pace_answer(&p, 429, 10, 10, 16) > 0);
 
+	/*
+	 * 429s at random in a burst of 32: 4 among the 22 taken after the
+	 * first are no limit met; as many refused as taken are.
+	 */
+	ia_pace_init(&p, 0, 32);
+	took(&p, 32, 10);
+	for (i = 0; i < 32; i++)
+		CHECK(ia_pace_answer(&p, i % 7 == 6 ? 429 : 200, 10, 10.001, 32) == 0);
+	CHECK(p.recent == 4 && p.rate == 0);
+	for (i = 0; i < 17; i++)
+		CHECK(ia_pace_answer(&p, 429, 10, 10.002, 32) == 0);
+	CHECK(ia_pace_answer(&p, 429, 10, 10.002, 32) > 0);
+
 	/* -j 2: two are all that can be in flight, and cut. */
 	ia_pace_init(&p, 0, 2);
 	took(&p, 40, 10);
