@@ -640,7 +640,7 @@ start_ready(struct ia_http *h)
 		if ((h->waiting == NULL || h->waiting->start_at > now) &&
 		    h->ready == NULL)
 			break;
-		if (ia_pace_held(&h->pace, now) && h->nrunning > 0)
+		if (ia_pace_paused(&h->pace, now) && h->nrunning > 0)
 			break;
 		if (!ia_pace_start(&h->pace, now))
 			break;
@@ -809,7 +809,7 @@ reap(struct ia_http *h)
 int
 ia_http_poll(struct ia_http *h, void *extra, unsigned nextra, int timeout_ms)
 {
-	double	 wait, next;
+	double	 wait, next, now;
 	int	 still, n;
 
 	start_ready(h);
@@ -819,14 +819,21 @@ ia_http_poll(struct ia_http *h, void *extra, unsigned nextra, int timeout_ms)
 	start_ready(h);
 	if (h->ndone > 0)
 		timeout_ms = 0;
-	/* A due retry with no free slot waits for a transfer to end, not a timer. */
-	if (h->waiting != NULL && h->nrunning < running_cap(h)) {
-		wait = (h->waiting->start_at - ia_time_now()) * 1000;
+	/*
+	 * A retry not yet due wakes the loop when it is.  One due but not
+	 * started waits for a slot (a transfer's end) or for the pace (below),
+	 * not a timer of 0 that would spin the loop.
+	 */
+	now = ia_time_now();
+	if (h->waiting != NULL && h->nrunning < running_cap(h) &&
+	    h->waiting->start_at > now) {
+		wait = (h->waiting->start_at - now) * 1000;
 		if (wait < timeout_ms || timeout_ms < 0)
-			timeout_ms = wait < 0 ? 0 : (int)ceil(wait);
+			timeout_ms = (int)ceil(wait);
 	}
 	/* Work held back by the pace waits for its slot. */
-	if ((next = ia_pace_next(&h->pace)) >= 0 && h->nrunning < running_cap(h) &&
+	if ((next = ia_pace_next(&h->pace, now)) >= 0 &&
+	    h->nrunning < running_cap(h) &&
 	    (h->ready != NULL ||
 	    (h->waiting != NULL && h->waiting->start_at <= next))) {
 		wait = (next - ia_time_now()) * 1000;

@@ -558,8 +558,9 @@ void	 ia_scan_free(struct ia_scan *);
 /*
  * pace.c: keeping to a rate limit.  Starts are spaced 1/rate apart.  rate is
  * --rate (max), or 0 (none) until the server answers 429 to FIRST_CUT_RUN
- * requests (twice that for each cut undone), none taken between that was
- * sent after one of them, while the tool has as much work as -j takes.
+ * requests (twice that for each cut undone, at most -j), none taken between
+ * that was sent after one of them, and no fewer than it took among them,
+ * while the tool has as much work as -j takes.
  * Then it is 95 % of what the server takes a second (a cut), at most 95 %
  * and at least half the pace before, and grows while no 429 comes, never
  * above max: by 2 % a second within 10 % under what the server took at the
@@ -572,9 +573,10 @@ void	 ia_scan_free(struct ia_scan *);
  * first of a run) only once the pace is back at what that one measured.
  * A tested cut after which 429s still come to requests sent since
  * (UNDO_RUN, UNDO_SHARE of their answers) is undone: back to max, all
- * measures forgotten.  After any 429, nothing new should start while
- * requests are in flight until one sent since is taken (ia_pace_held).
- * Times are monotonic seconds, given by the caller.
+ * measures forgotten.  After any 429, until one sent since is taken, new
+ * starts pause for as long as an answer takes, then go one at a time, out
+ * of a budget of a tenth of the time (ia_pace_paused).  Times are
+ * monotonic seconds, given by the caller.
  */
 struct ia_pace {
 	double		 max;		/* --rate, or 0: none */
@@ -586,10 +588,10 @@ struct ia_pace {
 	double		 hold;		/* seconds after the cut it keeps under that */
 	int		 recent;	/* 429s since one sent after a 429 was taken */
 	unsigned long	 run_taken;	/* answers other than 429 among them */
-	double		 held_until;	/* new starts held after a 429 till then */
-	double		 held_budget;	/* seconds it may hold, and when counted */
-	double		 held_budget_at;
-	double		 srtt, rttvar;	/* answers' latency, as TCP's; srtt < 0: none */
+	double		 paused_until;	/* new starts paused till then */
+	double		 pause_budget;	/* seconds of pauses it may take */
+	double		 pause_budget_at; /* counted then, or -1 */
+	double		 srtt, rttvar;	/* latency, as TCP's; srtt < 0: none */
 	double		 first_took;	/* the first answer other than 429, or -1 */
 	double		 refused_at;	/* the last 429, or -1 */
 	unsigned long	 took_since;	/* answers other than 429 since */
@@ -617,9 +619,9 @@ bool	 ia_pace_start(struct ia_pace *, double);
  * Whether nothing new should start now while requests are in flight: a 429
  * came, and what was in flight then may still answer.
  */
-bool	 ia_pace_held(const struct ia_pace *, double);
-/* When the next start may be (its slot, or a hold's end), or -1: any time. */
-double	 ia_pace_next(const struct ia_pace *);
+bool	 ia_pace_paused(const struct ia_pace *, double);
+/* When the next start may be (its slot, or a pause's end), or -1: any time. */
+double	 ia_pace_next(const struct ia_pace *, double);
 
 /*
  * http.c: the HTTP engine, one curl multi handle driven by the tool's loop.

@@ -27,8 +27,12 @@
 #define UNDO_RUN	4
 #define UNDO_SHARE	0.03
 
-/* The share of the time new starts may be held after 429s. */
-#define HELD_SHARE	0.1
+/*
+ * The share of the time new starts may be paused after 429s, and what may
+ * be saved up of it, seconds (or one pause, when an answer takes longer).
+ */
+#define PAUSE_SHARE	0.1
+#define PAUSE_SAVE	0.1
 
 /* How long the pace stays under a limit found twice, seconds, and how near. */
 #define HOLD_MIN	10.0
@@ -47,7 +51,7 @@ ia_pace_init(struct ia_pace *p, double max, int jobs)
 	p->refused_at = -1;
 	p->between_at = -1;
 	p->srtt = -1;
-	p->held_budget_at = -1;
+	p->pause_budget_at = -1;
 }
 
 /*
@@ -158,13 +162,15 @@ undo(struct ia_pace *p, double now)
  * is stalled, and waiting on a stall would halt the tool for its timeout.
  */
 static void
-latency(struct ia_pace *p, double r)
+latency(struct ia_pace *p, double r, double now)
 {
 	if (r < 0)
 		r = 0;
 	if (p->srtt < 0) {
 		p->srtt = r;
 		p->rttvar = r / 2;
+		p->pause_budget = PAUSE_SAVE;
+		p->pause_budget_at = now;
 	} else {
 		p->rttvar = 0.75 * p->rttvar + 0.25 * fabs(p->srtt - r);
 		p->srtt = 0.875 * p->srtt + 0.125 * r;
@@ -179,31 +185,31 @@ rto(const struct ia_pace *p)
 }
 
 /*
- * Holds new starts for as long as an answer takes, out of a budget of
- * HELD_SHARE of the time (saved up to HELD_SHARE seconds, or to one hold
- * when an answer takes longer): at a limit first met the holds keep what is
+ * Pauses new starts for as long as an answer takes, out of a budget of
+ * PAUSE_SHARE of the time: at a limit first met the pauses keep what is
  * sent into an empty bucket to what was in flight, while 429s at random,
- * which come at any pace, would otherwise hold the tool a latency each and
- * halt it.
+ * which come at any pace, would otherwise pause the tool a latency each and
+ * halt it.  The budget starts at the first answer (latency()), at
+ * PAUSE_SAVE: not at a pause as long as that answer took, which counts a
+ * connection's set-up.
  */
 static void
-hold(struct ia_pace *p, double now)
+pause_starts(struct ia_pace *p, double now)
 {
-	double	 d = rto(p), more = d, full = fmax(HELD_SHARE, d);
+	double	 d, more, full;
 
-	if (p->held_budget_at < 0)
-		p->held_budget = full;
-	else
-		p->held_budget = fmin(full, p->held_budget +
-		    HELD_SHARE * (now - p->held_budget_at));
-	p->held_budget_at = now;
+	d = more = rto(p);
+	full = fmax(PAUSE_SAVE, d);
+	p->pause_budget = fmin(full, p->pause_budget +
+	    PAUSE_SHARE * (now - p->pause_budget_at));
+	p->pause_budget_at = now;
 	/* Extended: only what is added is paid for. */
-	if (now < p->held_until)
-		more -= p->held_until - now;
-	if (more <= 0 || p->held_budget < more)
+	if (now < p->paused_until)
+		more -= p->paused_until - now;
+	if (more <= 0 || p->pause_budget < more)
 		return;
-	p->held_budget -= more;
-	p->held_until = now + d;
+	p->pause_budget -= more;
+	p->paused_until = now + d;
 }
 
 /*
@@ -237,7 +243,7 @@ ia_pace_answer(struct ia_pace *p, long status, double sent_at, double now,
 
 	if (status == 0)
 		return 0;
-	latency(p, now - sent_at);
+	latency(p, now - sent_at, now);
 	if ((since = p->cut_at >= 0 && sent_at >= p->cut_at))
 		p->after++;
 	if (status == 429) {
@@ -249,7 +255,7 @@ ia_pace_answer(struct ia_pace *p, long status, double sent_at, double now,
 		}
 		p->refused_at = now;
 		p->took_since = 0;
-		hold(p, now);
+		pause_starts(p, now);
 		if (since && ++p->refused_after >= UNDO_RUN && p->tested &&
 		    p->refused_after >= UNDO_SHARE * p->after) {
 			undo(p, now);
@@ -257,8 +263,8 @@ ia_pace_answer(struct ia_pace *p, long status, double sent_at, double now,
 		}
 		if (sent_at < p->cut_at || now < p->cut_at + 1)
 			return 0;
-		if (p->cut_at < 0 && p->recent < p->jobs &&
-		    (p->recent < FIRST_CUT_RUN << p->undone ||
+		if (p->cut_at < 0 && ((p->recent < FIRST_CUT_RUN << p->undone &&
+		    p->recent < p->jobs) ||
 		    (unsigned long)p->recent < p->run_taken))
 			return 0;
 		if (work < (size_t)p->jobs)
@@ -297,9 +303,9 @@ ia_pace_answer(struct ia_pace *p, long status, double sent_at, double now,
 }
 
 /*
- * Whether a start may be now; if so, the next slot is taken.  While held,
- * a start is a probe, and the next waits for its answer, or as long as one
- * takes.
+ * Whether a start may be now; if so, the next slot is taken.  After a 429,
+ * until one sent since is taken, a start is a probe: the next waits for
+ * its answer, or as long as one takes.
  */
 bool
 ia_pace_start(struct ia_pace *p, double now)
@@ -313,7 +319,7 @@ ia_pace_start(struct ia_pace *p, double now)
 		p->next_at += 1 / p->rate;
 	}
 	if (p->recent > 0)
-		hold(p, now);
+		pause_starts(p, now);
 	return true;
 }
 
@@ -322,22 +328,22 @@ ia_pace_start(struct ia_pace *p, double now)
  * a row: a cut) or a stray one: a request sent meanwhile would only be
  * refused with them.  Only an answer to a request sent since says the
  * server takes them again: those of requests sent before may come after
- * the 429 and say nothing of it.  The hold lasts as long as those answers
+ * the 429 and say nothing of it.  The pause lasts as long as those answers
  * take (latency()), not for a stalled one: that would halt the tool for
  * its timeout at each 429.
  */
 bool
-ia_pace_held(const struct ia_pace *p, double now)
+ia_pace_paused(const struct ia_pace *p, double now)
 {
-	return p->recent > 0 && now < p->held_until;
+	return p->recent > 0 && now < p->paused_until;
 }
 
 double
-ia_pace_next(const struct ia_pace *p)
+ia_pace_next(const struct ia_pace *p, double now)
 {
 	double	 t = p->rate > 0 ? p->next_at : -1;
 
-	if (p->recent > 0 && p->held_until > t)
-		t = p->held_until;
+	if (ia_pace_paused(p, now) && p->paused_until > t)
+		t = p->paused_until;
 	return t;
 }
