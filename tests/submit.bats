@@ -834,7 +834,9 @@ created_times() {
 @test "stray 429s to a tool with less work than -j takes do not pace it: no limit is taken from them" {
 	mock_start --429-rate 0.4
 	reqs 30 > "$IN"
-	run --separate-stderr ia-submit -v -j 64 < "$IN"
+	# --retries 20: at the default 8, one of 30 requests refused 9 times
+	# running (0.4^9 each) failed the run about once in 50.
+	run --separate-stderr ia-submit -v -j 64 --retries 20 < "$IN"
 	[ "$status" -eq 0 ]
 	[ "$(oks | jq -r .custom_id | sort -u | wc -l)" -eq 30 ]
 	# The 429s came, and were retried...
@@ -863,7 +865,9 @@ created_times() {
 @test "429s at random (ia-mock --429-rate 0.3), no limit: the cuts they bring are undone, the pace is no crawl; each request once" {
 	mock_start --429-rate 0.3
 	reqs 600 > "$IN"
-	run --separate-stderr timeout 120 ia-submit -v < "$IN"
+	# --retries 20: at the default 8, one of 600 refused 9 times running
+	# (0.3^9 each) failed the run about once in 80.
+	run --separate-stderr timeout 240 ia-submit -v --retries 20 < "$IN"
 	[ "$status" -eq 0 ]
 	[ "$(oks | jq -r .custom_id | sort -u | wc -l)" -eq 600 ]
 	[ "$(oks | wc -l)" -eq 600 ]
