@@ -836,7 +836,7 @@ ia_http_poll(struct ia_http *h, void *extra, unsigned nextra, int timeout_ms)
 	    h->nrunning < running_cap(h) &&
 	    (h->ready != NULL ||
 	    (h->waiting != NULL && h->waiting->start_at <= next))) {
-		wait = (next - ia_time_now()) * 1000;
+		wait = (next - now) * 1000;
 		if (wait < timeout_ms || timeout_ms < 0)
 			timeout_ms = wait < 0 ? 0 : (int)ceil(wait);
 	}

@@ -871,8 +871,9 @@ created_times() {
 	[ "$status" -eq 0 ]
 	[ "$(oks | jq -r .custom_id | sort -u | wc -l)" -eq 600 ]
 	[ "$(oks | wc -l)" -eq 600 ]
-	# 4 of the 16 in flight refused are the rule for a first cut: one
-	# came, and went once 429s kept coming to requests sent after it...
+	# 4 of the 16 in flight refused, no fewer than were taken among them,
+	# are the rule for a first cut: one came, and went once 429s kept
+	# coming to requests sent after it...
 	grep -q '^ia: HTTP 429: pacing to [0-9.]* requests a second$' <<<"$stderr"
 	grep -q '^ia: HTTP 429s at any pace, no limit: pace undone$' <<<"$stderr"
 	# ...each chain of cuts short (a cut a second at most, undone at the
@@ -892,11 +893,11 @@ created_times() {
 	    timeout 60 ia-poll "${POLL_OPTS[@]}" -v --timeout 2 -j 32 >"$d/out" 2>"$d/poll.err"
 	[ "$(jq -r .custom_id "$d/out" | sort -u | wc -l)" -eq 1000 ]
 	[ "$(file_lines "$d/out")" -eq 1000 ]
-	# A hold after each 429 until the stall in flight timed out sent in
+	# A pause after each 429 until the stall in flight timed out sent in
 	# bursts 2 s apart, and the cuts measured those: paces of 4 to 16 a
 	# second; and a first cut in the first second, from 4 429s at random
 	# in a burst of 32, measured its few milliseconds: 20 a second.  Now
-	# a hold lasts as long as an answer takes, and a first cut needs as
+	# a pause lasts as long as an answer takes, and a first cut needs as
 	# many refused as taken: a tool is cut, if at all, to about what it did.
 	for t in submit poll; do
 		low=$(grep -o 'pacing to [0-9.]*' "$d/$t.err" | awk '$3 < 100' | wc -l)
